@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { CharacterError } from './errors.js';
+
+export const characterSchema = z.object({
+  name: z.string().min(1).max(60),
+  /** Other names viewers use to address the character (mention detection). */
+  aliases: z.array(z.string().min(1).max(60)).default([]),
+  /** Persona: who the character is. The stable head of every prompt. */
+  persona: z.string().min(20).max(8000),
+  /** How the character talks (tone, sentence endings, emoji use). */
+  style: z.string().min(1).max(4000),
+  /** Default language when a comment's language is unclear (BCP 47, e.g. ja, en). */
+  language: z.string().min(2).max(10).default('ja'),
+  /** Short in-character lines posted when a question goes to the slow model. */
+  acks: z.array(z.string().min(1).max(150)).min(1),
+  /** What the character says when no answer can be given. */
+  cannot_answer: z.string().min(1).max(200),
+});
+export type Character = z.infer<typeof characterSchema>;
+
+/** Load and validate a character file; throws CharacterError naming every bad field. */
+export function loadCharacter(file: string): Character {
+  let raw: unknown;
+  try {
+    raw = parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found (set CHARACTER to a file under characters/)' : `not valid YAML: ${(err as Error).message.split('\n')[0]}`;
+    throw new CharacterError(file, [why]);
+  }
+  const r = characterSchema.safeParse(raw);
+  if (!r.success) {
+    throw new CharacterError(
+      file,
+      r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`),
+    );
+  }
+  return r.data;
+}

@@ -1,0 +1,52 @@
+/** What the workers need from a model host; the Ollama client implements it. */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export type ThinkLevel = 'low' | 'medium' | 'high';
+
+export interface ChatRequest {
+  model: string;
+  messages: ChatMessage[];
+  /** Reasoning effort for thinking models; ignored (not sent) for models without the capability. */
+  think?: ThinkLevel;
+  numCtx: number;
+  keepAlive: string;
+  /** No first answer/thinking token within this: ModelTimeoutError (retryable). */
+  firstTokenTimeoutMs: number;
+  /** Whole request: ModelTimeoutError (retryable). */
+  totalTimeoutMs: number;
+  /** The job's signal: aborting it ends the stream at once (AbortedError). */
+  signal?: AbortSignal;
+  /**
+   * Called with the answer text accumulated so far after each content chunk; return
+   * true to stop the stream early (the reply is full, or a triage marker was seen).
+   */
+  onContent?: (soFar: string) => boolean | void;
+  /** Structured output (JSON schema) for classification calls. */
+  format?: object;
+  options?: Record<string, unknown>;
+}
+
+export interface ChatResult {
+  /** Raw answer content (may still hold inline reasoning in some forms: strip it). */
+  content: string;
+  /** The API `thinking` field, concatenated. Never shown to viewers. */
+  thinking: string;
+  /** True when the stream reached done:true; false when stopped early by onContent. */
+  done: boolean;
+  stoppedEarly: boolean;
+  ttftMs: number;
+  modelMs: number;
+  promptEvalCount?: number;
+  evalCount?: number;
+  doneReason?: string;
+}
+
+export interface ModelClient {
+  readonly host: string;
+  chat(req: ChatRequest): Promise<ChatResult>;
+  /** Model names the host has (`/api/tags`). */
+  listModels(signal?: AbortSignal): Promise<string[]>;
+}

@@ -1,0 +1,47 @@
+import type { Comment, CommentInput, Platform } from '../types.js';
+
+/** A message to post, already chat-safe and within the platform's length limit. */
+export interface OutgoingMessage {
+  platform: Platform;
+  channel: string;
+  text: string;
+  /** The comment it answers: Twitch threads on its id; other platforms @mention the author. */
+  replyTo: Pick<Comment, 'id' | 'author'>;
+}
+
+export type PostResult =
+  | { status: 'posted'; at: number }
+  /** Will never post (banned, chat ended, duplicate, quota gone): drop, do not retry. */
+  | { status: 'rejected'; reason: string };
+
+/** Posting limits for one channel, as the platform enforces them. */
+export interface ChannelLimits {
+  /** Messages allowed per window. */
+  max: number;
+  windowMs: number;
+  /** Least spacing between two messages. */
+  minSpacingMs: number;
+}
+
+/**
+ * A chat platform behind a port. Each adapter owns its connection; nothing outside
+ * `src/platforms/<name>/` imports the platform's client library.
+ */
+export interface ChatAdapter {
+  readonly platform: Platform;
+  /** Connect and begin delivering comments. Resolves once connected (or definitively read-only). */
+  start(onComment: (c: CommentInput) => void): Promise<void>;
+  /**
+   * Post one message. Resolves `posted` or `rejected`; throws for a transient fault
+   * (not connected, rate-limited by the server) so the outbox job is retried while fresh.
+   */
+  post(msg: OutgoingMessage): Promise<PostResult>;
+  /** Current posting limits for a channel (e.g. Twitch moderator status from USERSTATE). */
+  limits(channel: string): ChannelLimits;
+  /** Max characters in one message (code points). */
+  readonly maxChars: number;
+  /** Whether replies start with @name (no threads on this platform). */
+  readonly mentionsAuthor: boolean;
+  /** Stop reading; close the connection. Idempotent. */
+  close(): Promise<void>;
+}
