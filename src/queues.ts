@@ -40,6 +40,8 @@ export const outboxJobSchema = z.object({
   timings: timingsSchema,
   /** Epoch ms after which the reply is dropped rather than posted late. */
   deadline: z.number().int().nonnegative(),
+  /** Set when a moderator approved it (approval mode): post without holding again. */
+  approved: z.boolean().optional(),
   /** Ollama prompt/eval token counts when known. */
   tokens: z
     .object({ prompt: z.number().int().nonnegative().optional(), eval: z.number().int().nonnegative().optional(), promptCached: z.number().int().nonnegative().optional() })

@@ -1,0 +1,109 @@
+import type { ControlSnapshot } from '../controls/types.js';
+import type { Comment } from '../types.js';
+import { bandOf, scoreComplexity, type RuleHit } from './classify.js';
+import { analyzeTrigger, isTriggered } from './trigger.js';
+
+export type SkipReason =
+  | 'paused'
+  | 'empty'
+  | 'command'
+  | 'blocked_user'
+  | 'blocked_word'
+  | 'not_trigger'
+  | 'cooldown'
+  | 'stale'
+  | 'overflow_drop'
+  | 'abuse';
+
+export type Band = 'fast' | 'uncertain' | 'slow';
+
+interface Scored {
+  score: number;
+  rules: RuleHit[];
+  band: Band;
+  mention: boolean;
+  question: boolean;
+}
+
+export type Decision =
+  | ({ answer: false; reason: SkipReason; detail?: string } & Partial<Scored>)
+  | ({
+      answer: true;
+      route: 'fast' | 'slow';
+      /** Fast route in the uncertain band: the fast model may escalate with the triage marker. */
+      triage: boolean;
+      /** A complex comment answered fast because the slow pool was full. */
+      overflow: boolean;
+      vip: boolean;
+    } & Scored);
+
+export interface DecisionInput {
+  comment: Comment;
+  controls: ControlSnapshot;
+  /** Character name, aliases and the bot's own login(s). */
+  names: readonly string[];
+  now: number;
+  /** When this user was last answered (epoch ms), if within the cooldown key's life. */
+  lastAnsweredAt?: number;
+  /** Slow jobs currently waiting. */
+  slowWaiting: number;
+  /** Score band in which the fast model triages. */
+  triageBand: readonly [number, number];
+  /** Whether the fast model may triage at all (config TRIAGE). */
+  triageEnabled: boolean;
+  /** The user is being ignored for abuse until this time (epoch ms). */
+  abuseUntil?: number;
+  /** A blocked word found in the comment (matching lives in reply/safety so both sides agree). */
+  blockedWord?: string;
+}
+
+/** The keys under which a user may appear in the blocked/vip sets. */
+export function userKeys(c: Comment): string[] {
+  const p = c.platform;
+  return [`${p}:${c.author.id}`.toLowerCase(), `${p}:${c.author.login}`.toLowerCase()];
+}
+
+/** How old a comment is: from when the viewer sent it where the platform says, else from receipt. */
+export function commentAge(c: Comment, now: number): number {
+  return now - (c.sentAt ?? c.receivedAt);
+}
+
+/** Whether and how to answer one comment, and why. Pure: every input is passed in. */
+export function decide(input: DecisionInput): Decision {
+  const { comment: c, controls, now } = input;
+  const s = controls.settings;
+  const keys = userKeys(c);
+  if (s.mode === 'off') return { answer: false, reason: 'paused' };
+  if (keys.some((k) => controls.blockedUsers.has(k))) return { answer: false, reason: 'blocked_user' };
+  if (input.abuseUntil !== undefined && input.abuseUntil > now) return { answer: false, reason: 'abuse' };
+  const text = c.text.trim();
+  if (text === '') return { answer: false, reason: 'empty' };
+  if (input.blockedWord) return { answer: false, reason: 'blocked_word', detail: input.blockedWord };
+
+  const trig = analyzeTrigger(text, input.names);
+  if (trig.command) return { answer: false, reason: 'command' };
+  const cx = scoreComplexity(text, { slowKeywords: controls.slowKeywords });
+  const band = bandOf(cx, s.slow_threshold, input.triageBand);
+  const scored: Scored = { score: cx.score, rules: cx.rules, band, mention: trig.mention, question: trig.question };
+  // A paid comment is an explicit request for attention: answer it whatever the trigger.
+  if (!c.paid && !isTriggered(trig, s.trigger, text)) return { answer: false, reason: 'not_trigger', ...scored };
+
+  let route: 'fast' | 'slow' = s.mode === 'fast' ? 'fast' : s.mode === 'slow' ? 'slow' : band === 'slow' ? 'slow' : 'fast';
+  const maxAge = (route === 'slow' ? s.slow_max_age_s : s.fast_max_age_s) * 1000;
+  const age = commentAge(c, now);
+  if (age > maxAge) return { answer: false, reason: 'stale', detail: `${Math.round(age / 1000)}s old`, ...scored };
+
+  const vip = keys.some((k) => controls.vipUsers.has(k));
+  if (!vip && input.lastAnsweredAt !== undefined && now - input.lastAnsweredAt < s.user_cooldown_s * 1000) {
+    return { answer: false, reason: 'cooldown', ...scored };
+  }
+
+  let overflow = false;
+  if (route === 'slow' && input.slowWaiting >= s.slow_max_waiting && s.mode !== 'slow') {
+    if (s.overflow === 'drop') return { answer: false, reason: 'overflow_drop', ...scored };
+    route = 'fast';
+    overflow = true;
+  }
+  const triage = route === 'fast' && !overflow && s.mode === 'auto' && input.triageEnabled && band === 'uncertain';
+  return { answer: true, route, triage, overflow, vip, ...scored };
+}
