@@ -1,0 +1,41 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { z } from 'zod';
+import { recordEvent, type BotEvent } from '../events.js';
+import { findBlockedWord } from '../reply/safety.js';
+import { runtimeKeys } from '../runtime-keys.js';
+import type { Comment } from '../types.js';
+import type { HandlerContext } from './context.js';
+
+/** Re-validate a job's payload; a bad one fails permanently, never retried. */
+export function parseJob<S extends z.ZodType>(job: Job, schema: S): z.infer<S> {
+  const r = schema.safeParse(job.data);
+  if (!r.success) {
+    throw new UnrecoverableError(`bad ${job.queueName} payload (job ${job.id}): ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return r.data;
+}
+
+export function event(ctx: HandlerContext, c: Comment, ev: Omit<BotEvent, 'platform' | 'channel' | 'id'>): Promise<void> {
+  return recordEvent(ctx.redis, ctx.prefix, { platform: c.platform, channel: c.channel, id: c.id, ...ev });
+}
+
+/** Count a filter strike against a user; the key lives ABUSE_IGNORE_S after the last strike. */
+export async function strike(ctx: HandlerContext, c: Comment, why: string): Promise<void> {
+  const key = runtimeKeys.strikes(ctx.prefix, c.platform, c.author.id);
+  const [[, n]] = ((await ctx.redis.multi().incr(key).expire(key, Math.max(1, ctx.config.ABUSE_IGNORE_S)).exec()) ?? [[null, 0]]) as [[unknown, number]];
+  if (n === ctx.config.ABUSE_STRIKES) {
+    ctx.logger.warn({ component: 'abuse', platform: c.platform, userId: c.author.id, strikes: n, ignoreS: ctx.config.ABUSE_IGNORE_S, why }, 'user ignored for repeated filter hits');
+  }
+}
+
+/** A blocked word in the comment, if any (matching lives in reply/safety so comment and reply agree). */
+export function blockedWordIn(text: string, words: readonly string[]): string | undefined {
+  return words.length ? findBlockedWord(text, words) : undefined;
+}
+
+/** Deterministic pick from a list (same comment → same line). */
+export function pick<T>(items: readonly T[], seed: string): T {
+  let h = 0;
+  for (const ch of seed) h = (h * 31 + ch.codePointAt(0)!) >>> 0;
+  return items[h % items.length]!;
+}

@@ -1,0 +1,147 @@
+import type { Job } from 'bullmq';
+import { commentJobId, commentJobSchema, type CommentJob } from '../queues.js';
+import { decide } from '../routing/decide.js';
+import { runtimeKeys } from '../runtime-keys.js';
+import { platformFormat } from '../platforms/format.js';
+import type { Comment } from '../types.js';
+import { generateAnswer } from './answer.js';
+import { blockedWordIn, event, parseJob, pick, strike } from './common.js';
+import type { HandlerContext, Outcome } from './context.js';
+import { cannedParts, enqueueReply } from './outbox-enqueue.js';
+
+/**
+ * The fast worker's job: decide whether to answer, answer simple comments with the fast
+ * model, escalate complex ones to the slow pool.
+ */
+export function createFastHandler(ctx: HandlerContext) {
+  const log = ctx.logger.child({ component: 'fast' });
+  return async function handleComment(job: Job<CommentJob>, _token?: string, signal?: AbortSignal): Promise<Outcome> {
+    const { comment: c } = parseJob(job, commentJobSchema);
+    const pickedAt = ctx.now();
+    const controls = await ctx.controls.get(c.platform, c.channel);
+    const cooldownKey = runtimeKeys.cooldown(ctx.prefix, c.platform, c.author.id);
+    const strikesKey = runtimeKeys.strikes(ctx.prefix, c.platform, c.author.id);
+    const [cooldownRaw, strikesRaw, slowWaiting] = await Promise.all([
+      ctx.redis.get(cooldownKey),
+      ctx.redis.get(strikesKey),
+      ctx.queues.slow.getWaitingCount(),
+    ]);
+    const [lastAtStr, lastId] = (cooldownRaw ?? '').split('|');
+    const blockedWord = blockedWordIn(c.text, controls.blockedWords);
+    const decision = decide({
+      comment: c,
+      controls,
+      names: ctx.names,
+      now: pickedAt,
+      // a retry of the comment that set the cooldown is not held back by it
+      lastAnsweredAt: cooldownRaw && lastId !== c.id ? Number(lastAtStr) : undefined,
+      slowWaiting,
+      triageBand: ctx.config.triageBand,
+      triageEnabled: ctx.config.TRIAGE,
+      abuseUntil: Number(strikesRaw ?? 0) >= ctx.config.ABUSE_STRIKES ? pickedAt + 1 : undefined,
+      blockedWord,
+    });
+    const base = { platform: c.platform, channel: c.channel, commentId: c.id, attempt: job.attemptsMade + 1 };
+    if (!decision.answer) {
+      if (decision.reason === 'blocked_word') await strike(ctx, c, 'blocked word in comment');
+      log.info({ ...base, outcome: 'skipped', reason: decision.reason, score: decision.score }, 'comment skipped');
+      log.debug({ ...base, chat: { user: c.author.name, text: c.text } }, 'skipped comment text');
+      await event(ctx, c, { type: 'skip', reason: decision.reason });
+      return { outcome: 'skipped', reason: decision.reason };
+    }
+    // claim the user's cooldown atomically (value carries the comment id so a retry keeps it)
+    if (!decision.vip && controls.settings.user_cooldown_s > 0) {
+      const claimed = await ctx.redis.set(cooldownKey, `${pickedAt}|${c.id}`, 'EX', controls.settings.user_cooldown_s, 'NX');
+      if (claimed !== 'OK' && (await ctx.redis.get(cooldownKey))?.split('|')[1] !== c.id) {
+        log.info({ ...base, outcome: 'skipped', reason: 'cooldown' }, 'comment skipped');
+        await event(ctx, c, { type: 'skip', reason: 'cooldown' });
+        return { outcome: 'skipped', reason: 'cooldown' };
+      }
+    }
+    const reasons = decision.rules.map((r) => r.name);
+    if (decision.route === 'slow') return escalate(ctx, c, decision.score, reasons, controls.settings.ack, log, base);
+
+    const queueWaitMs = pickedAt - c.receivedAt;
+    const format = platformFormat(c.platform, ctx.config);
+    const out = await generateAnswer({
+      route: 'fast',
+      model: ctx.fast,
+      character: ctx.character,
+      comment: c,
+      format,
+      maxMessages: ctx.config.MAX_MESSAGES_PER_REPLY,
+      allowedLinkDomains: ctx.config.ALLOWED_LINK_DOMAINS,
+      blockedWords: controls.blockedWords,
+      slurs: ctx.slurs,
+      secrets: ctx.secrets,
+      triage: decision.triage,
+      signal,
+    });
+    if (out.kind === 'escalate') {
+      log.info({ ...base, ttftMs: Math.round(out.result.ttftMs) }, 'fast model escalated the comment (triage marker)');
+      return escalate(ctx, c, decision.score, [...reasons, 'triage_marker'], controls.settings.ack, log, base);
+    }
+    if (out.kind === 'empty') {
+      log.warn({ ...base, outcome: 'dropped', reason: out.unclosed ? 'unclosed_reasoning' : 'empty_answer' }, 'fast answer had nothing to post');
+      await event(ctx, c, { type: 'drop', reason: 'empty_answer', route: 'fast' });
+      return { outcome: 'dropped', reason: 'empty_answer' };
+    }
+    if (out.kind === 'filtered') {
+      await strike(ctx, c, out.verdict.reason);
+      log.warn({ ...base, outcome: 'filtered', reason: out.verdict.reason }, 'reply filtered, not posted');
+      await event(ctx, c, { type: 'filtered', reason: out.verdict.reason, route: 'fast' });
+      return { outcome: 'filtered', reason: out.verdict.reason };
+    }
+    const route = 'fast';
+    await enqueueReply(ctx, {
+      comment: c,
+      kind: 'answer',
+      parts: out.parts,
+      route,
+      model: ctx.fast.model,
+      timings: { queueWaitMs, ttftMs: out.result.ttftMs, modelMs: out.result.modelMs, totalMs: ctx.now() - c.receivedAt },
+      deadline: (c.sentAt ?? c.receivedAt) + controls.settings.fast_max_age_s * 1000,
+      tokens: { prompt: out.result.promptEvalCount, eval: out.result.evalCount },
+    });
+    log.info(
+      { ...base, outcome: 'replied', route, overflow: decision.overflow, score: decision.score, stoppedEarly: out.result.stoppedEarly, promptEvalCount: out.result.promptEvalCount },
+      'fast answer ready',
+    );
+    return { outcome: 'replied', route, parts: out.parts.length };
+  };
+}
+
+async function escalate(
+  ctx: HandlerContext,
+  c: Comment,
+  score: number,
+  reasons: string[],
+  ack: boolean,
+  log: HandlerContext['logger'],
+  base: Record<string, unknown>,
+): Promise<Outcome> {
+  const now = ctx.now();
+  await ctx.queues.slow.add(
+    'answer',
+    { comment: c, escalatedAt: now, score, reasons },
+    {
+      jobId: commentJobId(c),
+      attempts: ctx.config.SLOW_ATTEMPTS,
+      backoff: { type: 'exponential', delay: ctx.config.RETRY_BACKOFF_MS },
+    },
+  );
+  if (ack) {
+    await enqueueReply(ctx, {
+      comment: c,
+      kind: 'ack',
+      parts: cannedParts(ctx, c, pick(ctx.character.acks, c.id)),
+      route: 'ack',
+      model: 'character',
+      timings: { queueWaitMs: now - c.receivedAt, ttftMs: 0, modelMs: 0, totalMs: now - c.receivedAt },
+      deadline: (c.sentAt ?? c.receivedAt) + 30_000,
+    });
+  }
+  log.info({ ...base, outcome: 'escalated', score, reasons, ack }, 'comment escalated to the slow pool');
+  await event(ctx, c, { type: 'escalate', reason: reasons.join(','), route: 'slow' });
+  return { outcome: 'escalated', score };
+}

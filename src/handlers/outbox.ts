@@ -1,0 +1,87 @@
+import type { Job } from 'bullmq';
+import { holdForApproval } from '../controls/approval.js';
+import { BotError } from '../errors.js';
+import type { Pacer } from '../platforms/pacer.js';
+import type { ChatAdapter } from '../platforms/port.js';
+import { outboxJobSchema, type OutboxJob } from '../queues.js';
+import { POSTED_TTL_S, runtimeKeys } from '../runtime-keys.js';
+import type { Platform } from '../types.js';
+import { blockedWordIn, event, parseJob } from './common.js';
+import type { HandlerContext, Outcome } from './context.js';
+
+export class PlatformNotConnectedError extends BotError {
+  constructor(platform: string) {
+    super('BOT_ERR_PLATFORM_NOT_CONFIGURED', `no ${platform} connection in this gateway: configure ${platform} (see .env.example) or run a gateway that has it`, false);
+  }
+}
+
+/**
+ * The gateway's outbox consumer: posts each reply to the chat its comment came from, within
+ * the platform's limits, at most once per comment (a Redis NX key claimed before posting),
+ * and never late (a reply that cannot go out before its deadline is dropped).
+ */
+export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<Platform, ChatAdapter>, pacer: Pacer) {
+  const log = ctx.logger.child({ component: 'outbox' });
+  return async function handleOutbox(job: Job<OutboxJob>, _token?: string, signal?: AbortSignal): Promise<Outcome> {
+    const r = parseJob(job, outboxJobSchema);
+    const c = r.comment;
+    const base = { platform: c.platform, channel: c.channel, commentId: c.id, kind: r.kind, route: r.route, model: r.model };
+    const drop = async (reason: string): Promise<Outcome> => {
+      log.info({ ...base, outcome: 'dropped', reason }, 'reply dropped');
+      await event(ctx, c, { type: 'drop', reason, route: r.route, model: r.model });
+      return { outcome: 'dropped', reason };
+    };
+    const adapter = adapters.get(c.platform);
+    if (!adapter) throw new PlatformNotConnectedError(c.platform);
+    const controls = await ctx.controls.get(c.platform, c.channel);
+    if (r.kind === 'answer' && controls.settings.approval && !r.approved) {
+      const id = await holdForApproval(ctx.redis, ctx.prefix, r, ctx.config.APPROVAL_TTL_S);
+      log.info({ ...base, outcome: 'held', approvalId: id }, 'reply waiting for a moderator (approval on)');
+      return { outcome: 'held', reason: id };
+    }
+    const word = blockedWordIn(r.parts.join(' '), controls.blockedWords);
+    if (word) {
+      log.warn({ ...base, outcome: 'filtered', reason: 'blocked_word' }, 'reply filtered, not posted');
+      await event(ctx, c, { type: 'filtered', reason: 'blocked_word', route: r.route });
+      return { outcome: 'filtered', reason: 'blocked_word' };
+    }
+    const postKey = runtimeKeys.posted(ctx.prefix, c.platform, c.id, r.kind);
+    if (ctx.now() > r.deadline) return drop('late');
+    if ((await ctx.redis.set(postKey, String(ctx.now()), 'EX', POSTED_TTL_S, 'NX')) !== 'OK') return drop('already_posted');
+
+    const started = ctx.now();
+    let posted = 0;
+    try {
+      for (const text of r.parts) {
+        const ok = await pacer.acquire(`${c.platform}:${c.channel}`, adapter.limits(c.channel), r.deadline, signal);
+        if (!ok) {
+          if (posted === 0) await ctx.redis.del(postKey);
+          return drop(signal?.aborted ? 'shutdown' : 'late');
+        }
+        const res = await adapter.post({ platform: c.platform, channel: c.channel, text, replyTo: { id: c.id, author: c.author } });
+        if (res.status === 'rejected') return drop(res.reason);
+        posted++;
+      }
+    } catch (err) {
+      // nothing went out: let BullMQ retry while the reply is still fresh
+      if (posted === 0) await ctx.redis.del(postKey);
+      throw err;
+    }
+    const postMs = ctx.now() - started;
+    const totalMs = ctx.now() - c.receivedAt;
+    log.info(
+      {
+        ...base,
+        outcome: 'posted',
+        parts: posted,
+        paid: c.paid,
+        timings: { queueWaitMs: Math.round(r.timings.queueWaitMs), ttftMs: Math.round(r.timings.ttftMs), modelMs: Math.round(r.timings.modelMs), postMs, totalMs },
+        tokens: r.tokens,
+      },
+      'reply posted',
+    );
+    log.debug({ ...base, chat: { user: c.author.name, comment: c.text, reply: r.parts } }, 'reply text');
+    await event(ctx, c, { type: 'reply', route: r.route, model: r.model, latency_ms: totalMs, text: r.parts.join(' '), user: c.author.name });
+    return { outcome: 'posted', parts: posted };
+  };
+}

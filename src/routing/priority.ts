@@ -1,0 +1,18 @@
+import type { Comment } from '../types.js';
+
+/**
+ * BullMQ priority for a comment (1 = first; larger = later). Order: paid comments by amount,
+ * then moderators/owner and VIPs, then comments that mention the character, then first-time
+ * chatters, then the rest.
+ */
+export function commentPriority(c: Comment, opts: { mention: boolean; vip: boolean }): number {
+  if (c.paid && c.paid.amount > 0) {
+    // bigger amounts first, within 1..9 (bits and currencies are compared roughly by magnitude)
+    const magnitude = Math.min(8, Math.floor(Math.log10(Math.max(1, c.paid.amount))));
+    return 9 - magnitude;
+  }
+  if (c.author.badges.moderator || c.author.badges.owner || opts.vip || c.author.badges.vip) return 10;
+  if (opts.mention) return 20;
+  if (c.author.firstMessage) return 30;
+  return 40;
+}

@@ -1,0 +1,14 @@
+/** Redis keys the workers keep for themselves (control keys live in controls/keys.ts). */
+export const runtimeKeys = {
+  /** Last answer to a user: value `<epoch ms>|<comment id>`, expires with the cooldown. */
+  cooldown: (prefix: string, platform: string, userId: string) => `${prefix}:cooldown:${platform}:${userId}`,
+  /** Set once a reply part of a comment was handed to the platform: the at-most-once guard. */
+  posted: (prefix: string, platform: string, commentId: string, kind: string) => `${prefix}:posted:${platform}:${commentId}:${kind}`,
+  /** Filter strikes of a user; at ABUSE_STRIKES the user is ignored while the key lives. */
+  strikes: (prefix: string, platform: string, userId: string) => `${prefix}:abuse:${platform}:${userId}`,
+  /** Counters of outcomes since start of day, for reports: hash field = outcome:reason. */
+  counters: (prefix: string) => `${prefix}:counters`,
+};
+
+/** How long the at-most-once guard is kept (a comment is never answered after this anyway). */
+export const POSTED_TTL_S = 24 * 3600;

@@ -1,0 +1,4 @@
+// Runs the fast part alone (compose and multi-host setups scale each part separately).
+import { runProcess } from '../src/run.js';
+
+await runProcess({ roles: ['fast'] });
