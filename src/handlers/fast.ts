@@ -21,11 +21,18 @@ export function createFastHandler(ctx: HandlerContext) {
     const controls = await ctx.controls.get(c.platform, c.channel);
     const cooldownKey = runtimeKeys.cooldown(ctx.prefix, c.platform, c.author.id);
     const strikesKey = runtimeKeys.strikes(ctx.prefix, c.platform, c.author.id);
-    const [cooldownRaw, strikesRaw, slowWaiting] = await Promise.all([
+    const answeredKey = runtimeKeys.posted(ctx.prefix, c.platform, c.id, 'answer');
+    const [cooldownRaw, strikesRaw, answered, slowWaiting] = await Promise.all([
       ctx.redis.get(cooldownKey),
       ctx.redis.get(strikesKey),
+      ctx.redis.exists(answeredKey),
       ctx.queues.slow.getWaitingCount(),
     ]);
+    const base = { platform: c.platform, channel: c.channel, commentId: c.id, attempt: job.attemptsMade + 1 };
+    if (answered) {
+      log.info({ ...base, outcome: 'skipped', reason: 'already_answered' }, 'comment skipped');
+      return { outcome: 'skipped', reason: 'already_answered' };
+    }
     const [lastAtStr, lastId] = (cooldownRaw ?? '').split('|');
     const blockedWord = blockedWordIn(c.text, controls.blockedWords);
     const decision = decide({
@@ -41,7 +48,6 @@ export function createFastHandler(ctx: HandlerContext) {
       abuseUntil: Number(strikesRaw ?? 0) >= ctx.config.ABUSE_STRIKES ? pickedAt + 1 : undefined,
       blockedWord,
     });
-    const base = { platform: c.platform, channel: c.channel, commentId: c.id, attempt: job.attemptsMade + 1 };
     if (!decision.answer) {
       if (decision.reason === 'blocked_word') await strike(ctx, c, 'blocked word in comment');
       log.info({ ...base, outcome: 'skipped', reason: decision.reason, score: decision.score }, 'comment skipped');
