@@ -1,0 +1,163 @@
+import type { ChannelLimits } from './port.js';
+
+/**
+ * Outbound pacing per key (one key per platform channel): a sliding window of the last
+ * sends plus a least spacing, with waiters served strictly in arrival order.
+ */
+export interface Pacer {
+  /**
+   * Wait until a message may be sent on `key` under `limits` (sliding window of the last
+   * `max` send times, and `minSpacingMs` since the previous); resolves true and RECORDS the
+   * send, or resolves false without recording if that moment would be after `deadline`
+   * (epoch ms). `signal` aborts the wait (resolve false).
+   */
+  acquire(key: string, limits: ChannelLimits, deadline: number, signal?: AbortSignal): Promise<boolean>;
+}
+
+export interface PacerOptions {
+  now?: () => number;
+  /** Resolves after `ms`, or early (resolve or reject) when `signal` aborts. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+interface Waiter {
+  limits: ChannelLimits;
+  deadline: number;
+  signal?: AbortSignal;
+  done: boolean;
+  resolve: (ok: boolean) => void;
+  onAbort?: () => void;
+}
+
+interface KeyState {
+  /** Send times, ascending; pruned to what the window can still see. */
+  sends: number[];
+  queue: Waiter[];
+  pumping: boolean;
+  /** Aborts the pump's current sleep (the head waiter gave up). */
+  wake?: AbortController;
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * The earliest moment at or after `now` that a send is allowed: after the `max`-th most
+ * recent send has left the window (sends in `(t - windowMs, t]` stay ≤ max) and at least
+ * `minSpacingMs` after the last one.
+ */
+export function earliestSend(sends: readonly number[], limits: ChannelLimits, now: number): number {
+  let t = now;
+  const last = sends[sends.length - 1];
+  if (last !== undefined) t = Math.max(t, last + limits.minSpacingMs);
+  if (limits.max <= 0) return Number.POSITIVE_INFINITY;
+  if (sends.length >= limits.max) t = Math.max(t, sends[sends.length - limits.max]! + limits.windowMs);
+  return t;
+}
+
+export function createPacer(opts: PacerOptions = {}): Pacer {
+  const now = opts.now ?? Date.now;
+  const sleep = opts.sleep ?? defaultSleep;
+  const keys = new Map<string, KeyState>();
+
+  function finish(w: Waiter, ok: boolean): void {
+    if (w.done) return;
+    w.done = true;
+    if (w.onAbort) w.signal?.removeEventListener('abort', w.onAbort);
+    w.resolve(ok);
+  }
+
+  function prune(state: KeyState, t: number, windowMs: number): void {
+    // Keep the last send (spacing) and everything the window can still see; cap the size.
+    while (state.sends.length > 1 && (state.sends[0]! <= t - windowMs || state.sends.length > 10_000)) {
+      state.sends.shift();
+    }
+  }
+
+  /** Fail queued waiters whose deadline falls before the soonest moment they could be served. */
+  function dropHopeless(headAt: number, queue: readonly Waiter[]): void {
+    let bound = headAt;
+    let first = true;
+    for (const w of queue) {
+      if (w.done) continue;
+      const soonest = first ? headAt : bound + w.limits.minSpacingMs;
+      if (w.deadline < soonest) {
+        finish(w, false);
+        continue;
+      }
+      bound = soonest;
+      first = false;
+    }
+  }
+
+  async function pump(key: string, state: KeyState): Promise<void> {
+    state.pumping = true;
+    try {
+      for (;;) {
+        while (state.queue.length > 0 && state.queue[0]!.done) state.queue.shift();
+        const head = state.queue[0];
+        if (!head) break;
+        const t = now();
+        prune(state, t, head.limits.windowMs);
+        const at = earliestSend(state.sends, head.limits, t);
+        if (at > head.deadline) {
+          finish(head, false);
+          continue;
+        }
+        if (at <= t) {
+          state.sends.push(t);
+          state.queue.shift();
+          finish(head, true);
+          continue;
+        }
+        dropHopeless(at, state.queue);
+        if (head.done) continue;
+        state.wake = new AbortController();
+        try {
+          await sleep(at - t, state.wake.signal);
+        } catch {
+          // an aborted sleep may reject: re-evaluate either way
+        }
+        state.wake = undefined;
+      }
+    } finally {
+      state.pumping = false;
+      if (state.queue.length === 0 && state.sends.length === 0) keys.delete(key);
+    }
+  }
+
+  return {
+    acquire(key, limits, deadline, signal) {
+      return new Promise<boolean>((resolve) => {
+        if (signal?.aborted || deadline < now()) return resolve(false);
+        let state = keys.get(key);
+        if (!state) {
+          state = { sends: [], queue: [], pumping: false };
+          keys.set(key, state);
+        }
+        const s = state;
+        const w: Waiter = { limits, deadline, signal, done: false, resolve };
+        if (signal) {
+          w.onAbort = () => {
+            const isHead = s.queue[0] === w;
+            finish(w, false);
+            if (isHead) s.wake?.abort();
+          };
+          signal.addEventListener('abort', w.onAbort, { once: true });
+        }
+        s.queue.push(w);
+        if (!s.pumping) void pump(key, s);
+      });
+    },
+  };
+}

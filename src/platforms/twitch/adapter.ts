@@ -1,0 +1,343 @@
+import tmi from 'tmi.js';
+import { BotError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import type { CommentInput } from '../../types.js';
+import type { ChannelLimits, ChatAdapter, OutgoingMessage, PostResult } from '../port.js';
+import {
+  avoidDuplicate,
+  buildPrivmsgLine,
+  classifyNotice,
+  isLoginFailure,
+  normalizeChannel,
+  parseIrcUrl,
+  sanitizeChatText,
+  type LastSent,
+} from './irc.js';
+import { botStateFromUserstate, mapTwitchMessage, type TwitchWireMessage } from './map.js';
+import type { TmiRawMessage, TmiUserstate } from './twitch.external.js';
+
+export interface TwitchAdapterOptions {
+  /** TWITCH_IRC_URL: default wss://irc-ws.chat.twitch.tv:443; ws://127.0.0.1:PORT works. */
+  url: string;
+  username: string;
+  token: string;
+  channels: string[];
+  /** Lower-case logins never answered (TWITCH_IGNORED_BOTS). */
+  ignoredBots: string[];
+  /** TWITCH_RATE_LIMIT override: replaces max/window of the per-channel limit. */
+  rateLimit?: { max: number; windowSeconds: number };
+  /** TWITCH_MAX_CHARS. */
+  maxChars: number;
+  logger: Logger;
+}
+
+export class TwitchNotConnectedError extends BotError {
+  constructor(channel: string, cause?: unknown) {
+    super(
+      'BOT_ERR_TWITCH_NOT_CONNECTED',
+      `not connected to Twitch chat in #${channel} right now; the reply is retried while fresh (if this lasts, check the network, TWITCH_IRC_URL and the earlier log lines)`,
+      true,
+      cause === undefined ? undefined : { cause },
+    );
+  }
+}
+
+export class TwitchPausedError extends BotError {
+  constructor(channel: string, reason: string, readonly untilMs: number) {
+    super('BOT_ERR_TWITCH_PAUSED', `posting to #${channel} is paused (${reason}) until ${new Date(untilMs).toISOString()}; retry after that`, true);
+  }
+}
+
+export class TwitchLoginError extends BotError {
+  constructor(username: string) {
+    super(
+      'BOT_ERR_TWITCH_LOGIN',
+      `Twitch refused the login for TWITCH_USERNAME=${username}: check TWITCH_OAUTH_TOKEN (a chat token "oauth:…" for that account with chat:read and chat:edit scopes; get a new one if it expired)`,
+      false,
+    );
+  }
+}
+
+const NON_MOD: ChannelLimits = { max: 20, windowMs: 30_000, minSpacingMs: 1000 };
+const MOD: ChannelLimits = { max: 100, windowMs: 30_000, minSpacingMs: 100 };
+/** First wait after a refused login, doubled on each further refusal up to the max. */
+const LOGIN_RETRY_MS = 60_000;
+const LOGIN_RETRY_MAX_MS = 30 * 60_000;
+const RATELIMIT_PAUSE_MS = 5_000;
+const RATELIMIT_PAUSE_MAX_MS = 30_000;
+
+interface Hold {
+  until: number;
+  reason: string;
+}
+
+export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
+  const log = opts.logger.child({ component: 'twitch' });
+  const endpoint = parseIrcUrl(opts.url);
+  if (endpoint.secure && endpoint.port !== 443) {
+    log.warn({ port: endpoint.port }, 'tmi.js always uses port 443 for wss:// URLs; the port in TWITCH_IRC_URL is ignored');
+  }
+  const botLogin = opts.username.toLowerCase();
+  const channels: string[] = [];
+  for (const c of opts.channels) {
+    const n = normalizeChannel(c);
+    if (n && !channels.includes(n)) channels.push(n);
+    else if (!n) log.warn({ channel: c }, 'TWITCH_CHANNELS has an entry that is not a Twitch login; it is skipped');
+  }
+  const ignoredBots = new Set(opts.ignoredBots.map((b) => b.toLowerCase()));
+
+  let client: tmi.Client | null = null;
+  let closed = false;
+  let closing: Promise<void> | null = null;
+  let connected = false;
+  let onComment: ((c: CommentInput) => void) | null = null;
+  let loginFailures = 0;
+  let loginTimer: NodeJS.Timeout | undefined;
+  let startSettled: (() => void) | null = null;
+  const joined = new Set<string>();
+  const modIn = new Map<string, boolean>();
+  const lastSent = new Map<string, LastSent>();
+  const blocked = new Map<string, Hold>();
+  const paused = new Map<string, Hold>();
+  const ratelimitPause = new Map<string, { ms: number; at: number }>();
+  const warnedKinds = new Set<string>();
+
+  function warnOnce(kind: string, fields: Record<string, unknown>, msg: string): void {
+    if (warnedKinds.has(kind)) return log.debug({ kind, ...fields }, msg);
+    warnedKinds.add(kind);
+    log.warn({ kind, ...fields }, `${msg} (logged once per kind)`);
+  }
+
+  function deliver(wire: TwitchWireMessage): void {
+    if (closed) return;
+    try {
+      const r = mapTwitchMessage(wire, { botLogin, ignoredBots, receivedAt: Date.now() });
+      if (r.ok) onComment?.(r.comment);
+      else if ('skip' in r) log.debug({ skip: r.skip }, 'twitch message ignored');
+      else warnOnce(`malformed:${r.malformed}`, { detail: r.detail }, 'dropped a malformed Twitch message');
+    } catch (err) {
+      warnOnce('handler-threw', { err }, 'a Twitch message could not be handled and was dropped');
+    }
+  }
+
+  function onNotice(channelRaw: string, msgId: string, text: string): void {
+    const channel = normalizeChannel(String(channelRaw ?? '')) ?? '*';
+    const effect = classifyNotice(String(msgId ?? ''), String(text ?? ''));
+    const now = Date.now();
+    switch (effect.kind) {
+      case 'ratelimit': {
+        const prev = ratelimitPause.get(channel);
+        const ms = prev && now - prev.at < 60_000 ? Math.min(prev.ms * 2, RATELIMIT_PAUSE_MAX_MS) : RATELIMIT_PAUSE_MS;
+        const active = (paused.get(channel)?.until ?? 0) > now;
+        ratelimitPause.set(channel, { ms, at: now });
+        paused.set(channel, { until: now + ms, reason: 'rate-limited by Twitch' });
+        if (!active) log.warn({ channel, pauseMs: ms }, `Twitch rate-limited the bot in #${channel} (msg_ratelimit); posting there pauses for ${ms / 1000} s`);
+        break;
+      }
+      case 'duplicate':
+        log.warn({ channel }, `Twitch dropped a reply in #${channel} as a duplicate of the previous one (msg_duplicate)`);
+        break;
+      case 'blocked':
+        blocked.set(channel, { until: now + effect.ms, reason: effect.reason });
+        log.warn(
+          { channel, msgId, blockedMs: effect.ms },
+          `the bot cannot post in #${channel}: ${effect.reason} (${msgId}); replies there are dropped for ${Math.round(effect.ms / 1000)} s`,
+        );
+        break;
+      case 'paused':
+        paused.set(channel, { until: now + effect.ms, reason: effect.reason });
+        log.warn({ channel, msgId, pauseMs: effect.ms }, `posting to #${channel} pauses for ${Math.round(effect.ms / 1000)} s: ${effect.reason}`);
+        break;
+      default:
+        log.debug({ channel, msgId }, 'twitch notice');
+    }
+  }
+
+  function onRaw(raw: TmiRawMessage): void {
+    const state = botStateFromUserstate(raw);
+    if (!state) return;
+    const was = modIn.get(state.channel);
+    modIn.set(state.channel, state.moderator);
+    if (was !== state.moderator) log.info({ channel: state.channel, moderator: state.moderator }, `bot moderator status in #${state.channel}: ${state.moderator}`);
+    if (!joined.has(state.channel)) {
+      joined.add(state.channel);
+      log.info({ channel: state.channel }, `joined #${state.channel}`);
+      if (channels.every((c) => joined.has(c))) startSettled?.();
+    }
+  }
+
+  function onLoginRefused(): void {
+    loginFailures++;
+    const delay = Math.min(LOGIN_RETRY_MS * 2 ** (loginFailures - 1), LOGIN_RETRY_MAX_MS);
+    const err = new TwitchLoginError(botLogin);
+    if (loginFailures === 1) log.error({ err, retryInMs: delay }, `${err.message}. Next try in ${delay / 1000} s; fix the token and restart to retry sooner.`);
+    else log.warn({ code: err.code, retryInMs: delay }, `Twitch still refuses the login (TWITCH_OAUTH_TOKEN); next try in ${delay / 1000} s`);
+    startSettled?.();
+    clearTimeout(loginTimer);
+    loginTimer = setTimeout(() => {
+      if (!closed) connectFresh();
+    }, delay);
+    loginTimer.unref();
+  }
+
+  function connectFresh(): void {
+    const c = createClient();
+    client = c;
+    c.connect().catch(() => {
+      // failures arrive through the 'disconnected' event
+    });
+  }
+
+  function createClient(): tmi.Client {
+    const quiet = (key: 'chat' | 'tmi') => (m: unknown) => log.debug({ [key]: String(m) }, 'tmi.js');
+    const c = new tmi.Client({
+      options: { skipUpdatingEmotesets: true, joinInterval: 500 },
+      connection: {
+        server: endpoint.server,
+        port: endpoint.port,
+        secure: endpoint.secure,
+        reconnect: true,
+        reconnectInterval: 1000,
+        reconnectDecay: 1.5,
+        maxReconnectInterval: 30_000,
+      },
+      identity: { username: botLogin, password: opts.token },
+      channels: channels.map((ch) => `#${ch}`),
+      // tmi.js logs chat lines at info: keep all of it at debug, chat text under `chat`.
+      logger: { info: quiet('chat'), warn: quiet('chat'), error: quiet('tmi') },
+    });
+    // tmi.js 1.8.5 throws from its line handler on some malformed lines (e.g. a PRIVMSG
+    // without text); contain that here so a bad line is dropped, never a crash.
+    const internals = c as unknown as { handleMessage(m: unknown): void };
+    const handle = internals.handleMessage.bind(c);
+    internals.handleMessage = (m: unknown) => {
+      try {
+        handle(m);
+      } catch (err) {
+        warnOnce('unparseable-line', { err }, 'dropped a Twitch line tmi.js could not handle');
+      }
+    };
+    let refused = false;
+    c.on('raw_message', (_clone: unknown, m: TmiRawMessage) => {
+      if (!closed && client === c) onRaw(m);
+    });
+    c.on('message', (channel: string, us: TmiUserstate, text: string, self: boolean) => deliver({ channel, userstate: us, text, kind: 'chat', self }));
+    c.on('cheer', (channel: string, us: TmiUserstate, text: string) => deliver({ channel, userstate: us, text, kind: 'cheer' }));
+    c.on('notice', onNotice);
+    c.on('connecting', () => {
+      if (closed || client !== c) void c.disconnect().catch(() => undefined);
+    });
+    c.on('connected', () => {
+      connected = true;
+      loginFailures = 0;
+      log.info({ channels }, 'connected to Twitch chat');
+    });
+    c.on('disconnected', (reason: string) => {
+      const wasConnected = connected;
+      connected = false;
+      joined.clear();
+      if (closed || client !== c) return;
+      if (isLoginFailure(String(reason))) {
+        if (!refused) {
+          refused = true;
+          client = null;
+          c.removeAllListeners();
+          onLoginRefused();
+        }
+        return;
+      }
+      if (wasConnected) log.warn({ reason: String(reason) }, 'disconnected from Twitch chat; reconnecting with backoff');
+      else log.debug({ reason: String(reason) }, 'Twitch chat connection attempt failed; retrying with backoff');
+      startSettled?.();
+    });
+    return c;
+  }
+
+  function holdFor(map: Map<string, Hold>, channel: string, now: number): Hold | undefined {
+    const h = map.get(channel);
+    if (h && h.until <= now) map.delete(channel);
+    return h && h.until > now ? h : undefined;
+  }
+
+  return {
+    platform: 'twitch',
+    maxChars: opts.maxChars,
+    mentionsAuthor: false,
+
+    async start(cb) {
+      if (closed) return;
+      onComment = cb;
+      if (client) return;
+      const ready = new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          const missing = channels.filter((c) => !joined.has(c));
+          if (missing.length) log.warn({ missing }, 'not every Twitch channel is joined yet; going on, joins continue in the background');
+          resolve();
+        }, 10_000 + 500 * channels.length);
+        timer.unref();
+        startSettled = () => {
+          clearTimeout(timer);
+          startSettled = null;
+          resolve();
+        };
+      });
+      connectFresh();
+      if (channels.length === 0) startSettled?.();
+      await ready;
+    },
+
+    async post(msg: OutgoingMessage): Promise<PostResult> {
+      const channel = normalizeChannel(msg.channel);
+      if (!channel) return { status: 'rejected', reason: 'not a valid Twitch channel login' };
+      if (!channels.includes(channel)) return { status: 'rejected', reason: `#${channel} is not in TWITCH_CHANNELS` };
+      const now = Date.now();
+      const block = holdFor(blocked, channel, now);
+      if (block) return { status: 'rejected', reason: `${block.reason} in #${channel}` };
+      const pause = holdFor(paused, channel, now);
+      if (pause) throw new TwitchPausedError(channel, pause.reason, pause.until);
+      const c = client;
+      if (closed || !c || !connected || !joined.has(channel) || c.readyState() !== 'OPEN') throw new TwitchNotConnectedError(channel);
+      const clean = [...sanitizeChatText(msg.text)].slice(0, opts.maxChars).join('').trim();
+      if (!clean) return { status: 'rejected', reason: 'empty message after removing control characters' };
+      const { text, last } = avoidDuplicate(clean, lastSent.get(channel), now, opts.maxChars);
+      try {
+        await c.raw(buildPrivmsgLine(channel, text, msg.replyTo.id));
+      } catch (err) {
+        throw new TwitchNotConnectedError(channel, err);
+      }
+      lastSent.set(channel, last);
+      log.debug({ channel, chat: text }, 'posted to Twitch');
+      return { status: 'posted', at: Date.now() };
+    },
+
+    limits(channel: string): ChannelLimits {
+      const ch = normalizeChannel(channel) ?? channel;
+      const base = modIn.get(ch) ? MOD : NON_MOD;
+      if (!opts.rateLimit) return { ...base };
+      return { max: opts.rateLimit.max, windowMs: opts.rateLimit.windowSeconds * 1000, minSpacingMs: base.minSpacingMs };
+    },
+
+    close() {
+      if (closing) return closing;
+      closed = true;
+      onComment = null;
+      clearTimeout(loginTimer);
+      startSettled?.();
+      const c = client;
+      client = null;
+      connected = false;
+      joined.clear();
+      closing = (async () => {
+        if (!c) return;
+        // Stop tmi.js's own reconnect timer from reviving the connection.
+        (c as unknown as { reconnect: boolean }).reconnect = false;
+        const state = c.readyState();
+        if (state === 'OPEN' || state === 'CONNECTING') {
+          await Promise.race([c.disconnect().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+        }
+        log.info('Twitch chat connection closed');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,173 @@
+import { commentSchema, type CommentInput } from '../../types.js';
+import type { TmiRawMessage, TmiTagValue, TmiUserstate } from './twitch.external.js';
+
+/**
+ * The one place tmi.js's userstate shape is read: a PRIVMSG or cheer → `CommentInput`,
+ * or the reason it is not one. Pure: pass the clock reading and the rules.
+ */
+export interface TwitchWireMessage {
+  /** As tmi.js gives it: `#channel`. */
+  channel: string;
+  userstate: TmiUserstate;
+  text: string;
+  kind: 'chat' | 'cheer';
+  /** tmi.js's `self` flag (messages the client itself sent). */
+  self?: boolean;
+}
+
+export interface MapRules {
+  /** The bot's own login, lower case. */
+  botLogin: string;
+  /** Lower-case logins never answered. */
+  ignoredBots: ReadonlySet<string>;
+  receivedAt: number;
+}
+
+export type SkipReason = 'self' | 'ignored-bot' | 'command';
+export type MalformedKind = 'no-channel' | 'no-id' | 'no-user' | 'bad-bits' | 'invalid';
+
+export type MapResult =
+  | { ok: true; comment: CommentInput }
+  | { ok: false; skip: SkipReason }
+  | { ok: false; malformed: MalformedKind; detail?: string };
+
+/** A tag as a string: tmi.js turns "1"/"0" into booleans and "" into null. */
+function tagString(v: TmiTagValue): string | undefined {
+  if (typeof v === 'string') return v;
+  if (v === true) return '1';
+  if (v === false) return '0';
+  return undefined;
+}
+
+function tagFlag(v: TmiTagValue): boolean {
+  return v === true || v === '1';
+}
+
+function tagBadges(v: TmiTagValue): Record<string, string | null> {
+  if (v && typeof v === 'object') {
+    const out: Record<string, string | null> = {};
+    for (const [k, val] of Object.entries(v)) out[k] = typeof val === 'string' ? val : null;
+    return out;
+  }
+  if (typeof v === 'string') {
+    const out: Record<string, string | null> = {};
+    for (const part of v.split(',')) {
+      const [k, val] = part.split('/');
+      if (k) out[k] = val ?? null;
+    }
+    return out;
+  }
+  return {};
+}
+
+/** Global cheermote prefixes; channel-specific ones are matched by their bits sum. */
+const CHEERMOTE_PREFIXES = new Set(
+  [
+    'cheer', 'doodlecheer', 'biblethump', 'cheerwhal', 'corgo', 'scoops', 'uni', 'showlove', 'party',
+    'seemsgood', 'pride', 'kappa', 'frankerz', 'heyguys', 'dansgame', 'elegiggle', 'trihard', 'kreygasm',
+    '4head', 'swiftrage', 'notlikethis', 'failfish', 'vohiyo', 'pjsalt', 'mrdestructoid', 'bday', 'ripcheer',
+    'shamrock', 'bitboss', 'streamlabs', 'muxy', 'holidaycheer', 'goal', 'anon', 'charity',
+  ],
+);
+const CHEER_TOKEN = /^([a-z0-9]*?[a-z])(\d+)$/i;
+
+/**
+ * Remove cheermote tokens ("cheer100", "Kappa50") from a cheer's text. Global prefixes are
+ * always removed; other `word123` tokens only when, with them, the amounts add up to `bits`
+ * exactly (a channel's custom cheermote), so "gpt4" in a normal sentence stays.
+ */
+export function stripCheermotes(text: string, bits: number): string {
+  const tokens = text.split(/\s+/).filter(Boolean);
+  const known = new Set<number>();
+  const custom = new Set<number>();
+  let knownSum = 0;
+  let customSum = 0;
+  tokens.forEach((t, i) => {
+    const m = CHEER_TOKEN.exec(t);
+    if (!m) return;
+    const amount = Number(m[2]);
+    if (!(amount > 0)) return;
+    if (CHEERMOTE_PREFIXES.has(m[1]!.toLowerCase())) {
+      known.add(i);
+      knownSum += amount;
+    } else {
+      custom.add(i);
+      customSum += amount;
+    }
+  });
+  const dropCustom = knownSum < bits && customSum > 0 && knownSum + customSum === bits;
+  return tokens.filter((_, i) => !known.has(i) && !(dropCustom && custom.has(i))).join(' ');
+}
+
+/** Text of a `/me` line without the CTCP ACTION wrapper (tmi.js strips well-formed ones). */
+function plainText(text: string): string {
+  const m = /^\u0001ACTION (.*?)\u0001?$/s.exec(text);
+  return (m ? m[1]! : text).replace(/\u0001/g, '');
+}
+
+export function mapTwitchMessage(wire: TwitchWireMessage, rules: MapRules): MapResult {
+  const us = wire.userstate ?? {};
+  const channel = typeof wire.channel === 'string' ? wire.channel.replace(/^#/, '').toLowerCase() : '';
+  if (!channel) return { ok: false, malformed: 'no-channel' };
+  const login = tagString(us.username)?.toLowerCase();
+  const userId = tagString(us['user-id']);
+  if (!login || !userId) return { ok: false, malformed: 'no-user' };
+
+  if (wire.self === true || login === rules.botLogin) return { ok: false, skip: 'self' };
+  if (rules.ignoredBots.has(login)) return { ok: false, skip: 'ignored-bot' };
+
+  const id = tagString(us.id);
+  if (!id) return { ok: false, malformed: 'no-id' };
+
+  let text = plainText(typeof wire.text === 'string' ? wire.text : '');
+  let paid: CommentInput['paid'];
+  if (wire.kind === 'cheer') {
+    const bits = Number(tagString(us.bits));
+    if (!Number.isInteger(bits) || bits < 0) return { ok: false, malformed: 'bad-bits' };
+    paid = { amount: bits, currency: 'bits' };
+    text = stripCheermotes(text, bits);
+  }
+  if (text.trimStart().startsWith('!')) return { ok: false, skip: 'command' };
+
+  const badges = tagBadges(us.badges);
+  const sent = Number(tagString(us['tmi-sent-ts']));
+  const candidate: CommentInput = {
+    platform: 'twitch',
+    channel,
+    id,
+    author: {
+      id: userId,
+      login,
+      name: tagString(us['display-name']) || login,
+      badges: {
+        moderator: tagFlag(us.mod) || 'moderator' in badges,
+        owner: 'broadcaster' in badges,
+        member: tagFlag(us.subscriber) || 'subscriber' in badges || 'founder' in badges,
+        vip: tagFlag(us.vip) || 'vip' in badges,
+        verified: false,
+      },
+      firstMessage: tagFlag(us['first-msg']),
+    },
+    text,
+    kind: wire.kind,
+    ...(paid ? { paid } : {}),
+    ...(Number.isSafeInteger(sent) && sent >= 0 ? { sentAt: sent } : {}),
+    receivedAt: rules.receivedAt,
+  };
+  const parsed = commentSchema.safeParse(candidate);
+  if (!parsed.success) {
+    return { ok: false, malformed: 'invalid', detail: parsed.error.issues.map((i) => i.path.join('.')).join(',') };
+  }
+  return { ok: true, comment: candidate };
+}
+
+/** The bot's own state in a channel, from a USERSTATE line (tags still raw). */
+export function botStateFromUserstate(raw: TmiRawMessage): { channel: string; moderator: boolean } | null {
+  if (raw.command !== 'USERSTATE') return null;
+  const channel = raw.params?.[0]?.replace(/^#/, '').toLowerCase();
+  if (!channel) return null;
+  const tags = raw.tags ?? {};
+  const badges = tagBadges(typeof tags.badges === 'string' ? tags.badges : null);
+  const moderator = tags.mod === '1' || tags['user-type'] === 'mod' || 'moderator' in badges || 'broadcaster' in badges;
+  return { channel, moderator };
+}

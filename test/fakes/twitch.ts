@@ -1,0 +1,414 @@
+/**
+ * Fake Twitch chat: IRC over WebSocket on 127.0.0.1 (free port), speaking the protocol the
+ * way Twitch does (CAP ACK, 001–004/375/372/376, GLOBALUSERSTATE, JOIN → 353/366/USERSTATE/
+ * ROOMSTATE, PING/PONG, IRCv3 tags on viewer messages, NOTICE, RECONNECT). Records every
+ * line the bot sends. Several lines per frame (`\r\n`) work both ways.
+ *
+ *   const tw = await startFakeTwitch({ modIn: ['somechan'] });
+ *   // TWITCH_IRC_URL = tw.url
+ *   await tw.waitForJoin('somechan');
+ *   const id = tw.chat('somechan', { user: 'viewer1', text: 'hello?' });
+ *   const [reply] = await tw.waitForPrivmsgs(1);   // reply.tags['reply-parent-msg-id'] === id
+ *   await tw.close();
+ */
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+export interface FakeTwitchOptions {
+  /** Channels (logins) where the bot is a moderator: USERSTATE carries moderator/1, mod=1. */
+  modIn?: string[];
+  /** Refuse every login with `NOTICE * :Login authentication failed`, as Twitch does for a bad token. */
+  rejectLogin?: boolean;
+  /**
+   * Enforce Twitch's per-channel limits on the bot's PRIVMSGs (20/30 s, 100/30 s as mod):
+   * an excess message is marked `dropped: 'msg_ratelimit'` and answered with that NOTICE.
+   * Off by default. Duplicate detection (msg_duplicate within 30 s) is always on.
+   */
+  enforceRateLimit?: boolean;
+}
+
+export interface SentPrivmsg {
+  /** Channel login, lower case, without `#`. */
+  channel: string;
+  text: string;
+  /** Tags from the `@…` prefix, unescaped (e.g. `reply-parent-msg-id`). */
+  tags: Record<string, string>;
+  raw: string;
+  /** When the fake received it (epoch ms). */
+  at: number;
+  /** Set when Twitch would not have shown it (and the fake sent the NOTICE). */
+  dropped?: 'msg_duplicate' | 'msg_ratelimit';
+}
+
+export interface ChatOptions {
+  user: string;
+  text: string;
+  id?: string;
+  userId?: string;
+  displayName?: string;
+  mod?: boolean;
+  subscriber?: boolean;
+  vip?: boolean;
+  broadcaster?: boolean;
+  firstMsg?: boolean;
+  /** Makes it a cheer: adds the `bits` tag (the text should hold the cheermotes, e.g. "cheer100 hi"). */
+  bits?: number;
+  /** Sends it as `/me` (CTCP ACTION). */
+  action?: boolean;
+  /** Extra or overriding tags (raw values, escaped by the fake). */
+  tags?: Record<string, string>;
+}
+
+export interface FakeTwitch {
+  url: string;
+  port: number;
+  /** Every raw line the bot sent, in order (PASS included, as sent). */
+  received: string[];
+  /** PRIVMSGs the bot sent, parsed. */
+  privmsgs(): SentPrivmsg[];
+  /** Resolves when >= n PRIVMSGs were sent; rejects with a clear message on timeout (default 5 s). */
+  waitForPrivmsgs(n: number, timeoutMs?: number): Promise<SentPrivmsg[]>;
+  /** Send a viewer PRIVMSG with Twitch's tags to every connection joined to the channel; returns its id. */
+  chat(channel: string, m: ChatOptions): string;
+  /** Send raw line(s) to every connection. */
+  sendRaw(line: string): void;
+  /** `@msg-id=<id> :tmi.twitch.tv NOTICE #<channel> :<text>` to every connection. */
+  notice(channel: string, msgId: string, text: string): void;
+  /** Send `:tmi.twitch.tv RECONNECT` to every connection. */
+  reconnect(): void;
+  /** Close every socket abruptly (no close frame). */
+  dropConnections(): void;
+  /** Change the bot's moderator status in a channel; a fresh USERSTATE goes to joined connections. */
+  setMod(channel: string, mod: boolean): void;
+  /** Open connections now. */
+  connections(): number;
+  /** Connections accepted since start (counts reconnect attempts). */
+  connectionAttempts(): number;
+  /** Whether an open connection has joined the channel. */
+  joined(channel: string): boolean;
+  /** How many JOINs of the channel were received since start. */
+  joinCount(channel: string): number;
+  /** Resolves when an open connection has joined the channel and >= `nth` JOINs of it were seen (default 1). */
+  waitForJoin(channel: string, timeoutMs?: number, nth?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Conn {
+  ws: WebSocket;
+  nick: string | null;
+  pass: string | null;
+  registered: boolean;
+  channels: Set<string>;
+}
+
+const HOST = 'tmi.twitch.tv';
+
+export function escapeTag(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/;/g, '\\:').replace(/ /g, '\\s').replace(/\r/g, '\\r').replace(/\n/g, '\\n');
+}
+
+export function unescapeTag(v: string): string {
+  return v.replace(/\\(.)?/g, (_m, c: string | undefined) =>
+    c === ':' ? ';' : c === 's' ? ' ' : c === 'r' ? '\r' : c === 'n' ? '\n' : c === undefined ? '' : c,
+  );
+}
+
+function formatTags(tags: Record<string, string>): string {
+  return '@' + Object.entries(tags).map(([k, v]) => `${k}=${escapeTag(v)}`).join(';');
+}
+
+/** A stable numeric id for a name (Twitch ids are numeric strings). */
+function numericId(name: string): string {
+  let h = 7;
+  for (const ch of name) h = (h * 31 + ch.codePointAt(0)!) % 900_000_007;
+  return String(100_000 + h);
+}
+
+/** Split one IRC line into tags, command and params. */
+function parseLine(line: string): { tags: Record<string, string>; command: string; params: string[] } {
+  let rest = line;
+  const tags: Record<string, string> = {};
+  if (rest.startsWith('@')) {
+    const sp = rest.indexOf(' ');
+    const raw = sp === -1 ? rest.slice(1) : rest.slice(1, sp);
+    rest = sp === -1 ? '' : rest.slice(sp + 1);
+    for (const part of raw.split(';')) {
+      const eq = part.indexOf('=');
+      if (eq === -1) tags[part] = '';
+      else tags[part.slice(0, eq)] = unescapeTag(part.slice(eq + 1));
+    }
+  }
+  rest = rest.replace(/^ +/, '');
+  if (rest.startsWith(':')) rest = rest.slice(rest.indexOf(' ') + 1 || rest.length);
+  const trailingAt = rest.indexOf(' :');
+  const head = trailingAt === -1 ? rest : rest.slice(0, trailingAt);
+  const params = head.split(' ').filter(Boolean);
+  const command = (params.shift() ?? '').toUpperCase();
+  if (trailingAt !== -1) params.push(rest.slice(trailingAt + 2));
+  else if (rest.startsWith(':')) params.push(rest.slice(1));
+  return { tags, command, params };
+}
+
+const chanKey = (c: string) => c.replace(/^#/, '').toLowerCase();
+
+export async function startFakeTwitch(opts: FakeTwitchOptions = {}): Promise<FakeTwitch> {
+  const wss = new WebSocketServer({
+    host: '127.0.0.1',
+    port: 0,
+    handleProtocols: (protocols) => (protocols.has('irc') ? 'irc' : false),
+  });
+  await new Promise<void>((resolve, reject) => {
+    wss.once('listening', resolve);
+    wss.once('error', reject);
+  });
+  const port = (wss.address() as AddressInfo).port;
+  const conns = new Set<Conn>();
+  const received: string[] = [];
+  const sent: SentPrivmsg[] = [];
+  const modIn = new Set((opts.modIn ?? []).map(chanKey));
+  const joins = new Map<string, number>();
+  const lastText = new Map<string, { text: string; at: number }>();
+  const sendTimes = new Map<string, number[]>();
+  let attempts = 0;
+  const listeners = new Set<() => void>();
+  const changed = () => listeners.forEach((l) => l());
+
+  const send = (c: Conn, lines: string[]) => {
+    if (c.ws.readyState === c.ws.OPEN) c.ws.send(lines.join('\r\n') + '\r\n');
+  };
+
+  const userstate = (c: Conn, channel: string): string => {
+    const nick = c.nick ?? 'justinfan';
+    const owner = nick === channel;
+    const mod = modIn.has(channel);
+    const badges = owner ? 'broadcaster/1' : mod ? 'moderator/1' : '';
+    const tags = {
+      'badge-info': '',
+      badges,
+      color: '',
+      'display-name': nick,
+      'emote-sets': '0',
+      mod: mod && !owner ? '1' : '0',
+      subscriber: '0',
+      'user-type': mod && !owner ? 'mod' : '',
+    };
+    return `${formatTags(tags)} :${HOST} USERSTATE #${channel}`;
+  };
+
+  const onPrivmsg = (c: Conn, line: string, tags: Record<string, string>, params: string[]) => {
+    const channel = chanKey(params[0] ?? '');
+    const text = params[1] ?? '';
+    const at = Date.now();
+    const msg: SentPrivmsg = { channel, text, tags, raw: line, at };
+    const key = `${c.nick}|${channel}`;
+    const prev = lastText.get(key);
+    const times = (sendTimes.get(key) ?? []).filter((t) => t > at - 30_000);
+    const limit = modIn.has(channel) || c.nick === channel ? 100 : 20;
+    if (prev && prev.text === text && at - prev.at < 30_000) {
+      msg.dropped = 'msg_duplicate';
+      send(c, [`@msg-id=msg_duplicate :${HOST} NOTICE #${channel} :Your message was not sent because it is identical to the previous one you sent, less than 30 seconds ago.`]);
+    } else if (opts.enforceRateLimit && times.length >= limit) {
+      msg.dropped = 'msg_ratelimit';
+      send(c, [`@msg-id=msg_ratelimit :${HOST} NOTICE #${channel} :Your message was not sent because you are sending messages too quickly.`]);
+    } else {
+      lastText.set(key, { text, at });
+      times.push(at);
+    }
+    sendTimes.set(key, times);
+    sent.push(msg);
+    // Twitch answers each PRIVMSG with the sender's USERSTATE for that channel.
+    if (c.channels.has(channel)) send(c, [userstate(c, channel)]);
+  };
+
+  const onLine = (c: Conn, line: string) => {
+    received.push(line);
+    const { tags, command, params } = parseLine(line);
+    switch (command) {
+      case 'CAP':
+        if ((params[0] ?? '').toUpperCase() === 'REQ') send(c, [`:${HOST} CAP * ACK :${params[1] ?? ''}`]);
+        break;
+      case 'PASS':
+        c.pass = params[0] ?? '';
+        break;
+      case 'NICK': {
+        c.nick = (params[0] ?? '').toLowerCase();
+        if (opts.rejectLogin) {
+          send(c, [`:${HOST} NOTICE * :Login authentication failed`]);
+          setTimeout(() => c.ws.close(), 50).unref();
+          break;
+        }
+        c.registered = true;
+        const n = c.nick;
+        send(c, [
+          `:${HOST} 001 ${n} :Welcome, GLHF!`,
+          `:${HOST} 002 ${n} :Your host is ${HOST}`,
+          `:${HOST} 003 ${n} :This server is rather new`,
+          `:${HOST} 004 ${n} :-`,
+          `:${HOST} 375 ${n} :-`,
+          `:${HOST} 372 ${n} :You are in a maze of twisty passages, all alike.`,
+          `:${HOST} 376 ${n} :>`,
+          `${formatTags({ 'badge-info': '', badges: '', color: '', 'display-name': n, 'emote-sets': '0', 'user-id': numericId(n), 'user-type': '' })} :${HOST} GLOBALUSERSTATE`,
+        ]);
+        break;
+      }
+      case 'JOIN':
+        if (!c.registered) break;
+        for (const raw of (params[0] ?? '').split(',')) {
+          const ch = chanKey(raw);
+          if (!ch) continue;
+          c.channels.add(ch);
+          joins.set(ch, (joins.get(ch) ?? 0) + 1);
+          const n = c.nick!;
+          send(c, [
+            `:${n}!${n}@${n}.${HOST} JOIN #${ch}`,
+            `:${n}.${HOST} 353 ${n} = #${ch} :${n}`,
+            `:${n}.${HOST} 366 ${n} #${ch} :End of /NAMES list`,
+            userstate(c, ch),
+            `${formatTags({ 'emote-only': '0', 'followers-only': '-1', r9k: '0', 'room-id': numericId(ch), slow: '0', 'subs-only': '0' })} :${HOST} ROOMSTATE #${ch}`,
+          ]);
+        }
+        changed();
+        break;
+      case 'PART':
+        for (const raw of (params[0] ?? '').split(',')) {
+          const ch = chanKey(raw);
+          if (c.channels.delete(ch)) send(c, [`:${c.nick}!${c.nick}@${c.nick}.${HOST} PART #${ch}`]);
+        }
+        changed();
+        break;
+      case 'PING':
+        send(c, [`PONG :${params[0] ?? HOST}`]);
+        break;
+      case 'PONG':
+        break;
+      case 'PRIVMSG':
+        if (c.registered) onPrivmsg(c, line, tags, params);
+        changed();
+        break;
+      default:
+        send(c, [`:${HOST} 421 ${c.nick ?? '*'} ${command} :Unknown command`]);
+    }
+  };
+
+  wss.on('connection', (ws) => {
+    attempts++;
+    const c: Conn = { ws, nick: null, pass: null, registered: false, channels: new Set() };
+    conns.add(c);
+    ws.on('message', (data) => {
+      for (const line of data.toString('utf8').split(/\r\n/)) if (line !== '') onLine(c, line);
+    });
+    ws.on('close', () => {
+      conns.delete(c);
+      changed();
+    });
+    ws.on('error', () => conns.delete(c));
+    changed();
+  });
+
+  function waitUntil<T>(check: () => T | undefined, timeoutMs: number, what: () => string): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const tryNow = () => {
+        const v = check();
+        if (v === undefined) return false;
+        clearTimeout(timer);
+        listeners.delete(tryNow);
+        resolve(v);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        listeners.delete(tryNow);
+        reject(new Error(`fake Twitch: timed out after ${timeoutMs} ms waiting for ${what()}`));
+      }, timeoutMs);
+      listeners.add(tryNow);
+      tryNow();
+    });
+  }
+
+  const isJoined = (channel: string) => [...conns].some((c) => c.channels.has(chanKey(channel)) && c.ws.readyState === c.ws.OPEN);
+  const broadcast = (lines: string[]) => conns.forEach((c) => send(c, lines));
+
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    port,
+    received,
+    privmsgs: () => [...sent],
+    waitForPrivmsgs(n, timeoutMs = 5000) {
+      return waitUntil(
+        () => (sent.length >= n ? [...sent] : undefined),
+        timeoutMs,
+        () => `${n} PRIVMSG(s) from the bot; got ${sent.length}: ${JSON.stringify(sent.map((s) => s.text))}`,
+      );
+    },
+    chat(channel, m) {
+      const ch = chanKey(channel);
+      const user = m.user.toLowerCase();
+      const id = m.id ?? randomUUID();
+      const badges = [
+        m.broadcaster ? 'broadcaster/1' : '',
+        m.mod ? 'moderator/1' : '',
+        m.vip ? 'vip/1' : '',
+        m.subscriber ? 'subscriber/12' : '',
+        m.bits ? `bits/${m.bits >= 100 ? 100 : 1}` : '',
+      ].filter(Boolean);
+      const tags: Record<string, string> = {
+        'badge-info': m.subscriber ? 'subscriber/14' : '',
+        badges: badges.join(','),
+        ...(m.bits !== undefined ? { bits: String(m.bits) } : {}),
+        color: '#1E90FF',
+        'display-name': m.displayName ?? m.user,
+        emotes: '',
+        'first-msg': m.firstMsg ? '1' : '0',
+        flags: '',
+        id,
+        mod: m.mod ? '1' : '0',
+        'returning-chatter': '0',
+        'room-id': numericId(ch),
+        subscriber: m.subscriber ? '1' : '0',
+        'tmi-sent-ts': String(Date.now()),
+        turbo: '0',
+        'user-id': m.userId ?? numericId(user),
+        'user-type': m.mod ? 'mod' : '',
+        ...(m.vip ? { vip: '1' } : {}),
+        ...m.tags,
+      };
+      const text = m.action ? `\u0001ACTION ${m.text}\u0001` : m.text;
+      const line = `${formatTags(tags)} :${user}!${user}@${user}.${HOST} PRIVMSG #${ch} :${text}`;
+      for (const c of conns) if (c.channels.has(ch)) send(c, [line]);
+      return id;
+    },
+    sendRaw(line) {
+      broadcast([line.replace(/\r\n$/, '')]);
+    },
+    notice(channel, msgId, text) {
+      broadcast([`@msg-id=${msgId} :${HOST} NOTICE #${chanKey(channel)} :${text}`]);
+    },
+    reconnect() {
+      broadcast([`:${HOST} RECONNECT`]);
+    },
+    dropConnections() {
+      for (const c of conns) c.ws.terminate();
+    },
+    setMod(channel, mod) {
+      const ch = chanKey(channel);
+      if (mod) modIn.add(ch);
+      else modIn.delete(ch);
+      for (const c of conns) if (c.channels.has(ch)) send(c, [userstate(c, ch)]);
+    },
+    connections: () => [...conns].filter((c) => c.ws.readyState === c.ws.OPEN).length,
+    connectionAttempts: () => attempts,
+    joined: isJoined,
+    joinCount: (channel) => joins.get(chanKey(channel)) ?? 0,
+    waitForJoin(channel, timeoutMs = 5000, nth = 1) {
+      return waitUntil(
+        () => (isJoined(channel) && (joins.get(chanKey(channel)) ?? 0) >= nth ? true : undefined),
+        timeoutMs,
+        () => `the bot to join #${chanKey(channel)} (JOIN #${nth}; seen ${joins.get(chanKey(channel)) ?? 0}, open connections ${conns.size})`,
+      ).then(() => undefined);
+    },
+    async close() {
+      for (const c of conns) c.ws.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
