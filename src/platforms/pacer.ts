@@ -36,6 +36,8 @@ interface KeyState {
   pumping: boolean;
   /** Aborts the pump's current sleep (the head waiter gave up). */
   wake?: AbortController;
+  /** When the sleeping pump will serve its head. */
+  headAt?: number;
 }
 
 function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -123,12 +125,14 @@ export function createPacer(opts: PacerOptions = {}): Pacer {
         dropHopeless(at, state.queue);
         if (head.done) continue;
         state.wake = new AbortController();
+        state.headAt = at;
         try {
           await sleep(at - t, state.wake.signal);
         } catch {
           // an aborted sleep may reject: re-evaluate either way
         }
         state.wake = undefined;
+        state.headAt = undefined;
       }
     } finally {
       state.pumping = false;
@@ -157,6 +161,7 @@ export function createPacer(opts: PacerOptions = {}): Pacer {
         }
         s.queue.push(w);
         if (!s.pumping) void pump(key, s);
+        else if (s.headAt !== undefined) dropHopeless(s.headAt, s.queue);
       });
     },
   };
