@@ -137,6 +137,8 @@ export const envSchema = z.object({
   YOUTUBE_BURST: int(10, 1, 1000),
   /** Expected stream length over which the daily budget is spread. */
   YOUTUBE_STREAM_HOURS: int(4, 1, 24),
+  /** Channel/handle mode: how often the /live page is re-checked while the channel is offline. */
+  YOUTUBE_LIVE_CHECK_MS: int(60_000, 1000, 3_600_000),
 
   APPROVAL_TTL_S: int(300, 10, 86_400),
   ABUSE_STRIKES: int(3, 1, 100),

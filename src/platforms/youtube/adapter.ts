@@ -1,0 +1,104 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../../config.js';
+import type { Logger } from '../../log.js';
+import type { CommentInput } from '../../types.js';
+import type { ChannelLimits, ChatAdapter, OutgoingMessage, PostResult } from '../port.js';
+import type { LiveSource } from './live-page.js';
+import { mapChatItem } from './map-chat-item.js';
+import { ChatReader } from './reader.js';
+import { bucketParams, limitsFromBucket, nextPacificMidnight, pacificDay } from './quota.js';
+import { YouTubePoster } from './poster.js';
+import { QuotaStore } from './quota-store.js';
+
+export interface YouTubeAdapterOptions {
+  config: Config;
+  redis: Redis;
+  /** REDIS_PREFIX: the quota key is `<prefix>:youtube:quota:<day>`. */
+  prefix: string;
+  logger: Logger;
+  now?: () => number;
+}
+
+function sourceOf(config: Config): LiveSource {
+  if (config.YOUTUBE_LIVE_ID) return { liveId: config.YOUTUBE_LIVE_ID };
+  if (config.YOUTUBE_CHANNEL_ID) return { channelId: config.YOUTUBE_CHANNEL_ID };
+  if (config.YOUTUBE_HANDLE) return { handle: config.YOUTUBE_HANDLE };
+  throw new Error('YouTube adapter needs YOUTUBE_LIVE_ID, YOUTUBE_CHANNEL_ID or YOUTUBE_HANDLE');
+}
+
+/**
+ * YouTube Live: reads chat with youtube-chat (scraping, no quota), posts with the Data API's
+ * liveChatMessages.insert (OAuth, quota). Without the three posting credentials it reads and
+ * logs what it would have posted.
+ */
+export function createYouTubeAdapter(opts: YouTubeAdapterOptions): ChatAdapter {
+  const { config, redis, prefix } = opts;
+  const now = opts.now ?? Date.now;
+  const logger = opts.logger.child({ component: 'youtube' });
+  const source = sourceOf(config);
+  const params = bucketParams(config);
+  const limits: ChannelLimits = limitsFromBucket(params);
+  /** Channel ids whose messages are the bot's own (config, then learned from inserts). */
+  const selfIds = new Set<string>(config.YOUTUBE_BOT_CHANNEL_ID ? [config.YOUTUBE_BOT_CHANNEL_ID] : []);
+
+  const poster = config.youtubeCanPost
+    ? new YouTubePoster({
+        config,
+        quota: new QuotaStore(redis, prefix, params),
+        logger,
+        now,
+        onSelfChannelId: (id) => selfIds.add(id),
+      })
+    : undefined;
+
+  let reader: ChatReader | undefined;
+  let closed = false;
+
+  return {
+    platform: 'youtube',
+    maxChars: config.YOUTUBE_MAX_CHARS,
+    mentionsAuthor: true,
+
+    async start(onComment: (c: CommentInput) => void): Promise<void> {
+      if (closed || reader) return;
+      if (!poster) {
+        logger.info(
+          'YouTube is read-only: replies are logged, not posted (set YOUTUBE_CLIENT_ID, YOUTUBE_CLIENT_SECRET and YOUTUBE_REFRESH_TOKEN to post; see docs/youtube.md)',
+        );
+      } else {
+        logger.info({ limits, quotaDay: pacificDay(now()), quotaResetAt: new Date(nextPacificMidnight(now())).toISOString() }, 'YouTube posting enabled');
+      }
+      reader = new ChatReader({
+        source,
+        baseUrl: config.YOUTUBE_BASE_URL,
+        pollMs: config.YOUTUBE_POLL_INTERVAL_MS,
+        liveCheckMs: config.YOUTUBE_LIVE_CHECK_MS,
+        logger,
+        onItem: (item, liveId, membershipEvent) => {
+          if (selfIds.has(item.author.channelId)) return;
+          const comment = mapChatItem(item, { liveId, receivedAt: now(), membershipEvent });
+          if (comment) onComment(comment);
+        },
+      });
+      await reader.start();
+    },
+
+    async post(msg: OutgoingMessage): Promise<PostResult> {
+      if (!poster) {
+        logger.info({ channel: msg.channel, replyTo: msg.replyTo.id, chars: [...msg.text].length }, 'YouTube read-only: reply not posted');
+        logger.debug({ channel: msg.channel, replyTo: msg.replyTo.id, chat: msg.text }, 'YouTube read-only: reply text');
+        return { status: 'rejected', reason: 'read_only' };
+      }
+      return poster.post(msg);
+    },
+
+    limits(): ChannelLimits {
+      return limits;
+    },
+
+    async close(): Promise<void> {
+      closed = true;
+      await reader?.close();
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { createYouTubeAdapter, type YouTubeAdapterOptions } from './adapter.js';

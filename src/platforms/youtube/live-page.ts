@@ -1,0 +1,40 @@
+/**
+ * What a YouTube watch page or a channel's /live page says about a live stream. Pure.
+ * The markers are the ones youtube-chat 2.2.0 itself relies on (the canonical watch link,
+ * "isReplay", the live chat "continuation"), so what we decide here matches what the
+ * library will find when it loads the same page.
+ */
+
+export type LiveSource = { liveId: string } | { channelId: string } | { handle: string };
+
+export type PageState =
+  /** A live (or upcoming) broadcast with its chat open. */
+  | { state: 'live'; liveId: string }
+  /** The broadcast is over (a replay), or the video has no live chat. */
+  | { state: 'ended'; liveId: string }
+  /** No broadcast: a channel page, or a video that does not exist. */
+  | { state: 'offline' };
+
+export function inspectLivePage(html: string): PageState {
+  const canonical = /<link rel="canonical" href="https:\/\/www\.youtube\.com\/watch\?v=([^"&]+)"/.exec(html);
+  const liveId = canonical?.[1];
+  if (!liveId) return { state: 'offline' };
+  if (/['"]isReplay['"]:\s*true/.test(html)) return { state: 'ended', liveId };
+  if (!/['"]continuation['"]:\s*['"].+?['"]/.test(html)) return { state: 'ended', liveId };
+  return { state: 'live', liveId };
+}
+
+/** The page to load for a source, under `baseUrl` (YOUTUBE_BASE_URL). */
+export function livePageUrl(baseUrl: string, source: LiveSource): string {
+  const base = baseUrl.replace(/\/+$/, '');
+  if ('liveId' in source) return `${base}/watch?v=${encodeURIComponent(source.liveId)}`;
+  if ('channelId' in source) return `${base}/channel/${encodeURIComponent(source.channelId)}/live`;
+  const handle = source.handle.startsWith('@') ? source.handle : `@${source.handle}`;
+  return `${base}/${encodeURIComponent(handle).replace(/^%40/, '@')}/live`;
+}
+
+export function describeSource(source: LiveSource): string {
+  if ('liveId' in source) return `video ${source.liveId}`;
+  if ('channelId' in source) return `channel ${source.channelId}`;
+  return `handle ${source.handle.startsWith('@') ? source.handle : `@${source.handle}`}`;
+}
