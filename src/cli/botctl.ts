@@ -1,0 +1,160 @@
+/**
+ * botctl: moderator controls for a running bot, through Redis (REDIS_URL, REDIS_PREFIX).
+ * `main(argv)` returns the exit code: 0 done, 1 could not (Redis down, unknown id),
+ * 2 bad usage or value.
+ */
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import { loadDotEnv } from '../config.js';
+import { FIELDS, FIELD_SPECS } from '../controls/fields.js';
+import { decideCmd, pendingCmd } from './commands/approvals.js';
+import { explainCmd } from './commands/explain.js';
+import { auditCmd, tailCmd } from './commands/observe.js';
+import { getCmd, pauseCmd, resetCmd, resumeCmd, setCmd } from './commands/settings.js';
+import { userSetCmd, wordSetCmd } from './commands/sets.js';
+import { statusCmd } from './commands/status.js';
+import { CliError, Ctx, EXIT_FAIL, EXIT_OK, EXIT_USAGE, parseBotctlEnv, type Io } from './context.js';
+
+type Opts = { channel?: string; all?: boolean; user?: string; stdin?: boolean; count?: string };
+type Run = (ctx: Ctx, args: string[], opts: Opts) => Promise<number>;
+
+interface Command {
+  usage: string;
+  summary: string;
+  /** Extra lines for `botctl <command> --help`. */
+  details?: string[];
+  options: (keyof Opts)[];
+  run: Run;
+}
+
+const FIELD_HELP = FIELDS.map((f) => `  ${f.padEnd(17)} ${FIELD_SPECS[f].allowed.padEnd(40)} ${FIELD_SPECS[f].effect}`);
+
+const COMMANDS: Record<string, Command> = {
+  status: { usage: 'status [--channel platform:channel] [--json]', summary: 'settings and where they come from, queues, workers, replies in the last minute', options: ['channel'], run: statusCmd },
+  get: { usage: 'get [field] [--channel platform:channel] [--json]', summary: 'effective settings (or one field) with their source', details: ['fields:', ...FIELD_HELP], options: ['channel'], run: getCmd },
+  set: {
+    usage: 'set <field> <value> [--channel platform:channel]',
+    summary: 'change a setting (validated; takes effect within 1 s)',
+    details: ['fields:', ...FIELD_HELP, '', 'examples:', '  botctl set mode fast', '  botctl set slow_threshold 0.8 --channel twitch:somechannel'],
+    options: ['channel'],
+    run: setCmd,
+  },
+  reset: { usage: 'reset <field>|--all [--channel platform:channel]', summary: 'delete a setting: back to the global value or the default', options: ['channel', 'all'], run: resetCmd },
+  pause: { usage: 'pause [--channel platform:channel]', summary: 'stop answering (mode off); comments are still counted', options: ['channel'], run: pauseCmd },
+  resume: { usage: 'resume [--channel platform:channel]', summary: 'undo pause: back to the mode before it', options: ['channel'], run: resumeCmd },
+  block: { usage: 'block <platform:user>...', summary: 'never answer this user (login or user id, e.g. twitch:some_troll)', options: [], run: userSetCmd('blocked_users', true) },
+  unblock: { usage: 'unblock <platform:user>...', summary: 'answer this user again', options: [], run: userSetCmd('blocked_users', false) },
+  vip: { usage: 'vip <platform:user>...', summary: 'no cooldown for this user, answered first', options: [], run: userSetCmd('vip_users', true) },
+  unvip: { usage: 'unvip <platform:user>...', summary: 'treat this user like everyone else', options: [], run: userSetCmd('vip_users', false) },
+  words: { usage: 'words add|rm|list [word...]', summary: 'blocked words: comments with one are not answered, replies with one are not posted', options: [], run: wordSetCmd('blocked_words') },
+  keywords: { usage: 'keywords add|rm|list [word...]', summary: 'slow keywords: a comment with one goes to the slow model', options: [], run: wordSetCmd('slow_keywords') },
+  explain: {
+    usage: 'explain "<comment>" [--user platform:login] [--channel platform:channel] [--json] [--stdin]',
+    summary: 'what the bot would do with this comment right now, and why',
+    details: ['--stdin reads one comment per line and prints one JSON object per line.', 'JSON fields: answer, route (fast|slow|none), model, skip, score, band, rules, reasons, trigger, triage, overflow, vip.'],
+    options: ['user', 'channel', 'stdin'],
+    run: explainCmd,
+  },
+  pending: { usage: 'pending [--json]', summary: 'replies waiting for approval (approval on), with the comment each answers', options: [], run: (ctx) => pendingCmd(ctx) },
+  approve: { usage: 'approve <id>', summary: 'post a held reply', options: [], run: decideCmd('approve') },
+  reject: { usage: 'reject <id>', summary: 'drop a held reply', options: [], run: decideCmd('reject') },
+  tail: { usage: 'tail [-n count] [--json]', summary: 'follow comments and replies as they happen (route, model, latency); Ctrl-C stops', options: ['count'], run: tailCmd },
+  audit: { usage: 'audit [-n count] [--json]', summary: 'changes made through botctl: who, when, old and new', options: ['count'], run: auditCmd },
+};
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  by: { type: 'string' },
+  channel: { type: 'string' },
+  all: { type: 'boolean' },
+  user: { type: 'string' },
+  stdin: { type: 'boolean' },
+  count: { type: 'string', short: 'n' },
+} as const;
+
+export function usage(): string {
+  const lines = [
+    'usage: botctl <command> [options]      (npx botctl …, npm run botctl -- …)',
+    '',
+    'commands:',
+    ...Object.values(COMMANDS).map((c) => `  ${c.usage.split(' ')[0]!.padEnd(9)} ${c.summary}`),
+    '',
+    'options for every command: --json (machine-readable output), --by <name> (who, for the audit; default $USER), --help',
+    'environment: REDIS_URL (default redis://127.0.0.1:6379), REDIS_PREFIX (default bot); .env is read if present.',
+    'botctl <command> --help shows the command in detail.',
+  ];
+  return lines.join('\n');
+}
+
+function commandHelp(name: string, c: Command): string {
+  return [`usage: botctl ${c.usage}`, '', c.summary, ...(c.details ? ['', ...c.details] : []), '', 'also: --json, --by <name>, --help'].join('\n');
+}
+
+function who(by: string | undefined): string {
+  if (by?.trim()) return by.trim();
+  if (process.env.USER) return process.env.USER;
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    io.stderr.write(`botctl: ${(err as Error).message}\n\n${usage()}\n`);
+    return EXIT_USAGE;
+  }
+  const { values, positionals } = parsed;
+  const [name, ...args] = positionals;
+  if (name === undefined || name === 'help') {
+    if (values.help || name === 'help') {
+      io.stdout.write(`${usage()}\n`);
+      return EXIT_OK;
+    }
+    io.stderr.write(`botctl: missing command\n\n${usage()}\n`);
+    return EXIT_USAGE;
+  }
+  const cmd = Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!cmd) {
+    io.stderr.write(`botctl: unknown command "${name}"\n\n${usage()}\n`);
+    return EXIT_USAGE;
+  }
+  if (values.help) {
+    io.stdout.write(`${commandHelp(name, cmd)}\n`);
+    return EXIT_OK;
+  }
+  for (const opt of ['channel', 'all', 'user', 'stdin', 'count'] as const) {
+    if (values[opt] !== undefined && !cmd.options.includes(opt)) {
+      io.stderr.write(`botctl: ${name} does not take --${opt}\n\n${commandHelp(name, cmd)}\n`);
+      return EXIT_USAGE;
+    }
+  }
+  let ctx: Ctx | undefined;
+  try {
+    ctx = new Ctx(parseBotctlEnv(env), io, who(values.by), values.json ?? false);
+    return await cmd.run(ctx, args, values);
+  } catch (err) {
+    if (err instanceof CliError) {
+      io.stderr.write(`botctl: ${err.message}\n`);
+      return err.exitCode;
+    }
+    io.stderr.write(`botctl: ${name} failed: ${(err as Error).message}\n`);
+    return EXIT_FAIL;
+  } finally {
+    await ctx?.close();
+  }
+}
+
+/** Entry point for bin/botctl.js. */
+export async function run(): Promise<void> {
+  loadDotEnv();
+  const code = await main(process.argv.slice(2));
+  process.exitCode = code;
+  // anything still holding the event loop (a slow socket close) must not keep botctl alive
+  setTimeout(() => process.exit(code), 2000).unref();
+}
