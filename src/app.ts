@@ -13,6 +13,7 @@ import type { HandlerContext } from './handlers/context.js';
 import { HEARTBEAT_EVERY_MS, HEARTBEAT_TTL_S, heartbeatKey, type Role } from './heartbeat.js';
 import { createOllamaClient } from './llm/ollama-client.js';
 import type { ModelClient } from './llm/types.js';
+import { checkModels, modelsFor } from './llm/preflight.js';
 import type { Logger } from './log.js';
 import { createAdapters } from './platforms/index.js';
 import { createPacer } from './platforms/pacer.js';
@@ -38,6 +39,10 @@ export interface App {
   close(): Promise<void>;
   readonly redis: Redis;
   readonly ctx: HandlerContext;
+  /** Problems with the Ollama hosts/models this process needs (empty when ready). */
+  checkModels(): Promise<string[]>;
+  /** True when no comment, slow or outbox job is waiting, delayed or running. */
+  drained(): Promise<boolean>;
 }
 
 /** Lock and stall settings: a killed worker's job is picked up again within seconds. */
@@ -147,6 +152,11 @@ export function buildApp(opts: AppOptions): App {
   return {
     redis,
     ctx,
+    checkModels: () => checkModels(modelsFor([...roles], config, ctx.fast.client, ctx.slow.client)),
+    async drained() {
+      const counts = await Promise.all([queues.comments, queues.slow, queues.outbox].map((q) => q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children')));
+      return counts.every((c) => Object.values(c).every((n) => n === 0));
+    },
     async start() {
       for (const { worker } of workers) {
         void worker.run().catch((err) => logger.error({ err }, 'worker stopped'));
@@ -211,3 +221,16 @@ export function buildApp(opts: AppOptions): App {
     },
   };
 }
+
+/** Wait until nothing is queued or running (stable over two checks), at most `maxMs`. */
+export async function waitDrained(app: App, maxMs: number): Promise<boolean> {
+  const end = Date.now() + maxMs;
+  let quiet = 0;
+  while (Date.now() < end) {
+    quiet = (await app.drained()) ? quiet + 1 : 0;
+    if (quiet >= 2) return true;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  return false;
+}
+

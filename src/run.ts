@@ -1,22 +1,32 @@
-import { buildApp, type AppOptions } from './app.js';
+import { buildApp, waitDrained, type App } from './app.js';
 import { CharacterError } from './errors.js';
 import { EXIT_CONFIG, loadConfigOrExit, type Config } from './config.js';
-import { createLogger } from './log.js';
+import { createLogger, type Logger } from './log.js';
 import type { Role } from './heartbeat.js';
+import { createConsoleAdapter } from './platforms/console/adapter.js';
 import type { ChatAdapter } from './platforms/port.js';
+import { createRedis } from './redis.js';
+import { createSandbox } from './sandbox.js';
 
 export interface RunOptions {
   roles: Role[];
-  /** Build the platform adapters for this run instead of the live ones (console, replay). */
-  adapters?: (config: Config) => ChatAdapter[];
-  /** Where logs go (console mode: stderr). */
-  logTo?: NodeJS.WritableStream;
+  argv?: string[];
 }
 
-/** Process entry: config (exit 2 on problems), app, signals. A second signal forces exit. */
+const MODEL_RETRY_MS = 30_000;
+
+/**
+ * Process entry: config (exit 2 on problems), app, signals (a second signal forces exit).
+ * With no platform configured, the gateway opens console chat when stdin is a terminal or
+ * `--console` is given; otherwise it exits 2 naming the variables to set.
+ */
 export async function runProcess(opts: RunOptions): Promise<void> {
+  const argv = opts.argv ?? process.argv.slice(2);
   const config = loadConfigOrExit();
-  if (opts.roles.includes('gateway') && !opts.adapters && !config.twitchEnabled && !config.youtubeEnabled) {
+  const hasGateway = opts.roles.includes('gateway');
+  const noPlatform = !config.twitchEnabled && !config.youtubeEnabled;
+  const consoleMode = hasGateway && (argv.includes('--console') || (noPlatform && process.stdin.isTTY === true));
+  if (hasGateway && noPlatform && !consoleMode) {
     process.stderr.write(
       'stream-comment-bot: no chat platform configured.\n' +
         '  Twitch:  set TWITCH_CHANNELS, TWITCH_USERNAME and TWITCH_OAUTH_TOKEN\n' +
@@ -25,11 +35,19 @@ export async function runProcess(opts: RunOptions): Promise<void> {
     );
     process.exit(EXIT_CONFIG);
   }
-  const logger = createLogger({ level: config.LOG_LEVEL, destination: opts.logTo });
-  let app;
+  // console chat keeps stdout for replies
+  const logger = createLogger({ level: config.LOG_LEVEL, destination: consoleMode ? process.stderr : undefined });
+  if (consoleMode) return runConsole(config, logger, opts.roles);
+
+  const app = buildOrExit(() => buildApp({ config, logger, roles: opts.roles }));
+  installSignals(app, logger);
+  await app.start();
+  void watchModels(app, logger);
+}
+
+function buildOrExit(build: () => App): App {
   try {
-    const appOpts: AppOptions = { config, logger, roles: opts.roles, adapters: opts.adapters?.(config) };
-    app = buildApp(appOpts);
+    return build();
   } catch (err) {
     if (err instanceof CharacterError) {
       process.stderr.write(`stream-comment-bot: ${err.message}\n`);
@@ -37,6 +55,9 @@ export async function runProcess(opts: RunOptions): Promise<void> {
     }
     throw err;
   }
+}
+
+function installSignals(app: App, logger: Logger, before?: () => Promise<void>): void {
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;
@@ -45,16 +66,66 @@ export async function runProcess(opts: RunOptions): Promise<void> {
       process.exit(130);
     }
     logger.info({ signal: sig }, 'shutting down');
-    app.close().then(
-      () => process.exit(0),
-      (err) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    app
+      .close()
+      .then(() => before?.())
+      .then(
+        () => process.exit(0),
+        (err) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection (kept running)'));
+}
+
+/** Live platforms: a missing Ollama or model is a loud warning, retried, never an exit. */
+async function watchModels(app: App, logger: Logger): Promise<void> {
+  for (let warned = false; ; ) {
+    const problems = await app.checkModels().catch(() => ['could not check the models']);
+    if (problems.length === 0) {
+      if (warned) logger.info('models ready');
+      return;
+    }
+    warned = true;
+    logger.warn({ problems, retryInS: MODEL_RETRY_MS / 1000 }, `models not ready: ${problems.join('; ')}`);
+    await new Promise((r) => setTimeout(r, MODEL_RETRY_MS).unref());
+  }
+}
+
+async function runConsole(config: Config, logger: Logger, roles: Role[]): Promise<void> {
+  const setup = createRedis(config.REDIS_URL, logger);
+  const sandbox = await createSandbox(setup, config.REDIS_PREFIX, 'console');
+  const local: Config = { ...config, REDIS_PREFIX: sandbox.prefix };
+  let onEnd: () => void = () => undefined;
+  const adapter: ChatAdapter = createConsoleAdapter({
+    input: process.stdin,
+    output: process.stdout,
+    interactive: process.stdin.isTTY === true && process.stdout.isTTY === true,
+    onEnd: () => onEnd(),
+  });
+  const app = buildOrExit(() => buildApp({ config: local, logger, roles, adapters: [adapter] }));
+  const cleanup = async () => {
+    await sandbox.drop().catch(() => undefined);
+    setup.disconnect();
+  };
+  const problems = await app.checkModels();
+  if (problems.length) {
+    process.stderr.write(`stream-comment-bot: the models are not ready:\n${problems.map((p) => `  - ${p}\n`).join('')}`);
+    await app.close();
+    await cleanup();
+    process.exit(EXIT_CONFIG);
+  }
+  installSignals(app, logger, cleanup);
+  onEnd = () => {
+    // end of input: let the answers in flight (slow ones too) arrive, then leave
+    void waitDrained(app, config.SLOW_TIMEOUT_MS + 10_000)
+      .then(() => app.close())
+      .then(cleanup)
+      .then(() => process.exit(0));
+  };
   await app.start();
 }

@@ -58,7 +58,7 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
           if (posted === 0) await ctx.redis.del(postKey);
           return drop(signal?.aborted ? 'shutdown' : 'late');
         }
-        const res = await adapter.post({ platform: c.platform, channel: c.channel, text, replyTo: { id: c.id, author: c.author } });
+        const res = await adapter.post({ platform: c.platform, channel: c.channel, text, replyTo: { id: c.id, author: c.author }, meta: { route: r.route, model: r.model, timings: r.timings, kind: r.kind } });
         if (res.status === 'rejected') return drop(res.reason);
         posted++;
       }

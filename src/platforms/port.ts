@@ -1,4 +1,4 @@
-import type { Comment, CommentInput, Platform } from '../types.js';
+import type { Comment, CommentInput, Platform, Timings } from '../types.js';
 
 /** A message to post, already chat-safe and within the platform's length limit. */
 export interface OutgoingMessage {
@@ -7,6 +7,8 @@ export interface OutgoingMessage {
   text: string;
   /** The comment it answers: Twitch threads on its id; other platforms @mention the author. */
   replyTo: Pick<Comment, 'id' | 'author'>;
+  /** How the reply was made, for adapters that show it (console, replay). */
+  meta?: { route: string; model: string; timings: Timings; kind: 'answer' | 'ack' };
 }
 
 export type PostResult =

@@ -1,0 +1,47 @@
+import type { Config } from '../config.js';
+import type { ModelClient } from './types.js';
+
+export interface ModelNeed {
+  client: ModelClient;
+  model: string;
+}
+
+/** Ollama lists "name:tag"; a configured name without a tag means ":latest". */
+export function hasModel(available: readonly string[], model: string): boolean {
+  const want = model.includes(':') ? model : `${model}:latest`;
+  return available.some((m) => m === model || m === want);
+}
+
+/**
+ * Check that each Ollama host answers and has its models. Returns the problems, each saying
+ * exactly what to run; an empty list means ready.
+ */
+export async function checkModels(needs: readonly ModelNeed[], timeoutMs = 5_000): Promise<string[]> {
+  const byHost = new Map<string, { client: ModelClient; models: Set<string> }>();
+  for (const n of needs) {
+    const e = byHost.get(n.client.host) ?? { client: n.client, models: new Set<string>() };
+    e.models.add(n.model);
+    byHost.set(n.client.host, e);
+  }
+  const problems: string[] = [];
+  for (const [host, { client, models }] of byHost) {
+    let available: string[];
+    try {
+      available = await client.listModels(AbortSignal.timeout(timeoutMs));
+    } catch {
+      problems.push(`no Ollama answers at ${host}: start it with \`ollama serve\` (or set OLLAMA_HOST to where it runs)`);
+      continue;
+    }
+    for (const m of models) if (!hasModel(available, m)) problems.push(`model ${m} is not on ${host}: run \`ollama pull ${m}\``);
+  }
+  return problems;
+}
+
+/** The models a process with these roles needs. */
+export function modelsFor(roles: readonly string[], config: Pick<Config, 'FAST_MODEL' | 'SLOW_MODEL'>, fast: ModelClient, slow: ModelClient): ModelNeed[] {
+  const needs: ModelNeed[] = [];
+  // the slow worker falls back to the fast model, so it needs both
+  if (roles.includes('fast') || roles.includes('slow')) needs.push({ client: fast, model: config.FAST_MODEL });
+  if (roles.includes('slow')) needs.push({ client: slow, model: config.SLOW_MODEL });
+  return needs;
+}

@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { buildApp, waitDrained } from '../app.js';
+import { EXIT_CONFIG, type Config } from '../config.js';
+import { eventsKey } from '../events.js';
+import type { Logger } from '../log.js';
+import type { ChatAdapter, OutgoingMessage, PostResult } from '../platforms/port.js';
+import { createRedis } from '../redis.js';
+import { createSandbox } from '../sandbox.js';
+import type { CommentInput, Platform } from '../types.js';
+import { lineToComment, parseReplay, type ReplayLine } from './format.js';
+import { buildReport, formatReport, type ReplayReport } from './report.js';
+
+export interface ReplayOptions {
+  file: string;
+  /** Time scale: 1 = real time, 10 = ten times faster, Infinity = as fast as possible. */
+  speed: number;
+  platform: Platform;
+  out: NodeJS.WritableStream;
+  /** Stop waiting for answers this long after the last comment. */
+  drainMs?: number;
+}
+
+export const REPLAY_CHANNEL = 'replay';
+
+export function parseReplayArgs(argv: string[]): { file?: string; speed: number; platform: Platform; errors: string[] } {
+  const errors: string[] = [];
+  let file: string | undefined;
+  let speed = 1;
+  let platform: Platform = 'twitch';
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--speed') {
+      const v = argv[++i] ?? '';
+      speed = v === 'max' ? Infinity : Number(v);
+      if (!(speed > 0)) errors.push(`--speed: expected 1, 10, any positive number or max, got "${v}"`);
+    } else if (a === '--platform') {
+      const v = argv[++i] ?? '';
+      if (v === 'twitch' || v === 'youtube' || v === 'console') platform = v;
+      else errors.push(`--platform: expected twitch or youtube, got "${v}"`);
+    } else if (a.startsWith('--')) errors.push(`unknown option ${a}`);
+    else file ??= a;
+  }
+  if (!file) errors.push('missing the chat file: npm run replay -- <chat.jsonl> [--speed 1|10|max] [--platform twitch|youtube]');
+  return { file, speed, platform, errors };
+}
+
+/** An adapter that feeds recorded chat with its timing and posts nothing anywhere. */
+function replayAdapter(platform: Platform, lines: ReplayLine[], speed: number, out: NodeJS.WritableStream, onFed: () => void): ChatAdapter {
+  const timers: NodeJS.Timeout[] = [];
+  return {
+    platform,
+    maxChars: 500,
+    mentionsAuthor: false,
+    async start(onComment: (c: CommentInput) => void) {
+      const t0 = lines[0]?.t ?? 0;
+      if (!Number.isFinite(speed)) {
+        lines.forEach((line, index) => onComment(lineToComment(line, { index, channel: REPLAY_CHANNEL, now: Date.now(), platform })));
+        onFed();
+        return;
+      }
+      lines.forEach((line, index) => {
+        timers.push(
+          setTimeout(() => {
+            onComment(lineToComment(line, { index, channel: REPLAY_CHANNEL, now: Date.now(), platform }));
+            if (index === lines.length - 1) onFed();
+          }, ((line.t - t0) * 1000) / speed),
+        );
+      });
+      if (lines.length === 0) onFed();
+    },
+    async post(msg: OutgoingMessage): Promise<PostResult> {
+      const m = msg.meta;
+      out.write(`@${msg.replyTo.author.name}: ${msg.text}${m ? `  [${m.route} · ${m.model} · ${Math.round(m.timings.totalMs)} ms]` : ''}\n`);
+      return { status: 'posted', at: Date.now() };
+    },
+    limits: () => ({ max: 1_000_000, windowMs: 1000, minSpacingMs: 0 }),
+    async close() {
+      for (const t of timers) clearTimeout(t);
+    },
+  };
+}
+
+/** Feed a recorded chat through the real pipeline (private queues), print replies and a report. */
+export async function runReplay(config: Config, logger: Logger, opts: ReplayOptions): Promise<ReplayReport> {
+  const parsed = parseReplay(readFileSync(opts.file, 'utf8'));
+  for (const e of parsed.errors) logger.warn({ line: e.line, problem: e.message }, 'replay line skipped');
+  const setup = createRedis(config.REDIS_URL, logger);
+  const sandbox = await createSandbox(setup, config.REDIS_PREFIX, 'replay');
+  let fed!: () => void;
+  const allFed = new Promise<void>((r) => (fed = r));
+  const adapter = replayAdapter(opts.platform, parsed.lines, opts.speed, opts.out, () => fed());
+  const app = buildApp({ config: { ...config, REDIS_PREFIX: sandbox.prefix }, logger, roles: ['gateway', 'fast', 'slow'], adapters: [adapter] });
+  try {
+    const problems = await app.checkModels();
+    if (problems.length) {
+      const err = new Error(`the models are not ready:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+      (err as Error & { exitCode?: number }).exitCode = EXIT_CONFIG;
+      throw err;
+    }
+    await app.start();
+    await allFed;
+    await waitDrained(app, opts.drainMs ?? config.SLOW_TIMEOUT_MS + 10_000);
+    const entries = await setup.xrange(eventsKey(sandbox.prefix), '-', '+');
+    const events = entries.map(([, fields]) => {
+      const o: Record<string, string> = {};
+      for (let i = 0; i + 1 < fields.length; i += 2) o[fields[i]!] = fields[i + 1]!;
+      return o as { type: string };
+    });
+    const report = buildReport(events);
+    opts.out.write(`${formatReport(report)}\n`);
+    return report;
+  } finally {
+    await app.close();
+    await sandbox.drop().catch(() => undefined);
+    setup.disconnect();
+  }
+}
