@@ -1,0 +1,304 @@
+/**
+ * ModelClient over the official `ollama` package: one `Ollama` instance per client (per
+ * host), streaming `/api/chat`, timeouts, job aborts and named errors.
+ *
+ * The package only lets a stream be aborted once its response headers arrived (and Ollama
+ * sends them with the first token), and it keeps every stream in a list until it sees
+ * `done`. So the client hands the package a fetch that takes its AbortSignal from the
+ * current call (AsyncLocalStorage), which also covers the wait for the first byte and the
+ * `/api/show` lookup, and it removes each stream from the package's list when the call ends.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { performance } from 'node:perf_hooks';
+import { Ollama, type AbortableAsyncIterator, type ChatResponse, type ShowResponse } from 'ollama';
+import type { Logger } from '../log.js';
+import { maskUrl } from '../log.js';
+import type { ChatRequest, ChatResult, ModelClient, ThinkLevel } from './types.js';
+import { AbortedError, ModelTimeoutError, StreamCutError, classifyOllamaError, type TimeoutPhase } from './errors.js';
+
+export interface OllamaClientOptions {
+  host: string;
+  /** Usually `root.child({ component: 'ollama' })`; the client adds the host. */
+  logger: Logger;
+  /** Limit for the `/api/show` capability lookup and `/api/tags` (default 10 s). */
+  metadataTimeoutMs?: number;
+}
+
+/** What the client learns about a model from `/api/show`, once. */
+interface ModelTraits {
+  thinking: boolean;
+  /** gpt-oss takes an effort level ('low'|'medium'|'high'); other thinking models take true. */
+  effortLevels: boolean;
+}
+
+interface CallScope {
+  controller: AbortController;
+}
+
+type StopReason = TimeoutPhase | 'aborted' | 'stopped';
+
+class InvalidStreamLine extends Error {
+  constructor(line: string) {
+    super(`invalid JSON line in the stream: ${line.slice(0, 80)}`);
+    this.name = 'InvalidStreamLine';
+  }
+}
+
+/** An Ollama that lets the client drop a stream from the package's in-flight list. */
+class HostOllama extends Ollama {
+  forget(stream: object): void {
+    const list = this.ongoingStreamedRequests as object[];
+    const i = list.indexOf(stream);
+    if (i >= 0) list.splice(i, 1);
+  }
+}
+
+function isJsonLine(line: string): boolean {
+  try {
+    JSON.parse(line);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Passes the NDJSON body through unchanged, but errors the stream on a line that is not JSON
+ * (the package would skip it with a console warning and the answer would silently lose text).
+ */
+function ndjsonGuard(): TransformStream<Uint8Array, Uint8Array> {
+  const decoder = new TextDecoder();
+  let pending = '';
+  return new TransformStream({
+    transform(chunk, ctl) {
+      pending += decoder.decode(chunk, { stream: true });
+      let nl = pending.indexOf('\n');
+      while (nl >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        if (line.trim() !== '' && !isJsonLine(line)) {
+          ctl.error(new InvalidStreamLine(line));
+          return;
+        }
+        nl = pending.indexOf('\n');
+      }
+      ctl.enqueue(chunk);
+    },
+    flush(ctl) {
+      pending += decoder.decode();
+      if (pending.trim() !== '' && !isJsonLine(pending)) ctl.error(new InvalidStreamLine(pending));
+    },
+  });
+}
+
+/** Resolve with `p`, or reject as soon as `signal` aborts (the caller knows why). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+export function createOllamaClient(opts: OllamaClientOptions): ModelClient {
+  const host = opts.host;
+  // The caller names the component (the composition root passes child({ component: 'ollama' })).
+  const log = opts.logger.child({ host: maskUrl(host) });
+  const metadataTimeoutMs = opts.metadataTimeoutMs ?? 10_000;
+  const scope = new AsyncLocalStorage<CallScope>();
+
+  const scopedFetch: typeof fetch = async (input, init) => {
+    const call = scope.getStore();
+    if (!call) return fetch(input, init);
+    const own = init?.signal;
+    if (own) own.addEventListener('abort', () => call.controller.abort(own.reason), { once: true });
+    const res = await fetch(input, { ...init, signal: call.controller.signal });
+    if (!res.ok || !res.body || !res.headers.get('content-type')?.includes('application/x-ndjson')) return res;
+    return new Response(res.body.pipeThrough(ndjsonGuard()), { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
+
+  const ollama = new HostOllama({ host, fetch: scopedFetch });
+  const traits = new Map<string, Promise<ModelTraits>>();
+
+  /** Run `fn` with its own controller, aborted after `ms` or when `signal` aborts. */
+  async function withDeadline<T>(what: string, ms: number, signal: AbortSignal | undefined, fn: () => Promise<T>, errCtx: { model?: string }): Promise<T> {
+    if (signal?.aborted) throw new AbortedError(what);
+    const controller = new AbortController();
+    let why: StopReason | undefined;
+    const timer = setTimeout(() => {
+      why ??= 'total';
+      controller.abort();
+    }, ms);
+    const onAbort = () => {
+      why ??= 'aborted';
+      controller.abort();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await scope.run({ controller }, fn);
+    } catch (err) {
+      if (why === 'total') throw new ModelTimeoutError('total', what, ms);
+      if (why === 'aborted') throw new AbortedError(what);
+      throw classifyOllamaError(err, { host, model: errCtx.model, streamOpen: false });
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      controller.abort();
+    }
+  }
+
+  function traitsOf(model: string): Promise<ModelTraits> {
+    let p = traits.get(model);
+    if (!p) {
+      p = withDeadline(
+        `/api/show ${model}`,
+        metadataTimeoutMs,
+        undefined,
+        async () => {
+          const info: ShowResponse = await ollama.show({ model });
+          const caps = Array.isArray(info.capabilities) ? info.capabilities : [];
+          const family = String(info.details?.family ?? '').toLowerCase();
+          const t: ModelTraits = {
+            thinking: caps.includes('thinking'),
+            effortLevels: family === 'gptoss' || family === 'gpt-oss' || /gpt-oss/i.test(model),
+          };
+          log.debug({ model, capabilities: caps, family }, 'model capabilities learned');
+          return t;
+        },
+        { model },
+      );
+      traits.set(model, p);
+      p.catch(() => traits.delete(model));
+    }
+    return p;
+  }
+
+  function thinkValue(t: ModelTraits, level: ThinkLevel): ThinkLevel | true | undefined {
+    if (!t.thinking) return undefined;
+    return t.effortLevels ? level : true;
+  }
+
+  async function chat(req: ChatRequest): Promise<ChatResult> {
+    const { model } = req;
+    if (req.signal?.aborted) throw new AbortedError(model);
+    const controller = new AbortController();
+    let why: StopReason | undefined;
+    const stop = (reason: StopReason) => {
+      why ??= reason;
+      controller.abort();
+    };
+    const firstTimer = setTimeout(() => stop('first_token'), req.firstTokenTimeoutMs);
+    const totalTimer = setTimeout(() => stop('total'), req.totalTimeoutMs);
+    const onJobAbort = () => stop('aborted');
+    req.signal?.addEventListener('abort', onJobAbort, { once: true });
+
+    let stream: AbortableAsyncIterator<ChatResponse> | undefined;
+    let streamOpen = false;
+    let callbackThrew = false;
+    try {
+      return await scope.run({ controller }, async () => {
+        const think = req.think ? thinkValue(await untilAborted(traitsOf(model), controller.signal), req.think) : undefined;
+        const started = performance.now();
+        stream = await ollama.chat({
+          model,
+          messages: req.messages,
+          stream: true,
+          keep_alive: req.keepAlive,
+          options: { num_ctx: req.numCtx, ...req.options },
+          ...(think !== undefined ? { think } : {}),
+          ...(req.format !== undefined ? { format: req.format } : {}),
+        });
+        streamOpen = true;
+        let content = '';
+        let thinking = '';
+        let ttftMs: number | undefined;
+        let final: ChatResponse | undefined;
+        let stoppedEarly = false;
+        for await (const part of stream) {
+          const piece = part.message?.content ?? '';
+          const thought = part.message?.thinking ?? '';
+          if (thought) thinking += thought;
+          if (piece) content += piece;
+          if (ttftMs === undefined && (piece || thought)) {
+            ttftMs = performance.now() - started;
+            clearTimeout(firstTimer);
+          }
+          if (part.done) {
+            final = part;
+            break;
+          }
+          if (piece && req.onContent) {
+            callbackThrew = true;
+            const enough = req.onContent(content) === true;
+            callbackThrew = false;
+            if (enough) {
+              stoppedEarly = true;
+              why ??= 'stopped';
+              break;
+            }
+          }
+        }
+        if (!final && !stoppedEarly) throw new StreamCutError(model, host, 'the stream ended without done');
+        const modelMs = performance.now() - started;
+        const result: ChatResult = {
+          content,
+          thinking,
+          done: final !== undefined,
+          stoppedEarly,
+          ttftMs: ttftMs ?? modelMs,
+          modelMs,
+          ...(final?.prompt_eval_count !== undefined ? { promptEvalCount: final.prompt_eval_count } : {}),
+          ...(final?.eval_count !== undefined ? { evalCount: final.eval_count } : {}),
+          ...(final?.done_reason ? { doneReason: final.done_reason } : {}),
+        };
+        log.debug(
+          { model, ttftMs: Math.round(result.ttftMs), modelMs: Math.round(modelMs), promptEvalCount: result.promptEvalCount, evalCount: result.evalCount, doneReason: result.doneReason, stoppedEarly },
+          'model call finished',
+        );
+        return result;
+      });
+    } catch (err) {
+      if (callbackThrew) throw err;
+      let mapped;
+      if (why === 'first_token') mapped = new ModelTimeoutError('first_token', model, req.firstTokenTimeoutMs);
+      else if (why === 'total') mapped = new ModelTimeoutError('total', model, req.totalTimeoutMs);
+      else if (why === 'aborted') mapped = new AbortedError(model);
+      else mapped = classifyOllamaError(err, { host, model, streamOpen });
+      log.debug({ model, code: mapped.code, streamOpen }, 'model call failed');
+      throw mapped;
+    } finally {
+      clearTimeout(firstTimer);
+      clearTimeout(totalTimer);
+      req.signal?.removeEventListener('abort', onJobAbort);
+      // Closes the connection when the stream is still open (early stop, error): Ollama then
+      // stops generating and frees the slot.
+      controller.abort();
+      if (stream) ollama.forget(stream);
+    }
+  }
+
+  async function listModels(signal?: AbortSignal): Promise<string[]> {
+    return withDeadline(
+      '/api/tags',
+      metadataTimeoutMs,
+      signal,
+      async () => {
+        const res = await ollama.list();
+        return res.models.map((m) => m.name);
+      },
+      {},
+    );
+  }
+
+  return { host, chat, listModels };
+}

@@ -1,0 +1,548 @@
+/**
+ * A fake Ollama that speaks the real HTTP API on 127.0.0.1 (free port): streaming NDJSON
+ * `/api/chat` with `thinking`, final stats in nanoseconds, `/api/tags`, `/api/show`,
+ * `/api/ps`, `/api/version`, errors as Ollama sends them (status + `{"error": …}`), parallel
+ * slots per model, time to first token and tokens/s, prompt-cache accounting, and faults.
+ * Used by the integration tests and the benchmark (which replays real models' timings).
+ *
+ * Wire details copied from the real server: headers go out with the first chunk (Ollama
+ * writes nothing while a request waits for a slot or evaluates the prompt); thinking models
+ * send one empty chunk before their first token; `stream` defaults to true; a client that
+ * disconnects stops the generation and frees the slot.
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface FakeReply {
+  /** Answer text, streamed in token-sized chunks (~4 characters, or one CJK character). */
+  content?: string;
+  /** Streamed first in `message.thinking`, only when thinking is on for the request (see below). */
+  thinking?: string;
+  fault?: 'http500' | 'notfound' | 'never_first_token' | 'cut_mid_stream' | 'close_socket' | 'bad_json_line';
+  /** Text of the `error` body for `http500`. */
+  errorMessage?: string;
+  ttftMs?: number;
+  tokensPerSec?: number;
+}
+
+export interface FakeModel {
+  capabilities: string[];
+  /** `details.family` (default from the name: qwen2.5 → qwen2, gpt-oss → gptoss). */
+  family?: string;
+  contextLength?: number;
+}
+
+export interface FakeChatRequest {
+  model: string;
+  messages: { role: string; content: string }[];
+  think?: unknown;
+  stream?: boolean;
+  options?: Record<string, unknown>;
+  keep_alive?: unknown;
+  format?: unknown;
+  /** The parsed body exactly as it reached the socket. */
+  raw: unknown;
+  /** Date.now() when the request arrived. */
+  at: number;
+}
+
+export type FakeReplyFn = (req: FakeChatRequest) => FakeReply | Promise<FakeReply>;
+
+export interface FakeOllamaOptions {
+  models?: Record<string, FakeModel>;
+  /** Time from taking a slot to the first token (default 20). */
+  ttftMs?: number;
+  /** Decode speed per stream (default 200; 0 or Infinity: as fast as possible). */
+  tokensPerSec?: number;
+  /** Prompt evaluation speed: adds (uncached prompt tokens / this) seconds to the first token (default: none). */
+  promptTokensPerSec?: number;
+  /** OLLAMA_NUM_PARALLEL: requests processed at once per model; the rest wait in line (default 4). */
+  parallel?: number;
+  reply?: FakeReplyFn;
+  /** Report prompt_eval_count only for tokens past the longest prefix cached in a slot (default true). */
+  promptCache?: boolean;
+}
+
+export interface FakeStats {
+  /** Tokens (thinking + content) actually written to clients. */
+  generatedTokens: number;
+  /** Streams whose client went away before done (the slot was freed at once). */
+  abortedStreams: number;
+  completedStreams: number;
+  /** Tokens the served replies would have had in full: minus generatedTokens = tokens saved by stopping early. */
+  plannedTokens: number;
+  /** Prompt tokens evaluated, and prompt tokens served from the simulated KV cache. */
+  promptEvalTokens: number;
+  cachedPromptTokens: number;
+}
+
+export interface FakeOllama {
+  host: string;
+  /** Every /api/chat request, in order of arrival. */
+  requests: FakeChatRequest[];
+  /** Model names asked for on /api/show, in order. */
+  showRequests: string[];
+  stats: FakeStats;
+  setReply(fn: FakeReplyFn): void;
+  setTiming(t: { ttftMs?: number; tokensPerSec?: number; promptTokensPerSec?: number }): void;
+  /** Requests waiting for a slot plus those being served, per model. */
+  load(model: string): { active: number; waiting: number };
+  /** Stop listening (connection refused) and drop open connections; the port is kept. */
+  down(): Promise<void>;
+  /** Listen again on the same port. */
+  up(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const FAKE_DEFAULT_MODELS: Record<string, FakeModel> = {
+  'qwen2.5:14b': { capabilities: ['completion', 'tools'] },
+  'gpt-oss:120b': { capabilities: ['completion', 'tools', 'thinking'] },
+};
+
+const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303f\uff01-\uff60]/u;
+
+/** Split text the way the fake counts tokens: one per CJK character, else up to 4 code points (plus the space that starts a word). */
+export function fakeTokens(text: string): string[] {
+  const out: string[] = [];
+  let buf = '';
+  let n = 0;
+  const flush = () => {
+    if (buf !== '') out.push(buf);
+    buf = '';
+    n = 0;
+  };
+  for (const ch of text) {
+    if (CJK.test(ch)) {
+      flush();
+      out.push(ch);
+      continue;
+    }
+    const space = /\s/u.test(ch);
+    if (space && buf !== '') flush();
+    buf += ch;
+    if (!space && ++n >= 4) flush();
+  }
+  flush();
+  return out;
+}
+
+function familyOf(name: string): string {
+  const base = name.split(':')[0] ?? name;
+  if (/gpt-oss/i.test(base)) return 'gptoss';
+  const m = /^([a-z]+)(\d+)?/i.exec(base.split('/').pop() ?? base);
+  return m ? `${m[1]}${m[2] ?? ''}`.toLowerCase() : base;
+}
+
+function paramSize(name: string): string {
+  const m = /(\d+(?:\.\d+)?)b\b/i.exec(name);
+  return m ? `${m[1]}B` : '7B';
+}
+
+const ns = (ms: number) => Math.round(ms * 1e6);
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  if (res.destroyed) return;
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(body));
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const c of req) parts.push(c as Buffer);
+  return Buffer.concat(parts).toString('utf8');
+}
+
+function defaultReply(req: FakeChatRequest): FakeReply {
+  const last = [...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+  return {
+    content: `You said: ${last}`,
+    thinking: `The viewer wrote ${JSON.stringify(last.slice(0, 80))}. A short, kind answer fits.`,
+  };
+}
+
+/** Per-request life: knows when the client went away and wakes any wait at once. */
+class Exchange {
+  gone = false;
+  private wakers = new Set<() => void>();
+  constructor(readonly res: ServerResponse) {
+    res.on('close', () => {
+      if (!res.writableFinished) this.gone = true;
+      for (const w of this.wakers) w();
+      this.wakers.clear();
+    });
+  }
+  /** Wait `ms` (or forever when Infinity); returns false when the client left meanwhile. */
+  wait(ms: number): Promise<boolean> {
+    if (this.gone || this.res.destroyed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const wake = () => {
+        if (timer) clearTimeout(timer);
+        this.wakers.delete(wake);
+        resolve(!this.gone);
+      };
+      const timer = Number.isFinite(ms) ? setTimeout(wake, Math.max(0, ms)) : undefined;
+      this.wakers.add(wake);
+    });
+  }
+  /** Write respecting backpressure; false when the client left. */
+  async write(data: string): Promise<boolean> {
+    if (this.gone || this.res.destroyed) return false;
+    if (this.res.write(data)) return true;
+    return new Promise((resolve) => {
+      const done = () => {
+        this.res.off('drain', done);
+        this.wakers.delete(done);
+        resolve(!this.gone);
+      };
+      this.res.once('drain', done);
+      this.wakers.add(done);
+    });
+  }
+}
+
+/** Parallel slots of one model, with a FIFO line. */
+class Slots {
+  active = 0;
+  private line: { go: (handed: boolean) => void }[] = [];
+  cached: string[][] = [];
+  constructor(private readonly limit: number) {}
+  get waiting(): number {
+    return this.line.length;
+  }
+  /** Resolves true holding a slot, or false (holding none) when the client left first. */
+  async take(ex: Exchange): Promise<boolean> {
+    if (ex.gone || ex.res.destroyed) return false;
+    if (this.active < this.limit) {
+      this.active++;
+      return true;
+    }
+    const handed = await new Promise<boolean>((go) => {
+      const entry = { go };
+      this.line.push(entry);
+      ex.res.once('close', () => {
+        const i = this.line.indexOf(entry);
+        if (i >= 0) {
+          this.line.splice(i, 1);
+          go(false);
+        }
+      });
+    });
+    if (handed && ex.gone) {
+      this.release();
+      return false;
+    }
+    return handed;
+  }
+  release(): void {
+    const next = this.line.shift();
+    if (next) next.go(true);
+    else this.active--;
+  }
+}
+
+function promptTokens(messages: FakeChatRequest['messages']): string[] {
+  const out: string[] = [];
+  for (const m of messages) out.push(`<|${m.role}|>`, ...fakeTokens(String(m.content ?? '')), '<|end|>');
+  out.push('<|assistant|>');
+  return out;
+}
+
+function commonPrefix(a: string[], b: string[]): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
+export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<FakeOllama> {
+  const models = opts.models ?? FAKE_DEFAULT_MODELS;
+  const parallel = Math.max(1, opts.parallel ?? 4);
+  const promptCache = opts.promptCache ?? true;
+  const timing = { ttftMs: opts.ttftMs ?? 20, tokensPerSec: opts.tokensPerSec ?? 200, promptTokensPerSec: opts.promptTokensPerSec };
+  let reply: FakeReplyFn = opts.reply ?? defaultReply;
+  const requests: FakeChatRequest[] = [];
+  const showRequests: string[] = [];
+  const stats: FakeStats = { generatedTokens: 0, abortedStreams: 0, completedStreams: 0, plannedTokens: 0, promptEvalTokens: 0, cachedPromptTokens: 0 };
+  const slots = new Map<string, Slots>();
+  const lastUsed = new Map<string, number>();
+  const sockets = new Set<Socket>();
+  const startedAt = new Date();
+
+  const slotsOf = (model: string) => {
+    let s = slots.get(model);
+    if (!s) slots.set(model, (s = new Slots(parallel)));
+    return s;
+  };
+  const digest = (name: string) => createHash('sha256').update(name).digest('hex');
+  const details = (name: string) => {
+    const family = models[name]?.family ?? familyOf(name);
+    return { parent_model: '', format: 'gguf', family, families: [family], parameter_size: paramSize(name), quantization_level: /gpt-oss/i.test(name) ? 'MXFP4' : 'Q4_K_M' };
+  };
+  const notFound = (res: ServerResponse, model: string) => sendJson(res, 404, { error: `model "${model}" not found, try pulling it first` });
+
+  /** Tokens of the prompt that must be evaluated, after the longest prefix a slot still holds. */
+  function evalPrompt(model: string, messages: FakeChatRequest['messages']): { total: number; evaluated: number } {
+    const tokens = promptTokens(messages);
+    const s = slotsOf(model);
+    let best = 0;
+    let bestAt = -1;
+    s.cached.forEach((c, i) => {
+      const n = commonPrefix(c, tokens);
+      if (n > best) [best, bestAt] = [n, i];
+    });
+    if (bestAt >= 0) s.cached.splice(bestAt, 1);
+    else if (s.cached.length >= parallel) s.cached.shift();
+    s.cached.push(tokens);
+    const cached = promptCache ? Math.min(best, tokens.length - 1) : 0;
+    stats.cachedPromptTokens += cached;
+    stats.promptEvalTokens += tokens.length - cached;
+    return { total: tokens.length, evaluated: tokens.length - cached };
+  }
+
+  async function chat(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(await readBody(req)) as Record<string, unknown>;
+    } catch {
+      return sendJson(res, 400, { error: 'invalid character looking for beginning of value' });
+    }
+    const model = typeof body.model === 'string' ? body.model : '';
+    const fr: FakeChatRequest = {
+      model,
+      messages: Array.isArray(body.messages) ? (body.messages as FakeChatRequest['messages']) : [],
+      think: body.think,
+      stream: body.stream as boolean | undefined,
+      options: body.options as Record<string, unknown> | undefined,
+      keep_alive: body.keep_alive,
+      format: body.format,
+      raw: body,
+      at: Date.now(),
+    };
+    requests.push(fr);
+    if (!model) return sendJson(res, 400, { error: 'model is required' });
+    const spec = models[model];
+    if (!spec) return notFound(res, model);
+    const canThink = spec.capabilities.includes('thinking');
+    const thinkOn = fr.think !== undefined && fr.think !== false;
+    if (thinkOn && !canThink) return sendJson(res, 400, { error: `"${model}" does not support thinking` });
+    const isGptOss = (spec.family ?? familyOf(model)) === 'gptoss';
+    if (isGptOss && typeof fr.think === 'string' && !['low', 'medium', 'high'].includes(fr.think)) {
+      return sendJson(res, 400, { error: `invalid think value: "${fr.think}" (must be "high", "medium", "low", true, or false)` });
+    }
+
+    const ex = new Exchange(res);
+    const r = await reply(fr);
+    if (r.fault === 'notfound') return notFound(res, model);
+    if (r.fault === 'http500') return sendJson(res, 500, { error: r.errorMessage ?? 'llama runner process has terminated: exit status 2' });
+
+    const s = slotsOf(model);
+    if (!(await s.take(ex))) {
+      stats.abortedStreams++;
+      return;
+    }
+    try {
+      await serve(fr, r, ex, canThink && (thinkOn || isGptOss));
+    } finally {
+      s.release();
+      lastUsed.set(model, Date.now());
+    }
+  }
+
+  async function serve(fr: FakeChatRequest, r: FakeReply, ex: Exchange, thinking: boolean): Promise<void> {
+    const { res } = ex;
+    const t0 = performance.now();
+    const prompt = evalPrompt(fr.model, fr.messages);
+    const tps = r.tokensPerSec ?? timing.tokensPerSec;
+    const promptMs = timing.promptTokensPerSec ? (prompt.evaluated / timing.promptTokensPerSec) * 1000 : 0;
+    const ttft = r.fault === 'never_first_token' ? Infinity : (r.ttftMs ?? timing.ttftMs) + promptMs;
+    if (!(await ex.wait(ttft))) {
+      stats.abortedStreams++;
+      return;
+    }
+    const tFirst = performance.now();
+    const streaming = fr.stream !== false;
+    const think = thinking ? fakeTokens(r.thinking ?? '') : [];
+    const answer = fakeTokens(r.content ?? '');
+    const limit = typeof fr.options?.num_predict === 'number' && fr.options.num_predict > 0 ? fr.options.num_predict : Infinity;
+    const all = [...think.map((t) => ({ t, thinking: true })), ...answer.map((t) => ({ t, thinking: false }))].slice(0, limit);
+    const doneReason = all.length < think.length + answer.length ? 'length' : 'stop';
+    stats.plannedTokens += all.length;
+    const faultAt = r.fault && r.fault !== 'never_first_token' ? Math.max(Math.min(1, all.length), Math.floor(all.length / 2)) : -1;
+    const created = () => new Date().toISOString();
+    const line = (content: string, thought?: string) =>
+      JSON.stringify({ model: fr.model, created_at: created(), message: { role: 'assistant', content, ...(thought !== undefined ? { thinking: thought } : {}) }, done: false }) + '\n';
+
+    const interval = tps > 0 && Number.isFinite(tps) ? 1000 / tps : 0;
+    const aborted = () => void stats.abortedStreams++;
+    let sent = 0;
+    let fault = faultAt >= 0 ? r.fault : undefined;
+    if (streaming) {
+      res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
+      if (thinking && !(await ex.write(line('')))) return aborted();
+    }
+    while (sent < all.length || (fault && sent === faultAt)) {
+      // Emit every token that is due by now (timers are coarse), then sleep to the next one.
+      const due = interval === 0 ? sent + 8 : Math.floor((performance.now() - tFirst) / interval) + 1;
+      const stopAt = Math.min(all.length, due, fault ? faultAt : Infinity);
+      let chunk = '';
+      for (; sent < stopAt; sent++) {
+        const tok = all[sent]!;
+        chunk += tok.thinking ? line('', tok.t) : line(tok.t);
+      }
+      if (streaming && chunk) {
+        if (!(await ex.write(chunk))) return aborted();
+        stats.generatedTokens += chunk.split('\n').length - 1;
+      }
+      if (fault && sent === faultAt) {
+        if (fault !== 'bad_json_line' || !streaming) return void (streaming && fault === 'cut_mid_stream' ? res.end() : res.socket?.destroy());
+        if (!(await ex.write(`{"model":"${fr.model}","message":{"role":"assis\n`))) return aborted();
+        fault = undefined;
+      }
+      if (sent < all.length && !(await ex.wait(interval === 0 ? 0 : tFirst + sent * interval - performance.now()))) return aborted();
+    }
+    if (!streaming) stats.generatedTokens += all.length;
+    const tEnd = performance.now();
+    const final = {
+      model: fr.model,
+      created_at: created(),
+      message: {
+        role: 'assistant',
+        content: streaming ? '' : all.filter((x) => !x.thinking).map((x) => x.t).join(''),
+        ...(!streaming && thinking ? { thinking: all.filter((x) => x.thinking).map((x) => x.t).join('') } : {}),
+      },
+      done: true,
+      done_reason: doneReason,
+      total_duration: ns(tEnd - t0),
+      load_duration: ns(1.2),
+      prompt_eval_count: prompt.evaluated,
+      prompt_eval_duration: ns(tFirst - t0),
+      eval_count: all.length,
+      eval_duration: ns(tEnd - tFirst),
+    };
+    if (ex.gone || res.destroyed) return aborted();
+    if (streaming) res.end(JSON.stringify(final) + '\n');
+    else sendJson(res, 200, final);
+    stats.completedStreams++;
+  }
+
+  async function show(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let body: { model?: string; name?: string };
+    try {
+      body = JSON.parse(await readBody(req)) as typeof body;
+    } catch {
+      return sendJson(res, 400, { error: 'invalid character looking for beginning of value' });
+    }
+    const name = body.model ?? body.name ?? '';
+    showRequests.push(name);
+    const spec = models[name];
+    if (!spec) return sendJson(res, 404, { error: `model '${name}' not found` });
+    const d = details(name);
+    sendJson(res, 200, {
+      license: '',
+      modelfile: `# Modelfile generated by "ollama show"\nFROM ${name}\n`,
+      parameters: 'stop "<|im_end|>"',
+      template: '{{ .Prompt }}',
+      details: d,
+      model_info: { 'general.architecture': d.family, 'general.parameter_count': Math.round(parseFloat(d.parameter_size) * 1e9), [`${d.family}.context_length`]: spec.contextLength ?? 32768 },
+      capabilities: spec.capabilities,
+      modified_at: startedAt.toISOString(),
+    });
+  }
+
+  function tags(res: ServerResponse): void {
+    sendJson(res, 200, {
+      models: Object.keys(models).map((name) => ({
+        name,
+        model: name,
+        modified_at: startedAt.toISOString(),
+        size: Math.round(parseFloat(paramSize(name)) * 0.6e9),
+        digest: digest(name),
+        details: details(name),
+      })),
+    });
+  }
+
+  function ps(res: ServerResponse): void {
+    sendJson(res, 200, {
+      models: [...lastUsed.keys()].map((name) => ({
+        name,
+        model: name,
+        size: Math.round(parseFloat(paramSize(name)) * 0.6e9),
+        digest: digest(name),
+        details: details(name),
+        expires_at: new Date((lastUsed.get(name) ?? 0) + 5 * 60_000).toISOString(),
+        size_vram: 0,
+      })),
+    });
+  }
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const route = `${req.method} ${path}`;
+    const fail = (err: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: String(err) });
+      else res.destroy();
+    };
+    if (route === 'POST /api/chat') return void chat(req, res).catch(fail);
+    if (route === 'POST /api/show') return void show(req, res).catch(fail);
+    if (route === 'GET /api/tags') return tags(res);
+    if (route === 'GET /api/ps') return ps(res);
+    if (route === 'GET /api/version') return sendJson(res, 200, { version: '0.12.6' });
+    if (path === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+      return void res.end(req.method === 'HEAD' ? undefined : 'Ollama is running');
+    }
+    res.writeHead(404, { 'Content-Type': 'text/plain' });
+    res.end('404 page not found');
+  });
+  server.on('connection', (sock) => {
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+  });
+
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  const stop = async () => {
+    if (!server.listening) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const s of sockets) s.destroy();
+    });
+    // Let clients see their pooled keep-alive connections close, as they would long before
+    // the next request after a real restart.
+    await new Promise((r) => setTimeout(r, 20));
+  };
+
+  await listen(0);
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    host: `http://127.0.0.1:${port}`,
+    requests,
+    showRequests,
+    stats,
+    setReply(fn) {
+      reply = fn;
+    },
+    setTiming(t) {
+      if (t.ttftMs !== undefined) timing.ttftMs = t.ttftMs;
+      if (t.tokensPerSec !== undefined) timing.tokensPerSec = t.tokensPerSec;
+      if (t.promptTokensPerSec !== undefined) timing.promptTokensPerSec = t.promptTokensPerSec;
+    },
+    load(model) {
+      const s = slots.get(model);
+      return { active: s?.active ?? 0, waiting: s?.waiting ?? 0 };
+    },
+    down: stop,
+    up: () => listen(port),
+    close: stop,
+  };
+}
+
