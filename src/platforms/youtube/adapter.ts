@@ -84,6 +84,7 @@ export function createYouTubeAdapter(opts: YouTubeAdapterOptions): ChatAdapter {
     },
 
     async post(msg: OutgoingMessage): Promise<PostResult> {
+      if (closed) return { status: 'rejected', reason: 'closed' };
       if (!poster) {
         logger.info({ channel: msg.channel, replyTo: msg.replyTo.id, chars: [...msg.text].length }, 'YouTube read-only: reply not posted');
         logger.debug({ channel: msg.channel, replyTo: msg.replyTo.id, chat: msg.text }, 'YouTube read-only: reply text');

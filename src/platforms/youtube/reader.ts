@@ -56,6 +56,13 @@ export class ChatReader {
   private endSignal = false;
   private readonly seen = new RecentIds(5000);
   private readonly membership = new RecentIds(1000);
+  /**
+   * A fresh stream's first get_live_chat answer also carries recent history; items sent
+   * before we loaded the page (by their timestamp) are marked seen, not delivered. Restarts
+   * of the same stream deliver what they find (the seen ids keep out repeats), so nothing
+   * said during a back-off is lost.
+   */
+  private backlogBefore: number | undefined;
   private readonly abort = new AbortController();
   private readonly pollMs: number;
 
@@ -133,6 +140,7 @@ export class ChatReader {
 
   private async startChat(liveId: string): Promise<void> {
     this.stopChat();
+    this.backlogBefore = liveId === this.liveId ? undefined : Date.now();
     const chat = new LiveChat({ liveId }, this.pollMs);
     this.chat = chat;
     this.endSignal = false;
@@ -190,10 +198,18 @@ export class ChatReader {
       return;
     }
     this.errors = 0;
+    const backlogBefore = this.backlogBefore;
+    this.backlogBefore = undefined;
     for (const action of cont.actions ?? []) {
-      const id = (action as { addChatItemAction?: { item?: { liveChatMembershipItemRenderer?: { id?: string } } } })?.addChatItemAction?.item
-        ?.liveChatMembershipItemRenderer?.id;
-      if (id) this.membership.add(id);
+      const item = (action as { addChatItemAction?: { item?: Record<string, { id?: string; timestampUsec?: string } | undefined> } })?.addChatItemAction?.item;
+      if (!item) continue;
+      const membershipId = item.liveChatMembershipItemRenderer?.id;
+      if (membershipId) this.membership.add(membershipId);
+      if (backlogBefore !== undefined) {
+        for (const r of Object.values(item)) {
+          if (r?.id && Number(r.timestampUsec) / 1000 < backlogBefore) this.seen.add(r.id);
+        }
+      }
     }
   }
 

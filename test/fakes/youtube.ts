@@ -1,0 +1,482 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * Fake YouTube on 127.0.0.1 and a free port, speaking what the bot really talks to:
+ * - what youtube-chat 2.2.0 requests: GET /watch?v=ID, /channel/ID/live, /@handle/live (HTML
+ *   with the canonical watch link, INNERTUBE_API_KEY, clientVersion, the live chat
+ *   continuation, isReplay), and POST /youtubei/v1/live_chat/get_live_chat?key=KEY with
+ *   continuation responses in YouTube's JSON shape (text and emoji runs, super chats,
+ *   stickers, memberships, badges); an ended stream answers without continuationContents;
+ * - Google's OAuth token endpoint (refresh-token grant, short-lived tokens, 401 after expiry);
+ * - Data API v3: GET /youtube/v3/videos?part=liveStreamingDetails and
+ *   POST /youtube/v3/liveChat/messages?part=snippet, errors in Google's JSON format.
+ * A posted message comes back through the chat as the bot's own message, as on YouTube.
+ */
+
+export type FakeRun = { text: string } | { emoji: string } | { customEmoji: string };
+
+export interface FakeChat {
+  /** Display name as YouTube shows it (a handle such as "@alice" is typical). */
+  author: string;
+  channelId?: string;
+  text?: string;
+  runs?: FakeRun[];
+  /** Super chat amount as displayed, e.g. "¥500"; `sticker` makes it a super sticker. */
+  superchat?: string;
+  sticker?: boolean;
+  /** Member badge; a string sets its label, e.g. "Member (6 months)". */
+  member?: boolean | string;
+  /** A membership event ("Welcome to …!") rather than a chat message. */
+  membershipEvent?: boolean;
+  moderator?: boolean;
+  owner?: boolean;
+  verified?: boolean;
+  timestampMs?: number;
+}
+
+export interface FakeYouTubeOptions {
+  liveId?: string;
+  channelId?: string;
+  handle?: string;
+  /** Whether the channel starts live (default true). */
+  live?: boolean;
+  clientId?: string;
+  clientSecret?: string;
+  refreshToken?: string;
+  botChannelId?: string;
+  botName?: string;
+  /** Access token lifetime in seconds (default 3600). */
+  tokenTtlS?: number;
+}
+
+export interface PostedMessage {
+  liveChatId: string;
+  liveId: string;
+  text: string;
+  authorization: string;
+}
+
+interface Stream {
+  liveId: string;
+  liveChatId: string;
+  ended: boolean;
+  actions: unknown[];
+}
+
+type GoogleErrorReason = 'quotaExceeded' | 'liveChatEnded' | 'liveChatDisabled' | 'forbidden' | 'rateLimitExceeded' | 'liveChatNotFound';
+
+const API_KEY = 'AIzaSyFAKE-innertube-key_0123456789ab';
+const CLIENT_VERSION = '2.20240620.05.00';
+const ARGB = 4280150454;
+/** Recent items the first get_live_chat after a page load returns again. */
+const BACKLOG = 20;
+
+const GOOGLE_ERRORS: Record<GoogleErrorReason, { code: number; domain: string; message: string }> = {
+  quotaExceeded: { code: 403, domain: 'youtube.quota', message: 'The request cannot be completed because you have exceeded your <a href="/youtube/v3/getting-started#quota">quota</a>.' },
+  liveChatEnded: { code: 403, domain: 'youtube.liveChat', message: 'The live chat is no longer live.' },
+  liveChatDisabled: { code: 403, domain: 'youtube.liveChat', message: 'Live chat is not enabled for the specified broadcast.' },
+  forbidden: { code: 403, domain: 'youtube.liveChat', message: 'You do not have the permissions required to send messages to the specified live chat.' },
+  rateLimitExceeded: { code: 403, domain: 'youtube.liveChat', message: 'The message was not sent because the user sent too many messages in a short period of time.' },
+  liveChatNotFound: { code: 404, domain: 'youtube.liveChat', message: 'The live chat that you are trying to retrieve cannot be found.' },
+};
+
+const b64 = (s: string) => Buffer.from(s).toString('base64url');
+
+export class FakeYouTube {
+  readonly liveIdInitial: string;
+  readonly channelId: string;
+  readonly handle: string;
+  readonly botChannelId: string;
+  private readonly streams = new Map<string, Stream>();
+  private current: string | undefined;
+  private readonly tokens = new Map<string, number>();
+  private readonly failInsert: GoogleErrorReason[] = [];
+  private readonly failChat: number[] = [];
+  private readonly sent: PostedMessage[] = [];
+  private seq = 0;
+  private polls = 0;
+  private refreshes = 0;
+  private inserts = 0;
+  private videosCalls = 0;
+  private unauthorized = 0;
+  private port = 0;
+
+  private constructor(
+    private readonly server: Server,
+    private readonly o: Required<FakeYouTubeOptions>,
+  ) {
+    this.liveIdInitial = o.liveId;
+    this.channelId = o.channelId;
+    this.handle = o.handle;
+    this.botChannelId = o.botChannelId;
+  }
+
+  static async start(options: FakeYouTubeOptions = {}): Promise<FakeYouTube> {
+    const o: Required<FakeYouTubeOptions> = {
+      liveId: 'fAkEliVe001',
+      channelId: 'UCfakeChannel0000000000a',
+      handle: 'fakevtuber',
+      live: true,
+      clientId: 'fake-client.apps.googleusercontent.com',
+      clientSecret: 'fake-client-secret',
+      refreshToken: '1//fake-refresh-token',
+      botChannelId: 'UCbotChannel00000000000b',
+      botName: '@botan_bot',
+      tokenTtlS: 3600,
+      ...options,
+    };
+    const server = createServer();
+    const fake = new FakeYouTube(server, o);
+    server.on('request', (req, res) => {
+      fake.handle_(req, res).catch((err: unknown) => {
+        res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    fake.port = (server.address() as AddressInfo).port;
+    if (o.live) fake.startStream(o.liveId);
+    return fake;
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+  get apiUrl(): string {
+    return `${this.baseUrl}/youtube/v3`;
+  }
+  get tokenUrl(): string {
+    return `${this.baseUrl}/token`;
+  }
+  /** The env a bot needs to read and post here (merge into the rest of the config). */
+  env(mode: 'live' | 'channel' | 'handle' = 'live', post = true): Record<string, string> {
+    return {
+      ...(mode === 'live' ? { YOUTUBE_LIVE_ID: this.liveIdInitial } : mode === 'channel' ? { YOUTUBE_CHANNEL_ID: this.channelId } : { YOUTUBE_HANDLE: this.handle }),
+      YOUTUBE_BASE_URL: this.baseUrl,
+      YOUTUBE_API_URL: this.apiUrl,
+      GOOGLE_TOKEN_URL: this.tokenUrl,
+      ...(post ? { YOUTUBE_CLIENT_ID: this.o.clientId, YOUTUBE_CLIENT_SECRET: this.o.clientSecret, YOUTUBE_REFRESH_TOKEN: this.o.refreshToken } : {}),
+    };
+  }
+
+  /** The channel goes live with a new broadcast (channel/handle mode). */
+  startStream(liveId: string): void {
+    this.streams.set(liveId, { liveId, liveChatId: `KicKGFVD${b64(liveId)}`, ended: false, actions: [] });
+    this.current = liveId;
+  }
+
+  /** The broadcast ends: chat polls get no continuation, pages show a replay. */
+  endStream(liveId = this.current ?? this.liveIdInitial): void {
+    const s = this.streams.get(liveId);
+    if (s) s.ended = true;
+    if (this.current === liveId) this.current = undefined;
+  }
+
+  /** Add a chat item to the live stream; returns its message id. */
+  pushChat(chat: FakeChat, liveId = this.current ?? this.liveIdInitial): string {
+    const s = this.streams.get(liveId);
+    if (!s) throw new Error(`fake YouTube: no stream ${liveId}`);
+    const id = `ChwKGkNJ${b64(`msg-${++this.seq}-${liveId}`)}`;
+    s.actions.push(this.action(id, chat));
+    return id;
+  }
+
+  failNextInsert(reason: GoogleErrorReason): void {
+    this.failInsert.push(reason);
+  }
+  /** The next get_live_chat answers this HTTP status. */
+  failNextChat(status = 503): void {
+    this.failChat.push(status);
+  }
+  /** Every access token issued so far stops working (401). */
+  expireTokens(): void {
+    for (const t of this.tokens.keys()) this.tokens.set(t, 0);
+  }
+  posted(): PostedMessage[] {
+    return [...this.sent];
+  }
+  chatPolls(): number {
+    return this.polls;
+  }
+  tokenRefreshes(): number {
+    return this.refreshes;
+  }
+  insertCalls(): number {
+    return this.inserts;
+  }
+  videosListCalls(): number {
+    return this.videosCalls;
+  }
+  /** Data API calls answered 401 (missing, unknown or expired token). */
+  unauthorizedCalls(): number {
+    return this.unauthorized;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  // ---- wire shapes ------------------------------------------------------------------
+
+  private action(id: string, c: FakeChat): unknown {
+    const runs = (c.runs ?? (c.text !== undefined ? [{ text: c.text }] : [])).map((r) => {
+      if ('text' in r) return { text: r.text };
+      if ('emoji' in r) {
+        const cp = [...r.emoji].map((ch) => ch.codePointAt(0)!.toString(16)).join('_');
+        return {
+          emoji: {
+            emojiId: r.emoji,
+            shortcuts: [`:${cp}:`],
+            searchTerms: [cp],
+            image: { thumbnails: [{ url: `https://fonts.gstatic.com/s/e/notoemoji/15.0/${cp}/72.png` }], accessibility: { accessibilityData: { label: r.emoji } } },
+            supportsSkinTone: false,
+            variantIds: [],
+          },
+        };
+      }
+      return {
+        emoji: {
+          emojiId: `${this.channelId}/${b64(r.customEmoji)}`,
+          shortcuts: [r.customEmoji],
+          searchTerms: [r.customEmoji.replace(/:/g, '')],
+          image: { thumbnails: [{ url: 'https://yt3.ggpht.com/custom=w24-h24-c-k-nd', width: 24, height: 24 }], accessibility: { accessibilityData: { label: r.customEmoji } } },
+          isCustomEmoji: true,
+        },
+      };
+    });
+    const badges: unknown[] = [];
+    const badge = (iconType: string, tooltip: string) => ({
+      liveChatAuthorBadgeRenderer: { icon: { iconType }, tooltip, accessibility: { accessibilityData: { label: tooltip } } },
+    });
+    if (c.owner) badges.push(badge('OWNER', 'Owner'));
+    if (c.moderator) badges.push(badge('MODERATOR', 'Moderator'));
+    if (c.verified) badges.push(badge('VERIFIED', 'Verified'));
+    if (c.member || c.membershipEvent) {
+      const label = typeof c.member === 'string' ? c.member : c.membershipEvent ? 'New member' : 'Member (1 month)';
+      badges.push({
+        liveChatAuthorBadgeRenderer: {
+          customThumbnail: { thumbnails: [{ url: 'https://yt3.ggpht.com/badge=s16-c-k' }, { url: 'https://yt3.ggpht.com/badge=s32-c-k' }] },
+          tooltip: label,
+          accessibility: { accessibilityData: { label } },
+        },
+      });
+    }
+    const base = {
+      id,
+      timestampUsec: String((c.timestampMs ?? Date.now()) * 1000),
+      authorName: { simpleText: c.author },
+      authorPhoto: { thumbnails: [{ url: 'https://yt4.ggpht.com/photo=s32-c-k', width: 32, height: 32 }, { url: 'https://yt4.ggpht.com/photo=s64-c-k', width: 64, height: 64 }] },
+      authorExternalChannelId: c.channelId ?? `UC${b64(c.author).slice(0, 22).padEnd(22, 'x')}`,
+      contextMenuEndpoint: {
+        clickTrackingParams: 'CAEQl98BIhMI',
+        commandMetadata: { webCommandMetadata: { ignoreNavigation: true } },
+        liveChatItemContextMenuEndpoint: { params: b64(`ctx-${id}`) },
+      },
+      contextMenuAccessibility: { accessibilityData: { label: 'Chat actions' } },
+      ...(badges.length ? { authorBadges: badges } : {}),
+    };
+    let item: Record<string, unknown>;
+    if (c.membershipEvent) {
+      item = { liveChatMembershipItemRenderer: { ...base, headerSubtext: { runs: [{ text: 'Welcome to ' }, { text: 'Fake VTuber Ch.' }, { text: '!' }] } } };
+    } else if (c.superchat && c.sticker) {
+      item = {
+        liveChatPaidStickerRenderer: {
+          ...base,
+          purchaseAmountText: { simpleText: c.superchat },
+          sticker: { thumbnails: [{ url: 'https://lh3.googleusercontent.com/sticker=s40-rp', width: 40, height: 40 }], accessibility: { accessibilityData: { label: 'A cat waving' } } },
+          moneyChipBackgroundColor: ARGB,
+          moneyChipTextColor: 4278190080,
+          stickerDisplayWidth: 40,
+          stickerDisplayHeight: 40,
+          backgroundColor: ARGB,
+          authorNameTextColor: 3003121664,
+        },
+      };
+    } else if (c.superchat) {
+      item = {
+        liveChatPaidMessageRenderer: {
+          ...base,
+          ...(runs.length ? { message: { runs } } : {}),
+          purchaseAmountText: { simpleText: c.superchat },
+          headerBackgroundColor: 4278239141,
+          headerTextColor: 4278190080,
+          bodyBackgroundColor: ARGB,
+          bodyTextColor: 4278190080,
+          authorNameTextColor: 2315255808,
+          timestampColor: 2147483648,
+        },
+      };
+    } else {
+      item = { liveChatTextMessageRenderer: { ...base, message: { runs } } };
+    }
+    return { addChatItemAction: { item, clientId: `CL${b64(id).slice(0, 20)}` } };
+  }
+
+  private continuation(liveId: string, index: number): string {
+    return b64(`0ofMyAN${liveId}|${index}`);
+  }
+
+  private page(stream: Stream | undefined): string {
+    if (!stream) {
+      return `<!DOCTYPE html><html lang="en"><head><link rel="canonical" href="https://www.youtube.com/channel/${this.channelId}"><title>Fake VTuber Ch. - YouTube</title></head><body><script>ytcfg.set({"INNERTUBE_API_KEY":"${API_KEY}","INNERTUBE_CONTEXT":{"client":{"clientName":"WEB","clientVersion":"${CLIENT_VERSION}"}}});</script></body></html>`;
+    }
+    // Like YouTube, the page's continuation starts with some recent history.
+    const cont = this.continuation(stream.liveId, Math.max(0, stream.actions.length - BACKLOG));
+    return [
+      '<!DOCTYPE html><html lang="en"><head>',
+      `<link rel="canonical" href="https://www.youtube.com/watch?v=${stream.liveId}">`,
+      `<title>Fake stream ${stream.liveId} - YouTube</title></head><body>`,
+      `<script>ytcfg.set({"INNERTUBE_API_KEY":"${API_KEY}","INNERTUBE_CONTEXT":{"client":{"hl":"en","gl":"US","clientName":"WEB","clientVersion":"${CLIENT_VERSION}"}}});</script>`,
+      `<script>var ytInitialData = {"contents":{"twoColumnWatchNextResults":{"conversationBar":{"liveChatRenderer":{"continuations":[{"reloadContinuationData":{"continuation":"${cont}","clickTrackingParams":"CAEQl98BIhM"}}],"isReplay":${stream.ended}}}}}};</script>`,
+      '</body></html>',
+    ].join('');
+  }
+
+  // ---- HTTP ---------------------------------------------------------------------------
+
+  private async handle_(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.baseUrl);
+    const body = await new Promise<string>((resolve) => {
+      let data = '';
+      req.setEncoding('utf8');
+      req.on('data', (d: string) => (data += d));
+      req.on('end', () => resolve(data));
+    });
+    const json = (status: number, value: unknown): void => {
+      res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8' }).end(JSON.stringify(value));
+    };
+    const html = (text: string): void => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(text);
+    };
+    const p = url.pathname;
+
+    if (req.method === 'GET' && p === '/watch') return html(this.page(this.streams.get(url.searchParams.get('v') ?? '')));
+    if (req.method === 'GET' && (p === `/channel/${this.channelId}/live` || p === `/@${this.handle}/live`)) {
+      return html(this.page(this.current ? this.streams.get(this.current) : undefined));
+    }
+    if (req.method === 'POST' && p === '/youtubei/v1/live_chat/get_live_chat') return this.getLiveChat(url, body, json);
+    if (req.method === 'POST' && p === '/token') return this.token(body, json);
+    if (p.startsWith('/youtube/v3/')) {
+      const auth = req.headers.authorization ?? '';
+      const token = auth.replace(/^Bearer /, '');
+      const exp = this.tokens.get(token);
+      if (!auth.startsWith('Bearer ') || exp === undefined || Date.now() >= exp) {
+        this.unauthorized += 1;
+        return json(401, {
+          error: {
+            code: 401,
+            message: 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+            errors: [{ message: 'Invalid Credentials', domain: 'global', reason: 'authError', location: 'Authorization', locationType: 'header' }],
+            status: 'UNAUTHENTICATED',
+          },
+        });
+      }
+      if (req.method === 'GET' && p === '/youtube/v3/videos') return this.videos(url, json);
+      if (req.method === 'POST' && p === '/youtube/v3/liveChat/messages') return this.insert(url, body, auth, json);
+    }
+    res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body>404 Not Found</body></html>');
+    return undefined;
+  }
+
+  private getLiveChat(url: URL, body: string, json: (s: number, v: unknown) => void): void {
+    this.polls += 1;
+    if (url.searchParams.get('key') !== API_KEY) {
+      return json(400, { error: { code: 400, message: 'API key not valid. Please pass a valid API key.', errors: [{ message: 'API key not valid.', domain: 'global', reason: 'badRequest' }], status: 'INVALID_ARGUMENT' } });
+    }
+    const fail = this.failChat.shift();
+    if (fail) return json(fail, { error: { code: fail, message: 'The service is currently unavailable.', errors: [{ message: 'backend', domain: 'global', reason: 'backendError' }], status: 'UNAVAILABLE' } });
+    const req = JSON.parse(body) as { continuation?: string; context?: { client?: { clientVersion?: string; clientName?: string } } };
+    const [liveId = '', idx = '0'] = Buffer.from(req.continuation ?? '', 'base64url').toString().replace(/^0ofMyAN/, '').split('|');
+    const stream = this.streams.get(liveId);
+    const responseContext = { serviceTrackingParams: [{ service: 'CSI', params: [{ key: 'c', value: 'WEB' }, { key: 'cver', value: CLIENT_VERSION }] }], mainAppWebResponseContext: { loggedOut: true } };
+    if (!stream || stream.ended) return json(200, { responseContext, trackingParams: 'CAAQ0b4BIhMI' });
+    const from = Number(idx);
+    const actions = stream.actions.slice(from);
+    json(200, {
+      responseContext,
+      continuationContents: {
+        liveChatContinuation: {
+          continuations: [
+            {
+              invalidationContinuationData: {
+                invalidationId: { objectSource: 1056, objectId: b64(`chat~${liveId}`), topic: `chat~${liveId}~${b64(liveId)}`, subscribeToGcmTopics: true, protoCreationTimestampMs: String(Date.now()) },
+                timeoutMs: 10000,
+                continuation: this.continuation(liveId, stream.actions.length),
+              },
+            },
+          ],
+          ...(actions.length ? { actions } : {}),
+        },
+      },
+      trackingParams: 'CAEQl98BIhMI',
+    });
+  }
+
+  private token(body: string, json: (s: number, v: unknown) => void): void {
+    const form = new URLSearchParams(body);
+    if (form.get('grant_type') !== 'refresh_token') return json(400, { error: 'unsupported_grant_type', error_description: 'Invalid grant_type' });
+    if (form.get('client_id') !== this.o.clientId || form.get('client_secret') !== this.o.clientSecret) {
+      return json(401, { error: 'invalid_client', error_description: 'The OAuth client was not found.' });
+    }
+    if (form.get('refresh_token') !== this.o.refreshToken) return json(400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' });
+    this.refreshes += 1;
+    const token = `ya29.fake-${this.refreshes}-${b64(String(Math.random())).slice(0, 12)}`;
+    this.tokens.set(token, Date.now() + this.o.tokenTtlS * 1000);
+    json(200, { access_token: token, expires_in: this.o.tokenTtlS, scope: 'https://www.googleapis.com/auth/youtube.force-ssl', token_type: 'Bearer' });
+  }
+
+  private videos(url: URL, json: (s: number, v: unknown) => void): void {
+    this.videosCalls += 1;
+    const id = url.searchParams.get('id') ?? '';
+    const s = this.streams.get(id);
+    const items = s
+      ? [
+          {
+            kind: 'youtube#video',
+            etag: b64(`etag-${id}`),
+            id,
+            liveStreamingDetails: {
+              actualStartTime: '2024-06-20T12:00:00Z',
+              ...(s.ended ? { actualEndTime: '2024-06-20T14:00:00Z' } : { concurrentViewers: '321', activeLiveChatId: s.liveChatId }),
+            },
+          },
+        ]
+      : [];
+    json(200, { kind: 'youtube#videoListResponse', etag: 'list-etag', items, pageInfo: { totalResults: items.length, resultsPerPage: items.length } });
+  }
+
+  private insert(url: URL, body: string, authorization: string, json: (s: number, v: unknown) => void): void {
+    this.inserts += 1;
+    const googleError = (reason: GoogleErrorReason) => {
+      const e = GOOGLE_ERRORS[reason];
+      json(e.code, { error: { code: e.code, message: e.message, errors: [{ message: e.message, domain: e.domain, reason }] } });
+    };
+    const fail = this.failInsert.shift();
+    if (fail) return googleError(fail);
+    const req = JSON.parse(body) as { snippet?: { liveChatId?: string; type?: string; textMessageDetails?: { messageText?: string } } };
+    const text = req.snippet?.textMessageDetails?.messageText ?? '';
+    if (url.searchParams.get('part') !== 'snippet' || req.snippet?.type !== 'textMessageEvent' || !text) {
+      return json(400, { error: { code: 400, message: 'Invalid request', errors: [{ message: 'Invalid request', domain: 'youtube.liveChat', reason: 'invalidValue' }] } });
+    }
+    const stream = [...this.streams.values()].find((s) => s.liveChatId === req.snippet?.liveChatId);
+    if (!stream) return googleError('liveChatNotFound');
+    if (stream.ended) return googleError('liveChatEnded');
+    this.sent.push({ liveChatId: stream.liveChatId, liveId: stream.liveId, text, authorization });
+    const id = this.pushChat({ author: this.o.botName, channelId: this.botChannelId, text }, stream.liveId);
+    json(200, {
+      kind: 'youtube#liveChatMessage',
+      etag: b64(`etag-${id}`),
+      id,
+      snippet: {
+        type: 'textMessageEvent',
+        liveChatId: stream.liveChatId,
+        authorChannelId: this.botChannelId,
+        publishedAt: new Date().toISOString(),
+        hasDisplayContent: true,
+        displayMessage: text,
+        textMessageDetails: { messageText: text },
+      },
+    });
+  }
+}
