@@ -261,4 +261,14 @@ describe('twitch adapter against the fake Twitch', () => {
     expect(comments).toHaveLength(0);
     expect(fake.connections()).toBe(0);
   });
+
+  it('close() while waiting to reconnect: no connection comes back', async () => {
+    const { fake, adapter } = await rig();
+    fake.dropConnections();
+    await until(() => fake.connections() === 0);
+    await adapter.close();
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(fake.connections()).toBe(0);
+    expect(fake.joinCount(CHANNEL)).toBe(1);
+  });
 });
