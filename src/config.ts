@@ -140,6 +140,10 @@ export const envSchema = z.object({
   /** Channel/handle mode: how often the /live page is re-checked while the channel is offline. */
   YOUTUBE_LIVE_CHECK_MS: int(60_000, 1000, 3_600_000),
 
+  /** Comments waiting above which low-priority comments are shed at intake (x2: mentions too, x4: all but paid). */
+  SHED_MAX_WAITING: int(200, 1, 1_000_000),
+  /** The same text in one channel within this window is answered at most once (copy-paste spam). */
+  DEDUP_WINDOW_S: int(30, 0, 3600),
   APPROVAL_TTL_S: int(300, 10, 86_400),
   ABUSE_STRIKES: int(3, 1, 100),
   ABUSE_IGNORE_S: int(600, 0, 86_400),
@@ -165,43 +169,48 @@ export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: s
 
 /** Parse and check the environment. Never echoes a secret's value. */
 export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
+  const errors = presenceProblems(env);
   const parsed = envSchema.safeParse(env);
-  const errors: string[] = [];
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const name = String(issue.path[0] ?? '?');
-      errors.push(`${name}: ${issue.message}`);
-    }
+    for (const issue of parsed.error.issues) errors.push(`${String(issue.path[0] ?? '?')}: ${issue.message}`);
     return { ok: false, errors };
   }
   const e = parsed.data;
-  const twitchAny = e.TWITCH_CHANNELS.length > 0 || !!e.TWITCH_USERNAME || !!e.TWITCH_OAUTH_TOKEN;
-  if (twitchAny) {
-    if (e.TWITCH_CHANNELS.length === 0) errors.push('TWITCH_CHANNELS: missing (comma-separated channel logins to join)');
-    if (!e.TWITCH_USERNAME) errors.push("TWITCH_USERNAME: missing (the bot account's login)");
-    if (!e.TWITCH_OAUTH_TOKEN) errors.push('TWITCH_OAUTH_TOKEN: missing (a chat token for TWITCH_USERNAME, "oauth:…")');
-  }
-  const ytSources = [e.YOUTUBE_LIVE_ID, e.YOUTUBE_CHANNEL_ID, e.YOUTUBE_HANDLE].filter(Boolean).length;
-  if (ytSources > 1) errors.push('YOUTUBE_LIVE_ID / YOUTUBE_CHANNEL_ID / YOUTUBE_HANDLE: set only one');
-  const ytCreds = [e.YOUTUBE_CLIENT_ID, e.YOUTUBE_CLIENT_SECRET, e.YOUTUBE_REFRESH_TOKEN].filter(Boolean).length;
-  if (ytCreds > 0 && ytCreds < 3) errors.push('YOUTUBE_CLIENT_ID / YOUTUBE_CLIENT_SECRET / YOUTUBE_REFRESH_TOKEN: set all three to post, or none for read-only');
   const [lo, hi] = e.TRIAGE_BAND.split('-').map(Number) as [number, number];
   if (lo > hi) errors.push('TRIAGE_BAND: low end must not exceed high end');
   if (e.FAST_FIRST_TOKEN_TIMEOUT_MS > e.FAST_TIMEOUT_MS) errors.push('FAST_FIRST_TOKEN_TIMEOUT_MS: must not exceed FAST_TIMEOUT_MS');
   if (e.SLOW_FIRST_TOKEN_TIMEOUT_MS > e.SLOW_TIMEOUT_MS) errors.push('SLOW_FIRST_TOKEN_TIMEOUT_MS: must not exceed SLOW_TIMEOUT_MS');
   if (errors.length) return { ok: false, errors };
+  const ytSources = [e.YOUTUBE_LIVE_ID, e.YOUTUBE_CHANNEL_ID, e.YOUTUBE_HANDLE].filter(Boolean).length;
+  const ytCreds = [e.YOUTUBE_CLIENT_ID, e.YOUTUBE_CLIENT_SECRET, e.YOUTUBE_REFRESH_TOKEN].filter(Boolean).length;
   return {
     ok: true,
     config: {
       ...e,
       fastHost: e.OLLAMA_FAST_HOST ?? e.OLLAMA_HOST,
       slowHost: e.OLLAMA_SLOW_HOST ?? e.OLLAMA_HOST,
-      twitchEnabled: twitchAny,
+      twitchEnabled: e.TWITCH_CHANNELS.length > 0 || !!e.TWITCH_USERNAME || !!e.TWITCH_OAUTH_TOKEN,
       youtubeEnabled: ytSources === 1,
       youtubeCanPost: ytSources === 1 && ytCreds === 3,
       triageBand: [lo, hi],
     },
   };
+}
+
+/** Variables that only make sense together (checked on the raw values, so every problem is listed at once). */
+function presenceProblems(env: NodeJS.ProcessEnv): string[] {
+  const set = (k: string) => (env[k] ?? '').trim() !== '';
+  const errors: string[] = [];
+  if (set('TWITCH_CHANNELS') || set('TWITCH_USERNAME') || set('TWITCH_OAUTH_TOKEN')) {
+    if (!set('TWITCH_CHANNELS')) errors.push('TWITCH_CHANNELS: missing (comma-separated channel logins to join)');
+    if (!set('TWITCH_USERNAME')) errors.push("TWITCH_USERNAME: missing (the bot account's login)");
+    if (!set('TWITCH_OAUTH_TOKEN')) errors.push('TWITCH_OAUTH_TOKEN: missing (a chat token for TWITCH_USERNAME, "oauth:…")');
+  }
+  const ytSources = ['YOUTUBE_LIVE_ID', 'YOUTUBE_CHANNEL_ID', 'YOUTUBE_HANDLE'].filter(set).length;
+  if (ytSources > 1) errors.push('YOUTUBE_LIVE_ID / YOUTUBE_CHANNEL_ID / YOUTUBE_HANDLE: set only one');
+  const ytCreds = ['YOUTUBE_CLIENT_ID', 'YOUTUBE_CLIENT_SECRET', 'YOUTUBE_REFRESH_TOKEN'].filter(set).length;
+  if (ytCreds > 0 && ytCreds < 3) errors.push('YOUTUBE_CLIENT_ID / YOUTUBE_CLIENT_SECRET / YOUTUBE_REFRESH_TOKEN: set all three to post, or none for read-only');
+  return errors;
 }
 
 /** Read `.env` (if present) into process.env without overriding what is already set. */

@@ -22,16 +22,23 @@ export function createFastHandler(ctx: HandlerContext) {
     const cooldownKey = runtimeKeys.cooldown(ctx.prefix, c.platform, c.author.id);
     const strikesKey = runtimeKeys.strikes(ctx.prefix, c.platform, c.author.id);
     const answeredKey = runtimeKeys.posted(ctx.prefix, c.platform, c.id, 'answer');
-    const [cooldownRaw, strikesRaw, answered, slowWaiting] = await Promise.all([
+    const [cooldownRaw, strikesRaw, answered, latest, slowWaiting] = await Promise.all([
       ctx.redis.get(cooldownKey),
       ctx.redis.get(strikesKey),
       ctx.redis.exists(answeredKey),
+      ctx.redis.get(runtimeKeys.latest(ctx.prefix, c.platform, c.author.id)),
       ctx.queues.slow.getWaitingCount(),
     ]);
     const base = { platform: c.platform, channel: c.channel, commentId: c.id, attempt: job.attemptsMade + 1 };
     if (answered) {
       log.info({ ...base, outcome: 'skipped', reason: 'already_answered' }, 'comment skipped');
       return { outcome: 'skipped', reason: 'already_answered' };
+    }
+    // several questions in a row from one viewer: the latest one is answered
+    if (latest && latest !== c.id && !c.paid) {
+      log.info({ ...base, outcome: 'skipped', reason: 'superseded' }, 'comment skipped');
+      await event(ctx, c, { type: 'skip', reason: 'superseded' });
+      return { outcome: 'skipped', reason: 'superseded' };
     }
     const [lastAtStr, lastId] = (cooldownRaw ?? '').split('|');
     const blockedWord = blockedWordIn(c.text, controls.blockedWords);

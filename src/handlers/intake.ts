@@ -1,19 +1,52 @@
+import { createHash } from 'node:crypto';
 import { analyzeTrigger } from '../routing/trigger.js';
 import { commentPriority } from '../routing/priority.js';
+import { shouldShed } from '../routing/shedding.js';
 import { userKeys } from '../routing/decide.js';
 import { commentJobId } from '../queues.js';
-import { sanitizeComment } from '../reply/safety.js';
+import { normalizeForMatch, sanitizeComment } from '../reply/safety.js';
+import { runtimeKeys } from '../runtime-keys.js';
 import { commentSchema, type CommentInput } from '../types.js';
 import { event } from './common.js';
 import type { HandlerContext } from './context.js';
 
+export type IntakeResult = 'queued' | 'invalid' | 'shed' | 'duplicate';
+
+/** How long a measured queue depth is reused at intake (one Redis call per this, not per comment). */
+const DEPTH_CACHE_MS = 100;
+const SUMMARY_EVERY_MS = 5_000;
+
 /**
- * Gateway intake: normalise one chat event and add it to `comments`. A malformed event is
- * logged and skipped; it never throws into the adapter.
+ * Gateway intake: normalise one chat event and add it to `comments`, with its priority.
+ * Sheds low-priority comments when the queue is past its budget, and lets BullMQ drop the
+ * same text repeated in a channel (copy-paste spam). Never throws into the adapter.
  */
 export function createIntake(ctx: HandlerContext) {
   const log = ctx.logger.child({ component: 'intake' });
-  return async function intake(input: CommentInput): Promise<'queued' | 'invalid'> {
+  let depth = 0;
+  let depthAt = 0;
+  let shedCount = 0;
+  let dupCount = 0;
+  let lastSummary = ctx.now();
+  async function waiting(): Promise<number> {
+    const now = ctx.now();
+    if (now - depthAt > DEPTH_CACHE_MS) {
+      depthAt = now;
+      depth = await ctx.queues.comments.getWaitingCount();
+    }
+    return depth;
+  }
+  function summary() {
+    const now = ctx.now();
+    if ((shedCount || dupCount) && now - lastSummary >= SUMMARY_EVERY_MS) {
+      log.warn({ shed: shedCount, duplicates: dupCount, waiting: depth, overSeconds: Math.round((now - lastSummary) / 1000) }, 'busy chat: comments shed at intake');
+      shedCount = 0;
+      dupCount = 0;
+      lastSummary = now;
+    }
+  }
+
+  return async function intake(input: CommentInput): Promise<IntakeResult> {
     const parsed = commentSchema.safeParse({ ...input, text: sanitizeComment(String(input?.text ?? '')) });
     if (!parsed.success) {
       log.warn({ platform: input?.platform, issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) }, 'malformed chat event skipped');
@@ -22,15 +55,39 @@ export function createIntake(ctx: HandlerContext) {
     const c = parsed.data;
     const controls = await ctx.controls.get(c.platform, c.channel);
     const vip = userKeys(c).some((k) => controls.vipUsers.has(k));
-    const mention = analyzeTrigger(c.text, ctx.names).mention;
-    await ctx.queues.comments.add('comment', { comment: c }, {
-      jobId: commentJobId(c),
-      priority: commentPriority(c, { mention, vip }),
+    const trig = analyzeTrigger(c.text, ctx.names);
+    const priority = commentPriority(c, { mention: trig.mention, vip });
+    await event(ctx, c, { type: 'comment', user: c.author.name, text: c.text });
+    if (shouldShed(priority, await waiting(), ctx.config.SHED_MAX_WAITING)) {
+      shedCount++;
+      summary();
+      log.debug({ platform: c.platform, channel: c.channel, commentId: c.id, priority, outcome: 'skipped', reason: 'shed' }, 'comment shed at intake');
+      await event(ctx, c, { type: 'skip', reason: 'shed' });
+      return 'shed';
+    }
+    const jobId = commentJobId(c);
+    const norm = normalizeForMatch(c.text);
+    const job = await ctx.queues.comments.add('comment', { comment: c }, {
+      jobId,
+      priority,
       attempts: ctx.config.FAST_ATTEMPTS,
       backoff: { type: 'exponential', delay: ctx.config.RETRY_BACKOFF_MS },
+      ...(ctx.config.DEDUP_WINDOW_S > 0 && norm && !c.paid
+        ? { deduplication: { id: `${c.platform}:${c.channel}:${createHash('sha1').update(norm).digest('hex')}`, ttl: ctx.config.DEDUP_WINDOW_S * 1000 } }
+        : {}),
     });
-    log.debug({ platform: c.platform, channel: c.channel, commentId: c.id, chat: { user: c.author.name, text: c.text } }, 'comment queued');
-    await event(ctx, c, { type: 'comment', user: c.author.name, text: c.text });
+    if (job.id !== jobId) {
+      dupCount++;
+      summary();
+      log.info({ platform: c.platform, channel: c.channel, commentId: c.id, outcome: 'skipped', reason: 'duplicate_text', sameAs: job.id }, 'comment skipped');
+      await event(ctx, c, { type: 'skip', reason: 'duplicate_text' });
+      return 'duplicate';
+    }
+    depth++;
+    if (trig.mention || trig.question) {
+      await ctx.redis.set(runtimeKeys.latest(ctx.prefix, c.platform, c.author.id), c.id, 'EX', 120);
+    }
+    log.debug({ platform: c.platform, channel: c.channel, commentId: c.id, priority, chat: { user: c.author.name, text: c.text } }, 'comment queued');
     return 'queued';
   };
 }
