@@ -34,7 +34,8 @@ function sourceOf(config: Config): LiveSource {
 export function createYouTubeAdapter(opts: YouTubeAdapterOptions): ChatAdapter {
   const { config, redis, prefix } = opts;
   const now = opts.now ?? Date.now;
-  const logger = opts.logger.child({ component: 'youtube' });
+  // createAdapters may already pass a child with { component: 'youtube' }: do not bind it twice.
+  const logger = opts.logger.bindings().component ? opts.logger : opts.logger.child({ component: 'youtube' });
   const source = sourceOf(config);
   const params = bucketParams(config);
   const limits: ChannelLimits = limitsFromBucket(params);
