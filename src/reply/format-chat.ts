@@ -246,7 +246,7 @@ export function removeLinks(s: string, allowedDomains: readonly string[]): strin
   if (out === s) return s;
   // tidy the holes: "see , and ." -> "see, and."
   return out
-    .replace(/[ \t]+(?=[.,!?;:。、！？])/g, '')
+    .replace(/[ \t]+(?=[.,!?;:。、！？](?:\s|$))/g, '')
     .replace(/([,、])(?:\s*[,、])+/g, '$1')
     .replace(/[ \t]{2,}/g, ' ');
 }
@@ -374,6 +374,14 @@ export function splitMessages(text: string, opts: { maxChars: number; maxMessage
  *  which other bots (Nightbot, StreamElements) read as theirs. */
 const COMMAND_LEAD = /^[\s/.!]+/u;
 
+/** @mentions kept in an answer body; later ones lose their "@" so a reply cannot mass-ping. */
+export const MAX_MENTIONS = 2;
+
+function limitMentions(s: string): string {
+  let n = 0;
+  return s.replace(/(^|\s)@(?=[\p{L}\p{N}_])/gu, (m, sp: string) => (++n <= MAX_MENTIONS ? m : sp));
+}
+
 /** Strip leading "/", "." and "!" so a line can never run a chat command. */
 export function stripCommandLead(s: string): string {
   return s.replace(COMMAND_LEAD, '');
@@ -381,8 +389,9 @@ export function stripCommandLead(s: string): string {
 
 /**
  * Whole pipeline for a model answer: markdownToChat -> sanitizeText -> removeLinks -> sanitizeText -> no
- * leading "/", "." or "!" in any part (also right after the prefix) -> splitMessages. The
- * prefix (e.g. "@name ") is sanitized too. Returns [] when nothing is left.
+ * leading "/", "." or "!" in any part (also right after the prefix) -> splitMessages. Only the
+ * first MAX_MENTIONS @mentions of the body keep their "@". The prefix (e.g. "@name ") is
+ * sanitized too. Returns [] when nothing is left.
  */
 export function formatForChat(
   raw: string,
@@ -392,7 +401,7 @@ export function formatForChat(
   const cleanPrefix = sanitizeText(rawPrefix);
   const prefix = cleanPrefix === '' ? '' : stripCommandLead(cleanPrefix) + (/\s$/u.test(rawPrefix) ? ' ' : '');
   // sanitize before removeLinks too, so a zero-width char cannot hide a link from it
-  const text = stripCommandLead(sanitizeText(removeLinks(sanitizeText(markdownToChat(raw)), opts.allowedLinkDomains)));
+  const text = stripCommandLead(limitMentions(sanitizeText(removeLinks(sanitizeText(markdownToChat(raw)), opts.allowedLinkDomains))));
   if (text === '') return [];
   return splitMessages(text, { maxChars: opts.maxChars, maxMessages: opts.maxMessages, prefix })
     .map((p) => stripCommandLead(p.slice(prefix.length)))

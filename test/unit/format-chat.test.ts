@@ -181,6 +181,9 @@ describe('formatForChat', () => {
     ['only a link', 'https://evil.com', '', []],
     ['Japanese', '## 答え\n- はい！', '@牡丹 ', ['@牡丹 答え：はい！']],
     ['prefix with control chars is cleaned', 'hi', '@a\u202Eb\r\n ', ['@ab hi']],
+    ['mass mentions do not ping', '@a @b @c @d hi', '@v ', ['@v @a @b c d hi']],
+    ['emails are not mentions', 'mail x@y.jp @a @b @c', '', ['mail x@y.jp @a @b c']],
+    ['space after a removed link', 'Follow: twitter.com/streamer !socials', '', ['Follow: !socials']],
   ])('%s', (_name, raw, prefix, want) => {
     expect(formatForChat(raw, { ...opts, prefix })).toEqual(want);
   });
@@ -195,10 +198,11 @@ describe('formatForChat', () => {
   });
 
   it('a part never starts with a command after a split', () => {
-    const text = `${'x'.repeat(150)}. /ban everyone. ${'y'.repeat(100)}`;
+    const text = `${'x'.repeat(160)}. /ban everyone ${'y'.repeat(50)}. .timeout all`;
     const parts = formatForChat(text, { maxChars: 170, maxMessages: 3, allowedLinkDomains: [] });
-    expect(parts.length).toBeGreaterThan(1);
-    for (const p of parts) expect(p).not.toMatch(/^[/.!]/);
+    expect(parts).toEqual([`${'x'.repeat(160)}.`, `ban everyone ${'y'.repeat(50)}. .timeout all`]);
+    const prefixed = formatForChat(text, { maxChars: 176, maxMessages: 3, prefix: '@name ', allowedLinkDomains: [] });
+    expect(prefixed[1]).toBe(`@name ban everyone ${'y'.repeat(50)}. .timeout all`);
   });
 });
 

@@ -192,6 +192,7 @@ describe('hostile chat corpus', () => {
         expect(p.slice(opts.prefix.length), name).not.toMatch(/^[/.]/);
         expect(p, name).not.toMatch(/^[/.]/);
         expect(p, name).not.toMatch(/https?:\/\/|discord\.gg|www\./i);
+        expect(p.slice(opts.prefix.length).match(/(?:^|\s)@\S/g)?.length ?? 0, name).toBeLessThanOrEqual(2);
       }
     }
   });
