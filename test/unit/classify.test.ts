@@ -1,0 +1,204 @@
+import { describe, expect, it } from 'vitest';
+import { bandOf, routeForScore, scoreComplexity, type Complexity } from '../../src/routing/classify.js';
+
+const SOURCE_QUESTION =
+  'AI VTuberが記憶を持つシステムを作りたいのですが、RAGとベクトルデータベースを使う方法と、イベントベースの記憶システムを使う方法のどちらが良いと思いますか？それぞれのメリット・デメリットを簡潔に教えてください。';
+const names = (c: Complexity): string[] => c.rules.map((r) => r.name);
+
+describe('scoreComplexity: the source article and quick questions', () => {
+  it('sends the source question slow, naming why', () => {
+    const c = scoreComplexity(SOURCE_QUESTION);
+    expect(c.score).toBeGreaterThanOrEqual(0.6);
+    expect(c.trivial).toBe(false);
+    expect(routeForScore(c.score, 0.6)).toBe('slow');
+    expect(names(c)).toEqual(expect.arrayContaining(['ja_pros_cons', 'ja_comparison', 'multi_question', 'tech_vocab', 'long_text']));
+  });
+
+  it.each(['牡丹ちゃん好きな食べ物は？', "what's your favorite game?", 'what game is this', 'なんで今死んだのｗ', 'why did you jump there lol', 'how do I beat this boss?'])(
+    '%j is fast',
+    (text) => {
+      expect(routeForScore(scoreComplexity(text).score, 0.6)).toBe('fast');
+    },
+  );
+});
+
+describe('scoreComplexity: named rules', () => {
+  it.each([
+    ['機械学習とディープラーニングの違いを教えてください', 'ja_difference'],
+    ['PythonとJavaScript、初心者はどちらから学ぶべき？', 'ja_comparison'],
+    ['OBSのメリット・デメリットは？', 'ja_pros_cons'],
+    ['なぜ空は青いの？', 'ja_why'],
+    ['なぜ空は青いの？', 'ja_why_topic'],
+    ['ビットコインの仕組みを説明して', 'ja_mechanism'],
+    ['ビットコインの仕組みを説明して', 'ja_explain'],
+    ['AI VTuberの設計はどうする？', 'ja_design'],
+    ['why is the sky blue?', 'en_why'],
+    ['why is the sky blue?', 'en_why_world'],
+    ['How does public key encryption work?', 'en_mechanism'],
+    ['Compare React and Vue', 'en_compare'],
+    ['Twitch vs YouTube?', 'en_compare'],
+    ['can you explain recursion', 'en_explain'],
+    ["what's the difference between a process and a thread?", 'en_difference'],
+    ['pros and cons of Rust?', 'en_pros_cons'],
+    ['should I learn Go?', 'en_should_i'],
+    ['Could you write a Python function that reverses a list?', 'code_request'],
+    ['PythonでCSVを読み込むコード教えて', 'code_request'],
+    ['step by step instructions for OBS please', 'step_by_step'],
+    ['Discordのボットを作る手順を教えて', 'step_by_step'],
+    ['why? how? what?', 'multi_question'],
+    ['それぞれの特徴を教えて', 'multi_question'],
+    ['what are the strengths of each engine', 'multi_question'],
+    ['RAGとベクトルデータベースの関係', 'tech_vocab'],
+    ['x'.repeat(250), 'long_text'],
+  ])('%j fires %s', (text, rule) => {
+    const c = scoreComplexity(text);
+    expect(names(c)).toContain(rule);
+    const hit = c.rules.find((r) => r.name === rule);
+    expect(hit?.weight).toBeGreaterThan(0);
+  });
+
+  it('lists every fired rule once and the score is their clamped sum', () => {
+    const c = scoreComplexity('Why do LLMs hallucinate, and how can developers reduce it?');
+    expect(new Set(names(c)).size).toBe(c.rules.length);
+    const sum = c.rules.reduce((s, r) => s + r.weight, 0);
+    expect(c.score).toBeCloseTo(Math.min(1, sum), 2);
+  });
+
+  it('scores longer comments higher, all else equal', () => {
+    const short = scoreComplexity('これってどう思う？');
+    const long = scoreComplexity(`これってどう思う？${'その理由がとても気になっていて、'.repeat(8)}`);
+    expect(long.score).toBeGreaterThan(short.score);
+    expect(names(long)).toContain('long_text');
+  });
+});
+
+describe('scoreComplexity: trivial forms are never slow', () => {
+  it.each([
+    ['こんにちは！', 'trivial_greeting'],
+    ['おはよう〜 牡丹ちゃん', 'trivial_greeting'],
+    ['hi botan!', 'trivial_greeting'],
+    ['hello everyone', 'trivial_greeting'],
+    ['www', 'trivial_reaction'],
+    ['草', 'trivial_reaction'],
+    ['8888888', 'trivial_reaction'],
+    ['LUL LUL LUL', 'trivial_reaction'],
+    ['KEKW', 'trivial_reaction'],
+    ['PogChamp PogChamp', 'trivial_reaction'],
+    ['🤣🤣🤣', 'trivial_reaction'],
+    ['❤️❤️', 'trivial_reaction'],
+    ['👍🏽 🇯🇵', 'trivial_reaction'],
+    ['what game is this?', 'trivial_small_talk'],
+    ['何のゲーム？', 'trivial_small_talk'],
+    ['how are you?', 'trivial_small_talk'],
+    ['元気？', 'trivial_small_talk'],
+    ['do you like python?', 'trivial_yes_no'],
+    ['is this your first time?', 'trivial_yes_no'],
+    ['猫飼ってる？', 'trivial_yes_no'],
+  ])('%j is %s', (text, kind) => {
+    const c = scoreComplexity(text);
+    expect(c.trivial).toBe(true);
+    expect(names(c)).toContain(kind);
+    expect(routeForScore(c.score, 0.6)).toBe('fast');
+    expect(bandOf(c, 0.6, [0.35, 0.6])).toBe('fast');
+  });
+
+  it('caps a trivial form even when weaker rules fire', () => {
+    const c = scoreComplexity("what's your favorite programming language, python or rust?");
+    expect(c.trivial).toBe(true);
+    expect(c.rules.find((r) => r.name === 'tech_vocab')?.weight).toBeGreaterThan(0.1);
+    expect(c.score).toBeLessThanOrEqual(0.1);
+  });
+
+  it('several questions are not small talk', () => {
+    expect(scoreComplexity('what game is this? why? how? when?').trivial).toBe(false);
+  });
+
+  it('a real request after a greeting is not trivial', () => {
+    const c = scoreComplexity('hi botan! can you explain the difference between TCP and UDP?');
+    expect(c.trivial).toBe(false);
+    expect(routeForScore(c.score, 0.6)).toBe('slow');
+  });
+});
+
+describe('scoreComplexity: edges', () => {
+  it.each([
+    ['', 0],
+    ['   ', 0],
+    ['مرحبا، كيف حالك؟', null],
+    ['שלום מה שלומך?', null],
+    ['🌸✨🎮', null],
+    ['あ'.repeat(10_000), null],
+    ['why '.repeat(2_500), null],
+  ])('%j scores within 0..1', (text, exact) => {
+    const c = scoreComplexity(text);
+    expect(c.score).toBeGreaterThanOrEqual(0);
+    expect(c.score).toBeLessThanOrEqual(1);
+    if (exact !== null) expect(c.score).toBe(exact);
+  });
+
+  it('10,000 characters of technical questions clamp to 1', () => {
+    const c = scoreComplexity('How does RAG compare with fine-tuning? pros and cons? '.repeat(200).slice(0, 10_000));
+    expect(c.score).toBe(1);
+  });
+
+  it.each([
+    ['Japanese', 'データベースの設計について教えて。'],
+    ['English', 'why how compare explain? '],
+    ['laughter', 'w'],
+    ['emoji', '🌸'],
+  ])('10,000 characters of %s: no catastrophic backtracking (< 20 ms a call)', (_kind, unit) => {
+    const text = unit.repeat(Math.ceil(10_000 / unit.length)).slice(0, 10_000);
+    scoreComplexity(text);
+    const t0 = performance.now();
+    for (let i = 0; i < 10; i++) scoreComplexity(text);
+    expect((performance.now() - t0) / 10).toBeLessThan(20);
+  });
+});
+
+describe('scoreComplexity: slow keywords', () => {
+  it.each([
+    ['牡丹ちゃん、質問コーナーです', ['質問コーナー']],
+    ['ＲＡＧって何？', ['rag']],
+    ['what about TOPIC-X', ['topic-x']],
+  ])('%j with %j is forced slow', (text, kws) => {
+    const c = scoreComplexity(text, { slowKeywords: kws });
+    expect(c.score).toBe(1);
+    expect(c.rules).toEqual([{ name: 'slow_keyword', weight: 1 }]);
+    expect(c.trivial).toBe(false);
+  });
+
+  it('does nothing when no keyword is present', () => {
+    expect(scoreComplexity('hi botan!', { slowKeywords: ['rag'] }).score).toBeLessThan(0.6);
+    expect(scoreComplexity('hi botan!', { slowKeywords: [] }).rules.some((r) => r.name === 'slow_keyword')).toBe(false);
+  });
+});
+
+describe('routeForScore and bandOf', () => {
+  it.each([
+    [0, 0.6, 'fast'],
+    [0.59, 0.6, 'fast'],
+    [0.6, 0.6, 'slow'],
+    [1, 0.6, 'slow'],
+    [0, 0, 'slow'],
+    [0.99, 1, 'fast'],
+    [1, 1, 'slow'],
+  ] as const)('score %s, threshold %s -> %s', (score, threshold, route) => {
+    expect(routeForScore(score, threshold)).toBe(route);
+  });
+
+  const cx = (score: number, trivial = false): Complexity => ({ score, rules: [], trivial });
+  it.each([
+    [cx(0.1), 'fast'],
+    [cx(0.35), 'uncertain'],
+    [cx(0.59), 'uncertain'],
+    [cx(0.6), 'slow'],
+    [cx(0.9), 'slow'],
+    [cx(0.5, true), 'fast'],
+  ] as const)('%j in band [0.35, 0.6) -> %s', (c, band) => {
+    expect(bandOf(c, 0.6, [0.35, 0.6])).toBe(band);
+  });
+
+  it('an empty band never yields uncertain', () => {
+    expect(bandOf(cx(0.5), 0.6, [0.5, 0.5])).toBe('fast');
+  });
+});
