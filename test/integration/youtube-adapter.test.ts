@@ -98,6 +98,18 @@ describe('YouTube adapter: reading', () => {
     expect(s.comments.map((c) => c.text)).toEqual(['said just now']);
   });
 
+  it('two adapters in one process, each with its own YOUTUBE_BASE_URL, read their own chats', async () => {
+    const a = await setup();
+    const b = await setup({ fake: { liveId: 'sEcondLive2' } });
+    a.fake.pushChat({ author: '@on_a', text: 'from fake A' });
+    b.fake.pushChat({ author: '@on_b', text: 'from fake B' });
+    expect((await commentWith(a, 'from fake A')).channel).toBe(a.fake.liveIdInitial);
+    expect((await commentWith(b, 'from fake B')).channel).toBe('sEcondLive2');
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(a.comments.map((c) => c.text)).toEqual(['from fake A']);
+    expect(b.comments.map((c) => c.text)).toEqual(['from fake B']);
+  });
+
   it('backs off after a failed poll and then goes on reading', async () => {
     const s = await setup();
     await s.logs.waitFor('reading YouTube live chat');

@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
  */
 const YOUTUBE_ORIGIN = 'https://www.youtube.com';
 const GET_LIVE_CHAT = '/youtubei/v1/live_chat/get_live_chat';
+const REQUEST_TIMEOUT_MS = 15_000;
 
 export interface ReadScope {
   /** YOUTUBE_BASE_URL, without a trailing slash. */
@@ -29,6 +30,7 @@ export interface ReadScope {
 
 interface AxiosRequestLike {
   url?: string;
+  timeout?: number;
 }
 interface AxiosResponseLike {
   config?: AxiosRequestLike;
@@ -61,6 +63,8 @@ function install(): AsyncLocalStorage<ReadScope> {
       const scope = storage.getStore();
       if (scope && typeof config.url === 'string' && config.url.startsWith(`${YOUTUBE_ORIGIN}/`)) {
         config.url = scope.baseUrl + config.url.slice(YOUTUBE_ORIGIN.length);
+        // youtube-chat sets no timeout: a request that never ends would stall start() forever.
+        if (!config.timeout) config.timeout = REQUEST_TIMEOUT_MS;
       }
       return config;
     },
