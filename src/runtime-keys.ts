@@ -6,7 +6,7 @@ export const runtimeKeys = {
   posted: (prefix: string, platform: string, commentId: string, kind: string) => `${prefix}:posted:${platform}:${commentId}:${kind}`,
   /** Filter strikes of a user; at ABUSE_STRIKES the user is ignored while the key lives. */
   strikes: (prefix: string, platform: string, userId: string) => `${prefix}:abuse:${platform}:${userId}`,
-  /** A user's latest question: an older one still waiting is skipped (latest question wins). */
+  /** Sorted set of a user's recent questions by arrival: an older one still waiting is skipped (latest question wins). */
   latest: (prefix: string, platform: string, userId: string) => `${prefix}:latest:${platform}:${userId}`,
   /** Counters of outcomes since start of day, for reports: hash field = outcome:reason. */
   counters: (prefix: string) => `${prefix}:counters`,

@@ -92,7 +92,8 @@ export async function generateAnswer(req: AnswerRequest): Promise<AnswerOutcome>
   const verdict = checkReply(parts.join(' '), {
     blockedWords: req.blockedWords,
     slurs: req.slurs,
-    systemPrompt: messages[0]?.content,
+    // the fixed instructions, not the persona: the character may describe herself in her own words
+    systemPrompt: (messages[0]?.content ?? '').replace(req.character.persona.trim(), '').replace(req.character.style.trim(), ''),
     secrets: req.secrets,
   });
   if (!verdict.ok) return { kind: 'filtered', verdict, result };

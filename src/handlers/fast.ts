@@ -26,7 +26,7 @@ export function createFastHandler(ctx: HandlerContext) {
       ctx.redis.get(cooldownKey),
       ctx.redis.get(strikesKey),
       ctx.redis.exists(answeredKey),
-      ctx.redis.get(runtimeKeys.latest(ctx.prefix, c.platform, c.author.id)),
+      ctx.redis.zrange(runtimeKeys.latest(ctx.prefix, c.platform, c.author.id), -1, -1).then((r) => r[0]),
       ctx.queues.slow.getWaitingCount(),
     ]);
     const base = { platform: c.platform, channel: c.channel, commentId: c.id, attempt: job.attemptsMade + 1 };

@@ -28,13 +28,13 @@ export function createIntake(ctx: HandlerContext) {
   let shedCount = 0;
   let dupCount = 0;
   let lastSummary = ctx.now();
-  async function waiting(): Promise<number> {
+  async function refreshDepth(): Promise<void> {
     const now = ctx.now();
     if (now - depthAt > DEPTH_CACHE_MS) {
       depthAt = now;
-      depth = await ctx.queues.comments.getWaitingCount();
+      // prioritized jobs are kept apart from the plain wait list in BullMQ: count both
+      depth = await ctx.queues.comments.getJobCountByTypes('waiting', 'prioritized');
     }
-    return depth;
   }
   function summary() {
     const now = ctx.now();
@@ -46,7 +46,10 @@ export function createIntake(ctx: HandlerContext) {
     }
   }
 
+  let seq = 0;
   return async function intake(input: CommentInput): Promise<IntakeResult> {
+    // arrival order, taken before any await: concurrent intakes may finish out of order
+    const arrival = ctx.now() * 1000 + (seq++ % 1000);
     const parsed = commentSchema.safeParse({ ...input, text: sanitizeComment(String(input?.text ?? '')) });
     if (!parsed.success) {
       log.warn({ platform: input?.platform, issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) }, 'malformed chat event skipped');
@@ -58,13 +61,16 @@ export function createIntake(ctx: HandlerContext) {
     const trig = analyzeTrigger(c.text, ctx.names);
     const priority = commentPriority(c, { mention: trig.mention, vip });
     await event(ctx, c, { type: 'comment', user: c.author.name, text: c.text });
-    if (shouldShed(priority, await waiting(), ctx.config.SHED_MAX_WAITING)) {
+    await refreshDepth();
+    // read and reserve without an await in between: concurrent intakes see each other
+    if (shouldShed(priority, depth, ctx.config.SHED_MAX_WAITING)) {
       shedCount++;
       summary();
       log.debug({ platform: c.platform, channel: c.channel, commentId: c.id, priority, outcome: 'skipped', reason: 'shed' }, 'comment shed at intake');
       await event(ctx, c, { type: 'skip', reason: 'shed' });
       return 'shed';
     }
+    depth++;
     const jobId = commentJobId(c);
     const norm = normalizeForMatch(c.text);
     const job = await ctx.queues.comments.add('comment', { comment: c }, {
@@ -77,15 +83,16 @@ export function createIntake(ctx: HandlerContext) {
         : {}),
     });
     if (job.id !== jobId) {
+      depth--;
       dupCount++;
       summary();
       log.info({ platform: c.platform, channel: c.channel, commentId: c.id, outcome: 'skipped', reason: 'duplicate_text', sameAs: job.id }, 'comment skipped');
       await event(ctx, c, { type: 'skip', reason: 'duplicate_text' });
       return 'duplicate';
     }
-    depth++;
     if (trig.mention || trig.question) {
-      await ctx.redis.set(runtimeKeys.latest(ctx.prefix, c.platform, c.author.id), c.id, 'EX', 120);
+      const key = runtimeKeys.latest(ctx.prefix, c.platform, c.author.id);
+      await ctx.redis.multi().zadd(key, arrival, c.id).zremrangebyrank(key, 0, -4).expire(key, 120).exec();
     }
     log.debug({ platform: c.platform, channel: c.channel, commentId: c.id, priority, chat: { user: c.author.name, text: c.text } }, 'comment queued');
     return 'queued';
