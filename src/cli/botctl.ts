@@ -7,16 +7,16 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadDotEnv } from '../config.js';
 import { FIELDS, FIELD_SPECS } from '../controls/fields.js';
-import { decideCmd, pendingCmd } from './commands/approvals.js';
-import { explainCmd } from './commands/explain.js';
-import { auditCmd, tailCmd } from './commands/observe.js';
-import { getCmd, pauseCmd, resetCmd, resumeCmd, setCmd } from './commands/settings.js';
-import { userSetCmd, wordSetCmd } from './commands/sets.js';
-import { statusCmd } from './commands/status.js';
 import { CliError, Ctx, EXIT_FAIL, EXIT_OK, EXIT_USAGE, parseBotctlEnv, type Io } from './context.js';
 
 type Opts = { channel?: string; all?: boolean; user?: string; stdin?: boolean; count?: string };
 type Run = (ctx: Ctx, args: string[], opts: Opts) => Promise<number>;
+
+// Commands load their modules on use: `botctl set` starts without loading BullMQ.
+const settings = () => import('./commands/settings.js');
+const sets = () => import('./commands/sets.js');
+const approvals = () => import('./commands/approvals.js');
+const observe = () => import('./commands/observe.js');
 
 interface Command {
   usage: string;
@@ -27,39 +27,39 @@ interface Command {
   run: Run;
 }
 
-const FIELD_HELP = FIELDS.map((f) => `  ${f.padEnd(17)} ${FIELD_SPECS[f].allowed.padEnd(40)} ${FIELD_SPECS[f].effect}`);
+const FIELD_HELP = FIELDS.map((f) => `  ${f.padEnd(17)} ${FIELD_SPECS[f].allowed.padEnd(43)} ${FIELD_SPECS[f].effect}`);
 
 const COMMANDS: Record<string, Command> = {
-  status: { usage: 'status [--channel platform:channel] [--json]', summary: 'settings and where they come from, queues, workers, replies in the last minute', options: ['channel'], run: statusCmd },
-  get: { usage: 'get [field] [--channel platform:channel] [--json]', summary: 'effective settings (or one field) with their source', details: ['fields:', ...FIELD_HELP], options: ['channel'], run: getCmd },
+  status: { usage: 'status [--channel platform:channel] [--json]', summary: 'settings and where they come from, queues, workers, replies in the last minute', options: ['channel'], run: async (c, a, o) => (await import('./commands/status.js')).statusCmd(c, a, o) },
+  get: { usage: 'get [field] [--channel platform:channel] [--json]', summary: 'effective settings (or one field) with their source', details: ['fields:', ...FIELD_HELP], options: ['channel'], run: async (c, a, o) => (await settings()).getCmd(c, a, o) },
   set: {
     usage: 'set <field> <value> [--channel platform:channel]',
     summary: 'change a setting (validated; takes effect within 1 s)',
     details: ['fields:', ...FIELD_HELP, '', 'examples:', '  botctl set mode fast', '  botctl set slow_threshold 0.8 --channel twitch:somechannel'],
     options: ['channel'],
-    run: setCmd,
+    run: async (c, a, o) => (await settings()).setCmd(c, a, o),
   },
-  reset: { usage: 'reset <field>|--all [--channel platform:channel]', summary: 'delete a setting: back to the global value or the default', options: ['channel', 'all'], run: resetCmd },
-  pause: { usage: 'pause [--channel platform:channel]', summary: 'stop answering (mode off); comments are still counted', options: ['channel'], run: pauseCmd },
-  resume: { usage: 'resume [--channel platform:channel]', summary: 'undo pause: back to the mode before it', options: ['channel'], run: resumeCmd },
-  block: { usage: 'block <platform:user>...', summary: 'never answer this user (login or user id, e.g. twitch:some_troll)', options: [], run: userSetCmd('blocked_users', true) },
-  unblock: { usage: 'unblock <platform:user>...', summary: 'answer this user again', options: [], run: userSetCmd('blocked_users', false) },
-  vip: { usage: 'vip <platform:user>...', summary: 'no cooldown for this user, answered first', options: [], run: userSetCmd('vip_users', true) },
-  unvip: { usage: 'unvip <platform:user>...', summary: 'treat this user like everyone else', options: [], run: userSetCmd('vip_users', false) },
-  words: { usage: 'words add|rm|list [word...]', summary: 'blocked words: comments with one are not answered, replies with one are not posted', options: [], run: wordSetCmd('blocked_words') },
-  keywords: { usage: 'keywords add|rm|list [word...]', summary: 'slow keywords: a comment with one goes to the slow model', options: [], run: wordSetCmd('slow_keywords') },
+  reset: { usage: 'reset <field>|--all [--channel platform:channel]', summary: 'delete a setting: back to the global value or the default', options: ['channel', 'all'], run: async (c, a, o) => (await settings()).resetCmd(c, a, o) },
+  pause: { usage: 'pause [--channel platform:channel]', summary: 'stop answering (mode off); comments are still counted', options: ['channel'], run: async (c, a, o) => (await settings()).pauseCmd(c, a, o) },
+  resume: { usage: 'resume [--channel platform:channel]', summary: 'undo pause: back to the mode before it', options: ['channel'], run: async (c, a, o) => (await settings()).resumeCmd(c, a, o) },
+  block: { usage: 'block <platform:user>...', summary: 'never answer this user (login or user id, e.g. twitch:some_troll)', options: [], run: async (c, a) => (await sets()).userSetCmd('blocked_users', true)(c, a) },
+  unblock: { usage: 'unblock <platform:user>...', summary: 'answer this user again', options: [], run: async (c, a) => (await sets()).userSetCmd('blocked_users', false)(c, a) },
+  vip: { usage: 'vip <platform:user>...', summary: 'no cooldown for this user, answered first', options: [], run: async (c, a) => (await sets()).userSetCmd('vip_users', true)(c, a) },
+  unvip: { usage: 'unvip <platform:user>...', summary: 'treat this user like everyone else', options: [], run: async (c, a) => (await sets()).userSetCmd('vip_users', false)(c, a) },
+  words: { usage: 'words add|rm|list [word...]', summary: 'blocked words: comments with one are not answered, replies with one are not posted', options: [], run: async (c, a) => (await sets()).wordSetCmd('blocked_words')(c, a) },
+  keywords: { usage: 'keywords add|rm|list [word...]', summary: 'slow keywords: a comment with one goes to the slow model', options: [], run: async (c, a) => (await sets()).wordSetCmd('slow_keywords')(c, a) },
   explain: {
     usage: 'explain "<comment>" [--user platform:login] [--channel platform:channel] [--json] [--stdin]',
     summary: 'what the bot would do with this comment right now, and why',
     details: ['--stdin reads one comment per line and prints one JSON object per line.', 'JSON fields: answer, route (fast|slow|none), model, skip, score, band, rules, reasons, trigger, triage, overflow, vip.'],
     options: ['user', 'channel', 'stdin'],
-    run: explainCmd,
+    run: async (c, a, o) => (await import('./commands/explain.js')).explainCmd(c, a, o),
   },
-  pending: { usage: 'pending [--json]', summary: 'replies waiting for approval (approval on), with the comment each answers', options: [], run: (ctx) => pendingCmd(ctx) },
-  approve: { usage: 'approve <id>', summary: 'post a held reply', options: [], run: decideCmd('approve') },
-  reject: { usage: 'reject <id>', summary: 'drop a held reply', options: [], run: decideCmd('reject') },
-  tail: { usage: 'tail [-n count] [--json]', summary: 'follow comments and replies as they happen (route, model, latency); Ctrl-C stops', options: ['count'], run: tailCmd },
-  audit: { usage: 'audit [-n count] [--json]', summary: 'changes made through botctl: who, when, old and new', options: ['count'], run: auditCmd },
+  pending: { usage: 'pending [--json]', summary: 'replies waiting for approval (approval on), with the comment each answers', options: [], run: async (c) => (await approvals()).pendingCmd(c) },
+  approve: { usage: 'approve <id>', summary: 'post a held reply', options: [], run: async (c, a) => (await approvals()).decideCmd('approve')(c, a) },
+  reject: { usage: 'reject <id>', summary: 'drop a held reply', options: [], run: async (c, a) => (await approvals()).decideCmd('reject')(c, a) },
+  tail: { usage: 'tail [-n count] [--json]', summary: 'follow comments and replies as they happen (route, model, latency); Ctrl-C stops', options: ['count'], run: async (c, a, o) => (await observe()).tailCmd(c, a, o) },
+  audit: { usage: 'audit [-n count] [--json]', summary: 'changes made through botctl: who, when, old and new', options: ['count'], run: async (c, a, o) => (await observe()).auditCmd(c, a, o) },
 };
 
 const OPTIONS = {
@@ -103,8 +103,12 @@ function who(by: string | undefined): string {
 
 export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
+  // a negative number is a value (`set user_cooldown_s -3` must say why -3 is wrong), not an option
+  const NEG = '\u0000neg:';
+  const shielded = argv.map((a) => (/^-\d|^-\.\d/.test(a) ? NEG + a : a));
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: shielded, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed.positionals = parsed.positionals.map((a) => (a.startsWith(NEG) ? a.slice(NEG.length) : a));
   } catch (err) {
     io.stderr.write(`botctl: ${(err as Error).message}\n\n${usage()}\n`);
     return EXIT_USAGE;
