@@ -45,11 +45,20 @@ export interface App {
   drained(): Promise<boolean>;
 }
 
-/** Lock and stall settings: a killed worker's job is picked up again within seconds. */
+/**
+ * Lock and stall settings: a killed worker's job is picked up again within seconds. BullMQ
+ * renews a lock every lockDuration/2; a job whose lock lapsed is moved back to wait by the
+ * next stalled check, so recovery takes about lockDuration + stalledInterval (up to one
+ * more interval). Fast and gateway: ~6-9 s, well inside fast_max_age_s (20 s) so a killed
+ * fast answer is still given; the cost of a false stall (event loop blocked > 3 s) is one
+ * extra model call, never a second post (outbox job id + posted key). Slow: ~15-25 s,
+ * small next to slow answers (12 s to minutes) and slow_max_age_s (300 s), with more
+ * tolerance for slow workers on other hosts (network hiccups to Redis).
+ */
 const WORKER_TUNING = {
-  fast: { lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 1 },
-  slow: { lockDuration: 30_000, stalledInterval: 10_000, maxStalledCount: 2 },
-  gateway: { lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 1 },
+  fast: { lockDuration: 6_000, stalledInterval: 3_000, maxStalledCount: 1 },
+  slow: { lockDuration: 15_000, stalledInterval: 5_000, maxStalledCount: 2 },
+  gateway: { lockDuration: 6_000, stalledInterval: 3_000, maxStalledCount: 1 },
 } as const;
 
 /** The composition root: wires config, logger, Redis, queues, adapters and models. */
