@@ -1,0 +1,128 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cleanEnv, ROOT } from './spawn.js';
+
+/**
+ * One real bot process (workers/<entry>.ts, or `npm start`) for fault and shutdown tests:
+ * its pino JSON lines as they arrive, its exit, its CPU time. SIGKILL reaches the bot
+ * itself because the entry runs as `node --import tsx workers/<entry>.ts` (one process, no
+ * tsx wrapper in between), except for `npm start`, which is run as a user runs it.
+ */
+export interface BotProcess {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  /** Every JSON log line (stdout), parsed. */
+  readonly lines: Record<string, unknown>[];
+  /** stdout and stderr as text, as a user would read them. */
+  output(): string;
+  find(msg: string | RegExp, extra?: (l: Record<string, unknown>) => boolean): Record<string, unknown>[];
+  waitFor(msg: string | RegExp, extra?: (l: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Resolves with the exit code and signal when the process is gone. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  isRunning(): boolean;
+  /** CPU time (user + system, ms) the process has used so far (Linux /proc). */
+  cpuMs(): number;
+  signal(sig: NodeJS.Signals): void;
+  /** SIGKILL (if still running) and wait for the exit. */
+  stop(): Promise<void>;
+}
+
+export type Entry = 'main' | 'gateway' | 'fast' | 'slow' | 'npm-start';
+
+export function startBot(entry: Entry, env: Record<string, string>): BotProcess {
+  const fullEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, ...cleanEnv(env) })) if (v !== undefined) fullEnv[k] = v;
+  const [cmd, args] = entry === 'npm-start' ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', `workers/${entry}.ts`]];
+  const child = spawn(cmd, args as string[], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: Record<string, unknown>[] = [];
+  let out = '';
+  let err = '';
+  let buf = '';
+  let running = true;
+  child.stdout!.on('data', (d: Buffer) => {
+    const s = d.toString('utf8');
+    out += s;
+    buf += s;
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      if (!line.trim()) continue;
+      try {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        lines.push({ unparsed: line });
+      }
+    }
+  });
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => {
+      running = false;
+      resolve({ code, signal });
+    }),
+  );
+  const find = (msg: string | RegExp, extra?: (l: Record<string, unknown>) => boolean) =>
+    lines.filter((l) => (typeof msg === 'string' ? l.msg === msg : msg.test(String(l.msg ?? ''))) && (!extra || extra(l)));
+  return {
+    child,
+    pid: child.pid!,
+    lines,
+    output: () => `${out}\n${err}`,
+    find,
+    async waitFor(msg, extra, timeoutMs = 20_000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const hit = find(msg, extra)[0];
+        if (hit) return hit;
+        if (Date.now() > until || !running) {
+          throw new Error(`${entry} (pid ${child.pid}${running ? '' : ', exited'}): no log line ${String(msg)} within ${timeoutMs} ms; last output:\n${out.slice(-3000)}\n${err.slice(-2000)}`);
+        }
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    exited,
+    isRunning: () => running,
+    cpuMs() {
+      // /proc/<pid>/stat: fields 14 and 15 are utime and stime in clock ticks (100 per second)
+      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    },
+    signal(sig) {
+      if (running) child.kill(sig);
+    },
+    async stop() {
+      if (running) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** A TCP port nobody listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Environment of a bot process pointed at the fakes and one Redis prefix. */
+export function botEnv(o: { redisUrl: string; prefix: string; ollama: string; twitchUrl?: string; channel?: string; extra?: Record<string, string> }): Record<string, string> {
+  return {
+    REDIS_URL: o.redisUrl,
+    REDIS_PREFIX: o.prefix,
+    OLLAMA_HOST: o.ollama,
+    LOG_LEVEL: 'debug',
+    RETRY_BACKOFF_MS: '200',
+    ...(o.twitchUrl
+      ? { TWITCH_IRC_URL: o.twitchUrl, TWITCH_CHANNELS: o.channel ?? 'botan_ch', TWITCH_USERNAME: 'botan_bot', TWITCH_OAUTH_TOKEN: 'oauth:abcdefghijklmnopqrstuvwxyz0123' }
+      : {}),
+    ...o.extra,
+  };
+}
