@@ -1,7 +1,7 @@
 // `npm run build` must produce every file the Docker image runs, and the compiled healthcheck
 // must work laid out as in the image (/app/package.json, /app/node_modules, /app/dist).
 import { execFile, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,21 +35,33 @@ function composeEntryPoints(): string[] {
   return [...found];
 }
 
+/** What a Dockerfile stage COPYs from the build context (not `--from` another stage). */
+function stageCopies(stage: string): string[] {
+  const body = new RegExp(`^FROM \\S+ AS ${stage}\\s*$([\\s\\S]*?)(?=^FROM |$(?![\\s\\S]))`, 'm').exec(dockerfile)?.[1] ?? '';
+  return [...body.matchAll(/^COPY (?!--)(.+)$/gm)].flatMap((m) => m[1]!.trim().split(/\s+/).slice(0, -1));
+}
+
+function copyIn(from: string, to: string, paths: string[]): void {
+  for (const p of paths) cpSync(join(from, p), join(to, p), { recursive: true });
+  symlinkSync(join(ROOT, 'node_modules'), join(to, 'node_modules'), 'dir');
+}
+
+// The two stages, replayed in scratch directories: `build` sees only what the Dockerfile copies
+// into it and runs `npm run build`; `out` is the runtime image's /app.
+let buildDir = '';
 let out = '';
 let build: { status: number | null; output: string };
 beforeAll(() => {
-  out = mkdtempSync(join(tmpdir(), 'bot-build-'));
-  const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', join(out, 'dist')], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  build = { status: tsc.status, output: `${tsc.stdout}${tsc.stderr}` };
-  // the runtime image's layout
-  copyFileSync(join(ROOT, 'package.json'), join(out, 'package.json'));
-  symlinkSync(join(ROOT, 'node_modules'), join(out, 'node_modules'), 'dir');
+  buildDir = mkdtempSync(join(tmpdir(), 'bot-build-stage-'));
+  copyIn(ROOT, buildDir, stageCopies('build'));
+  const npm = spawnSync('npm', ['run', '--silent', 'build'], { cwd: buildDir, encoding: 'utf8' });
+  build = { status: npm.status, output: `${npm.stdout}${npm.stderr}` };
+  out = mkdtempSync(join(tmpdir(), 'bot-runtime-stage-'));
+  copyIn(ROOT, out, stageCopies('runtime'));
+  if (existsSync(join(buildDir, 'dist'))) cpSync(join(buildDir, 'dist'), join(out, 'dist'), { recursive: true });
 }, 240_000);
 afterAll(() => {
-  if (out) rmSync(out, { recursive: true, force: true });
+  for (const d of [buildDir, out]) if (d) rmSync(d, { recursive: true, force: true });
 });
 
 describe('npm run build output (what the Docker image runs)', () => {
@@ -68,9 +80,15 @@ describe('npm run build output (what the Docker image runs)', () => {
     expect(wanted.filter((f) => !existsSync(join(out, f)))).toEqual([]);
   });
 
+  it('builds from the Dockerfile\'s own copies and ships only production files', () => {
+    expect(stageCopies('build')).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'workers']));
+    expect(stageCopies('runtime').sort()).toEqual(['bin', 'characters', 'package-lock.json', 'package.json']);
+    expect(dockerfile).toMatch(/^RUN npm ci --omit=dev/m);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^ENV NODE_ENV=production$/m);
+  });
+
   it('runs bin/botctl.js from the image layout (no src/: it loads the compiled CLI)', () => {
-    mkdirSync(join(out, 'bin'), { recursive: true });
-    copyFileSync(join(ROOT, 'bin/botctl.js'), join(out, 'bin/botctl.js'));
     const r = spawnSync(process.execPath, ['bin/botctl.js', '--help'], { cwd: out, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: 20_000 });
     expect(existsSync(join(out, 'src'))).toBe(false);
     expect(`${r.stdout}${r.stderr}`).not.toMatch(/ERR_MODULE_NOT_FOUND|Cannot find module|SyntaxError/);
@@ -99,7 +117,7 @@ describe('npm run build output (what the Docker image runs)', () => {
 
   it('copies only paths that exist and that .dockerignore lets through', () => {
     const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-    const sources = [...dockerfile.matchAll(/^COPY (?!--from)(.+)$/gm)].flatMap((m) => m[1]!.trim().split(/\s+/).slice(0, -1));
+    const sources = [...stageCopies('build'), ...stageCopies('runtime')];
     expect(sources).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'src', 'workers', 'bin', 'characters']));
     expect(sources.filter((s) => !existsSync(join(ROOT, s)))).toEqual([]);
     expect(sources.filter((s) => ignored.includes(s))).toEqual([]);
