@@ -63,7 +63,7 @@ export function createFastHandler(ctx: HandlerContext) {
       return { outcome: 'skipped', reason: decision.reason };
     }
     // claim the user's cooldown atomically (value carries the comment id so a retry keeps it)
-    if (!decision.vip && controls.settings.user_cooldown_s > 0) {
+    if (!decision.vip && !c.paid && controls.settings.user_cooldown_s > 0) {
       const claimed = await ctx.redis.set(cooldownKey, `${pickedAt}|${c.id}`, 'EX', controls.settings.user_cooldown_s, 'NX');
       if (claimed !== 'OK' && (await ctx.redis.get(cooldownKey))?.split('|')[1] !== c.id) {
         log.info({ ...base, outcome: 'skipped', reason: 'cooldown' }, 'comment skipped');

@@ -94,7 +94,8 @@ export function decide(input: DecisionInput): Decision {
   if (age > maxAge) return { answer: false, reason: 'stale', detail: `${Math.round(age / 1000)}s old`, ...scored };
 
   const vip = keys.some((k) => controls.vipUsers.has(k));
-  if (!vip && input.lastAnsweredAt !== undefined && now - input.lastAnsweredAt < s.user_cooldown_s * 1000) {
+  // VIPs and paid comments are not held back by the cooldown
+  if (!vip && !c.paid && input.lastAnsweredAt !== undefined && now - input.lastAnsweredAt < s.user_cooldown_s * 1000) {
     return { answer: false, reason: 'cooldown', ...scored };
   }
 
