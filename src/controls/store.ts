@@ -59,7 +59,8 @@ export function createControls(opts: ControlsOptions): Controls {
   const cacheMs = opts.cacheMs ?? 500;
   const timeoutMs = opts.timeoutMs ?? 300;
   const keys = controlKeys(opts.prefix);
-  const log = opts.logger.child({ component: 'controls' });
+  // the caller may already have bound the component (pino would print the key twice)
+  const log = opts.logger.bindings().component === 'controls' ? opts.logger : opts.logger.child({ component: 'controls' });
 
   const entries = new Map<string, Entry>();
   let globalGood: Partial<Settings> = {};
