@@ -17,6 +17,8 @@ export interface ReplayReport {
   filtered: Record<string, number>;
   latency: Record<string, { p50: number; p95: number; n: number }>;
   slowShare: number;
+  /** Comments with a final outcome (answered, skipped, dropped or filtered): equals `seen` when nothing was lost. */
+  accounted: number;
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
@@ -30,7 +32,7 @@ const inc = (m: Record<string, number>, k: string) => {
 };
 
 export function buildReport(events: readonly ReplayEvent[]): ReplayReport {
-  const r: ReplayReport = { seen: 0, answered: {}, answeredTotal: 0, acks: 0, skipped: {}, droppedStale: 0, dropped: {}, filtered: {}, latency: {}, slowShare: 0 };
+  const r: ReplayReport = { seen: 0, answered: {}, answeredTotal: 0, acks: 0, skipped: {}, droppedStale: 0, dropped: {}, filtered: {}, latency: {}, slowShare: 0, accounted: 0 };
   const lat: Record<string, number[]> = {};
   for (const e of events) {
     switch (e.type) {
@@ -65,6 +67,8 @@ export function buildReport(events: readonly ReplayEvent[]): ReplayReport {
     r.latency[route] = { p50: percentile(xs, 50), p95: percentile(xs, 95), n: xs.length };
   }
   r.slowShare = r.answeredTotal ? (r.answered.slow ?? 0) / r.answeredTotal : 0;
+  const sum = (m: Record<string, number>) => Object.values(m).reduce((a, b) => a + b, 0);
+  r.accounted = r.answeredTotal + sum(r.skipped) + sum(r.dropped) + sum(r.filtered);
   return r;
 }
 
@@ -80,6 +84,7 @@ export function formatReport(r: ReplayReport): string {
     `filtered:           ${kv(r.filtered)}`,
     ...Object.entries(r.latency).map(([route, l]) => `latency ${route.padEnd(10)} p50 ${l.p50} ms, p95 ${l.p95} ms (n=${l.n})`),
     `slow share:         ${(r.slowShare * 100).toFixed(1)}% of answers`,
+    `accounted for:      ${r.accounted} of ${r.seen} comments`,
   ];
   return lines.join('\n');
 }

@@ -82,7 +82,13 @@ function replayAdapter(platform: Platform, lines: ReplayLine[], speed: number, o
 
 /** Feed a recorded chat through the real pipeline (private queues), print replies and a report. */
 export async function runReplay(config: Config, logger: Logger, opts: ReplayOptions): Promise<ReplayReport> {
-  const parsed = parseReplay(readFileSync(opts.file, 'utf8'));
+  let text: string;
+  try {
+    text = readFileSync(opts.file, 'utf8');
+  } catch (err) {
+    throw Object.assign(new Error(`cannot read ${opts.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`), { exitCode: EXIT_CONFIG });
+  }
+  const parsed = parseReplay(text);
   for (const e of parsed.errors) logger.warn({ line: e.line, problem: e.message }, 'replay line skipped');
   const setup = createRedis(config.REDIS_URL, logger);
   const sandbox = await createSandbox(setup, config.REDIS_PREFIX, 'replay');
