@@ -68,6 +68,9 @@ export function buildApp(opts: AppOptions): App {
   const character = opts.character ?? loadCharacter(config.CHARACTER);
   const redis = createRedis(config.REDIS_URL, logger);
   const queues = createQueues(redis, prefix);
+  // The queues share `redis`, whose outage createRedis logs once; without a listener BullMQ
+  // prints each of these errors raw to stderr, on every reconnect attempt.
+  for (const q of [queues.comments, queues.slow, queues.outbox]) q.on('error', (err) => logger.debug({ err, queue: q.name }, 'queue connection error'));
   const controls = createControls({ redis, prefix, logger: logger.child({ component: 'controls' }) });
   const clients = new Map<string, ModelClient>();
   const clientFor = (host: string) => {
