@@ -43,7 +43,7 @@ export interface ScopeView {
   sources: Record<Field, Source>;
   /** Fields set in this scope's own hash, as written. */
   raw: Record<string, string>;
-  bad: (BadValue & { key: string })[];
+  bad: (BadValue & { key: string; fix: string })[];
 }
 
 /** Effective settings for the global scope or one channel, as a bot process reading now would see them. */
@@ -59,7 +59,11 @@ export async function readScope(ctx: Ctx, channel: Target | undefined): Promise<
     settings: r.settings,
     sources: r.sources,
     raw: channel ? own : global,
-    bad: r.bad.map((b) => ({ ...b, key: b.scope === 'global' ? ctx.keys.routing : key })),
+    bad: r.bad.map((b) => ({
+      ...b,
+      key: b.scope === 'global' ? ctx.keys.routing : key,
+      fix: `botctl ${b.reason === 'unknown_field' ? 'reset' : 'set'} ${b.field}${b.reason === 'unknown_field' ? '' : ' <value>'}${b.scope === 'channel' && channel ? ` --channel ${scopeName(channel)}` : ''}`,
+    })),
   };
 }
 
@@ -71,7 +75,7 @@ export function settingsText(v: ScopeView, only?: Field): string[] {
 export function badText(bad: ScopeView['bad']): string[] {
   return bad.map((b) =>
     b.reason === 'unknown_field'
-      ? `  ${b.key} has a field "${b.field}" that is not a control; the bot ignores it (fields: ${b.allowed})`
-      : `  ${b.key} ${b.field} = "${b.value}" is not allowed and is ignored (allowed: ${b.allowed}); fix it: botctl set ${b.field} <value>`,
+      ? `  ${b.key} has a field "${b.field}" that is not a control; the bot ignores it (fields: ${b.allowed}). Remove it: redis-cli HDEL ${b.key} ${b.field}`
+      : `  ${b.key} ${b.field} = "${b.value}" is not allowed and is ignored (allowed: ${b.allowed}); fix it: ${b.fix}`,
   );
 }
