@@ -16,6 +16,8 @@ export interface BotProcess {
   readonly lines: Record<string, unknown>[];
   /** stdout and stderr as text, as a user would read them. */
   output(): string;
+  /** stderr alone (the bot logs JSON to stdout; anything here is unstructured). */
+  stderr(): string;
   find(msg: string | RegExp, extra?: (l: Record<string, unknown>) => boolean): Record<string, unknown>[];
   waitFor(msg: string | RegExp, extra?: (l: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** Resolves with the exit code and signal when the process is gone. */
@@ -70,6 +72,7 @@ export function startBot(entry: Entry, env: Record<string, string>): BotProcess 
     pid: child.pid!,
     lines,
     output: () => `${out}\n${err}`,
+    stderr: () => err,
     find,
     async waitFor(msg, extra, timeoutMs = 20_000) {
       const until = Date.now() + timeoutMs;
@@ -124,5 +127,70 @@ export function botEnv(o: { redisUrl: string; prefix: string; ollama: string; tw
       ? { TWITCH_IRC_URL: o.twitchUrl, TWITCH_CHANNELS: o.channel ?? 'botan_ch', TWITCH_USERNAME: 'botan_bot', TWITCH_OAUTH_TOKEN: 'oauth:abcdefghijklmnopqrstuvwxyz0123' }
       : {}),
     ...o.extra,
+  };
+}
+
+/**
+ * A private redis-server for tests that restart Redis or need a password: never the shared
+ * one on 6379, which other tests use. AOF on (as in compose), so a restart keeps the data.
+ */
+export interface PrivateRedis {
+  port: number;
+  url: string;
+  /** SIGTERM (Redis flushes the AOF and exits, as `docker compose restart` does), then wait. */
+  stop(): Promise<void>;
+  /** Start again on the same port and directory. */
+  start(): Promise<void>;
+  /** Stop for good and delete its directory. */
+  dispose(): Promise<void>;
+}
+
+export async function startPrivateRedis(opts: { password?: string } = {}): Promise<PrivateRedis> {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { Redis } = await import('ioredis');
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'scb-redis-'));
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir];
+  if (opts.password) args.push('--requirepass', opts.password);
+  let child: ChildProcess | undefined;
+  let gone: Promise<void> = Promise.resolve();
+  const auth = opts.password ? `:${encodeURIComponent(opts.password)}@` : '';
+  const url = `redis://${auth}127.0.0.1:${port}`;
+  async function start(): Promise<void> {
+    const c = spawn('redis-server', args, { stdio: 'ignore' });
+    child = c;
+    gone = new Promise((r) => c.on('exit', () => r()));
+    const end = Date.now() + 10_000;
+    for (;;) {
+      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      probe.on('error', () => undefined);
+      try {
+        await probe.connect();
+        if ((await probe.ping()) === 'PONG') return;
+      } catch {
+        // not up yet
+      } finally {
+        probe.disconnect();
+      }
+      if (Date.now() > end) throw new Error(`redis-server on port ${port} did not start`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  await start();
+  return {
+    port,
+    url,
+    async stop() {
+      child?.kill('SIGTERM');
+      await gone;
+    },
+    start,
+    async dispose() {
+      child?.kill('SIGKILL');
+      await gone;
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
