@@ -1,8 +1,9 @@
 import { hostname } from 'node:os';
-import { Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loadCharacter, type Character } from './character.js';
 import type { Config } from './config.js';
+import { BotError } from './errors.js';
 import { createControls } from './controls/store.js';
 import { recordEvent } from './events.js';
 import { createFastHandler } from './handlers/fast.js';
@@ -60,6 +61,21 @@ const WORKER_TUNING = {
   slow: { lockDuration: 15_000, stalledInterval: 5_000, maxStalledCount: 2 },
   gateway: { lockDuration: 6_000, stalledInterval: 3_000, maxStalledCount: 1 },
 } as const;
+
+/**
+ * A permanent fault (a BotError with retryable false: model not found, HTTP 4xx from Ollama,
+ * no connection for the platform) fails the job at once instead of being retried.
+ */
+function permanentIsFinal(processor: (job: Job, token?: string, signal?: AbortSignal) => Promise<unknown>) {
+  return async (job: Job, token?: string, signal?: AbortSignal) => {
+    try {
+      return await processor(job, token, signal);
+    } catch (err) {
+      if (err instanceof BotError && !err.retryable) throw Object.assign(new UnrecoverableError(err.message), { code: err.code, cause: err });
+      throw err;
+    }
+  };
+}
 
 /** The composition root: wires config, logger, Redis, queues, adapters and models. */
 export function buildApp(opts: AppOptions): App {
@@ -119,7 +135,7 @@ export function buildApp(opts: AppOptions): App {
 
   function makeWorker(role: Role, queue: string, processor: (job: Job, token?: string, signal?: AbortSignal) => Promise<unknown>, concurrency: number) {
     const log = logger.child({ component: role });
-    const worker = new Worker(queue, processor, { connection: redis, prefix, concurrency, autorun: false, ...WORKER_TUNING[role] });
+    const worker = new Worker(queue, permanentIsFinal(processor), { connection: redis, prefix, concurrency, autorun: false, ...WORKER_TUNING[role] });
     let errorLogged = false;
     worker.on('error', (err) => {
       if (errorLogged) return;
