@@ -14,7 +14,7 @@ import { Ollama, type AbortableAsyncIterator, type ChatResponse, type ShowRespon
 import type { Logger } from '../log.js';
 import { maskUrl } from '../log.js';
 import type { ChatRequest, ChatResult, ModelClient, ThinkLevel } from './types.js';
-import { AbortedError, ModelTimeoutError, StreamCutError, classifyOllamaError, type TimeoutPhase } from './errors.js';
+import { AbortedError, ModelTimeoutError, StreamCutError, classifyOllamaError, errorCode, type TimeoutPhase } from './errors.js';
 
 export interface OllamaClientOptions {
   host: string;
@@ -25,7 +25,7 @@ export interface OllamaClientOptions {
 }
 
 /** What the client learns about a model from `/api/show`, once. */
-interface ModelTraits {
+export interface ModelTraits {
   thinking: boolean;
   /** gpt-oss takes an effort level ('low'|'medium'|'high'); other thinking models take true. */
   effortLevels: boolean;
@@ -177,8 +177,18 @@ export function createOllamaClient(opts: OllamaClientOptions): ModelClient {
         },
         { model },
       );
+      // A host without /api/show (an older Ollama, a proxy) must not stop answers: guess from
+      // the model's name, and keep the guess (a model's nature does not change).
+      p = p.catch((err: unknown) => {
+        if (err instanceof AbortedError) {
+          traits.delete(model);
+          throw err;
+        }
+        const guess = guessTraits(model);
+        log.debug({ model, err: errorCode(err), guess }, 'model capabilities unknown (/api/show failed); guessing from the name');
+        return guess;
+      });
       traits.set(model, p);
-      p.catch(() => traits.delete(model));
     }
     return p;
   }
@@ -301,4 +311,12 @@ export function createOllamaClient(opts: OllamaClientOptions): ModelClient {
   }
 
   return { host, chat, listModels };
+}
+
+/** Thinking models by family name, for hosts that do not answer /api/show. */
+export function guessTraits(model: string): ModelTraits {
+  return {
+    thinking: /gpt-oss|qwen3|deepseek-r1|magistral|phi4-reasoning|think/i.test(model),
+    effortLevels: /gpt-oss/i.test(model),
+  };
 }

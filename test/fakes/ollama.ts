@@ -24,10 +24,14 @@ export interface FakeReply {
   errorMessage?: string;
   ttftMs?: number;
   tokensPerSec?: number;
+  /** Prompt evaluation speed for this reply (overrides the server's promptTokensPerSec). */
+  promptTokensPerSec?: number;
 }
 
 export interface FakeModel {
   capabilities: string[];
+  /** Parallel slots of this model (overrides the server's `parallel`). */
+  parallel?: number;
   /** `details.family` (default from the name: qwen2.5 → qwen2, gpt-oss → gptoss). */
   family?: string;
   contextLength?: number;
@@ -45,6 +49,16 @@ export interface FakeChatRequest {
   raw: unknown;
   /** Date.now() when the request arrived. */
   at: number;
+  /** Date.now() when the response ended or the client left (unset while in flight): `endedAt - at` is the model's own service time, slot wait included. */
+  endedAt?: number;
+  /** Date.now() when the request got a slot, and when its first token was due. */
+  slotAt?: number;
+  firstTokenAt?: number;
+  /** How the request ended: answered in full, or the client went away (stopped early, timed out, aborted). */
+  outcome?: 'completed' | 'aborted' | 'error';
+  /** Tokens this reply would have had in full, and tokens actually written to the client. */
+  plannedTokens?: number;
+  generatedTokens?: number;
 }
 
 export type FakeReplyFn = (req: FakeChatRequest) => FakeReply | Promise<FakeReply>;
@@ -62,6 +76,8 @@ export interface FakeOllamaOptions {
   reply?: FakeReplyFn;
   /** Report prompt_eval_count only for tokens past the longest prefix cached in a slot (default true). */
   promptCache?: boolean;
+  /** Serve /api/show (default true); false answers 404 like a server or proxy without it. */
+  showEndpoint?: boolean;
 }
 
 export interface FakeStats {
@@ -206,7 +222,7 @@ class Slots {
   active = 0;
   private line: { go: (handed: boolean) => void }[] = [];
   cached: string[][] = [];
-  constructor(private readonly limit: number) {}
+  constructor(readonly limit: number) {}
   get waiting(): number {
     return this.line.length;
   }
@@ -271,7 +287,7 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
 
   const slotsOf = (model: string) => {
     let s = slots.get(model);
-    if (!s) slots.set(model, (s = new Slots(parallel)));
+    if (!s) slots.set(model, (s = new Slots(Math.max(1, models[model]?.parallel ?? parallel))));
     return s;
   };
   const digest = (name: string) => createHash('sha256').update(name).digest('hex');
@@ -292,7 +308,7 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
       if (n > best) [best, bestAt] = [n, i];
     });
     if (bestAt >= 0) s.cached.splice(bestAt, 1);
-    else if (s.cached.length >= parallel) s.cached.shift();
+    else if (s.cached.length >= s.limit) s.cached.shift();
     s.cached.push(tokens);
     const cached = promptCache ? Math.min(best, tokens.length - 1) : 0;
     stats.cachedPromptTokens += cached;
@@ -332,6 +348,10 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
     }
 
     const ex = new Exchange(res);
+    res.on('close', () => {
+      fr.endedAt = Date.now();
+      fr.outcome = res.statusCode >= 400 ? 'error' : res.writableFinished ? 'completed' : 'aborted';
+    });
     const r = await reply(fr);
     if (r.fault === 'notfound') return notFound(res, model);
     if (r.fault === 'http500') return sendJson(res, 500, { error: r.errorMessage ?? 'llama runner process has terminated: exit status 2' });
@@ -341,6 +361,7 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
       stats.abortedStreams++;
       return;
     }
+    fr.slotAt = Date.now();
     try {
       await serve(fr, r, ex, canThink && (thinkOn || isGptOss));
     } finally {
@@ -354,13 +375,15 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
     const t0 = performance.now();
     const prompt = evalPrompt(fr.model, fr.messages);
     const tps = r.tokensPerSec ?? timing.tokensPerSec;
-    const promptMs = timing.promptTokensPerSec ? (prompt.evaluated / timing.promptTokensPerSec) * 1000 : 0;
+    const pps = r.promptTokensPerSec ?? timing.promptTokensPerSec;
+    const promptMs = pps ? (prompt.evaluated / pps) * 1000 : 0;
     const ttft = r.fault === 'never_first_token' ? Infinity : (r.ttftMs ?? timing.ttftMs) + promptMs;
     if (!(await ex.wait(ttft))) {
       stats.abortedStreams++;
       return;
     }
     const tFirst = performance.now();
+    fr.firstTokenAt = Date.now();
     const streaming = fr.stream !== false;
     const think = thinking ? fakeTokens(r.thinking ?? '') : [];
     const answer = fakeTokens(r.content ?? '');
@@ -368,6 +391,8 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
     const all = [...think.map((t) => ({ t, thinking: true })), ...answer.map((t) => ({ t, thinking: false }))].slice(0, limit);
     const doneReason = all.length < think.length + answer.length ? 'length' : 'stop';
     stats.plannedTokens += all.length;
+    fr.plannedTokens = all.length;
+    fr.generatedTokens = 0;
     const faultAt = r.fault && r.fault !== 'never_first_token' ? Math.max(Math.min(1, all.length), Math.floor(all.length / 2)) : -1;
     const created = () => new Date().toISOString();
     const line = (content: string, thought?: string) =>
@@ -392,7 +417,9 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
       }
       if (streaming && chunk) {
         if (!(await ex.write(chunk))) return aborted();
-        stats.generatedTokens += chunk.split('\n').length - 1;
+        const n = chunk.split('\n').length - 1;
+        stats.generatedTokens += n;
+        fr.generatedTokens += n;
       }
       if (fault && sent === faultAt) {
         if (fault !== 'bad_json_line' || !streaming) return void (streaming && fault === 'cut_mid_stream' ? res.end() : res.socket?.destroy());
@@ -401,7 +428,10 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
       }
       if (sent < all.length && !(await ex.wait(interval === 0 ? 0 : tFirst + sent * interval - performance.now()))) return aborted();
     }
-    if (!streaming) stats.generatedTokens += all.length;
+    if (!streaming) {
+      stats.generatedTokens += all.length;
+      fr.generatedTokens = all.length;
+    }
     const tEnd = performance.now();
     const final = {
       model: fr.model,
@@ -435,6 +465,7 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
     }
     const name = body.model ?? body.name ?? '';
     showRequests.push(name);
+    if (opts.showEndpoint === false) return sendJson(res, 404, { error: '404 page not found' });
     const spec = models[name];
     if (!spec) return sendJson(res, 404, { error: `model '${name}' not found` });
     const d = details(name);

@@ -77,6 +77,19 @@ describe('core pipeline, end to end (real Redis, fake Twitch, fake Ollama)', () 
     await h.logs.waitFor('reply posted', (l) => l.route === 'fallback');
   });
 
+  it('works with an Ollama host that has no /api/show: think level from the model name, none for qwen2.5', async () => {
+    h = await startHarness({
+      ollama: { showEndpoint: false, reply: (req) => (req.model === SLOW ? { thinking: REASONING, content: '用途次第だよ！' } : { content: 'fast' }) },
+    });
+    h.twitch.chat(h.channel, { user: 'engineer', text: ARTICLE_QUESTION });
+    const msgs = await h.twitch.waitForPrivmsgs(2, 15_000);
+    expect(msgs.at(-1)!.text).toBe('用途次第だよ！');
+    expect(h.ollama.requests.find((r) => r.model === SLOW)!.think).toBe('medium');
+    h.twitch.chat(h.channel, { user: 'viewer7', text: '牡丹ちゃん好きな色は？' });
+    await h.twitch.waitForPrivmsgs(3, 15_000);
+    expect(h.ollama.requests.find((r) => r.model === FAST)!.think).toBeUndefined();
+  });
+
   it('answers after Ollama comes back when it was down for the first attempts', async () => {
     h = await startHarness({ env: { FAST_ATTEMPTS: '5', RETRY_BACKOFF_MS: '300' }, ollama: { reply: () => ({ content: 'おかえり！' }) } });
     await h.ollama.down();
