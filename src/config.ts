@@ -44,8 +44,25 @@ const httpUrl = (def: string) =>
         ctx.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL' });
         return z.NEVER;
       }
-      return s.includes('://') ? s.replace(/\/+$/, '') : `http://${s}`;
+      return (s.includes('://') ? s : `http://${s}`).replace(/\/+$/, '');
     });
+
+/** Like httpUrl, but unset stays undefined (falls back to another variable). */
+const optionalHttpUrl = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v.trim() === '') return undefined;
+    const s = v.trim();
+    try {
+      const u = new URL(s.includes('://') ? s : `http://${s}`);
+      if (!['http:', 'https:'].includes(u.protocol)) throw new Error('scheme');
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL such as http://gpu-host:11434' });
+      return z.NEVER;
+    }
+    return (s.includes('://') ? s : `http://${s}`).replace(/\/+$/, '');
+  });
 
 const optionalStr = z
   .string()
@@ -83,8 +100,8 @@ export const envSchema = z.object({
     .transform((v) => (v === undefined || v.trim() === '' ? 'bot' : v.trim()))
     .pipe(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . or -')),
   OLLAMA_HOST: httpUrl('http://127.0.0.1:11434'),
-  OLLAMA_FAST_HOST: optionalStr.pipe(z.string().url('must be a URL').optional()),
-  OLLAMA_SLOW_HOST: optionalStr.pipe(z.string().url('must be a URL').optional()),
+  OLLAMA_FAST_HOST: optionalHttpUrl,
+  OLLAMA_SLOW_HOST: optionalHttpUrl,
   FAST_MODEL: optionalStr.transform((v) => v ?? 'qwen2.5:14b'),
   SLOW_MODEL: optionalStr.transform((v) => v ?? 'gpt-oss:120b'),
   FAST_CONCURRENCY: int(4, 1, 256),

@@ -32,6 +32,7 @@ describe('config', () => {
     [{ FAST_CONCURRENCY: '2.5' }, 'FAST_CONCURRENCY'],
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
     [{ OLLAMA_HOST: 'ftp://x' }, 'OLLAMA_HOST'],
+    [{ OLLAMA_SLOW_HOST: 'ftp://x' }, 'OLLAMA_SLOW_HOST'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ TWITCH_IRC_URL: 'http://x' }, 'TWITCH_IRC_URL'],
     [{ TWITCH_RATE_LIMIT: 'twenty' }, 'TWITCH_RATE_LIMIT'],
@@ -55,6 +56,11 @@ describe('config', () => {
     const text = r.errors.join('\n');
     for (const n of ['FAST_CONCURRENCY', 'SLOW_CONCURRENCY', 'TWITCH_CHANNELS', 'TWITCH_USERNAME']) expect(text).toContain(n);
     expect(text).not.toContain('topsecretvalue123');
+  });
+
+  it('splits models across hosts, with or without a scheme', () => {
+    const r = parseConfig({ OLLAMA_HOST: '127.0.0.1:11434', OLLAMA_SLOW_HOST: 'gpu-box:11434/' });
+    expect(r.ok && [r.config.fastHost, r.config.slowHost]).toEqual(['http://127.0.0.1:11434', 'http://gpu-box:11434']);
   });
 
   it('accepts redis ACL users and TLS', () => {
