@@ -57,9 +57,22 @@ function buildOrExit(build: () => App): App {
   }
 }
 
+/**
+ * A repeat of the first signal within this time is the same signal delivered twice, not a
+ * second request: Ctrl-C on `npm start` reaches the whole process group, and tsx passes it
+ * on to the bot once more when the bot is slow to report it.
+ */
+const SAME_SIGNAL_MS = 1_000;
+
 function installSignals(app: App, logger: Logger, before?: () => Promise<void>): void {
   let signals = 0;
+  let first: { sig: NodeJS.Signals; at: number } | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
+    if (first && first.sig === sig && Date.now() - first.at < SAME_SIGNAL_MS) {
+      logger.debug({ signal: sig }, 'same signal again (delivered twice); still shutting down gracefully');
+      return;
+    }
+    first ??= { sig, at: Date.now() };
     signals++;
     if (signals > 1) {
       logger.warn({ signal: sig }, 'second signal: exiting now');
