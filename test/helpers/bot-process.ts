@@ -22,10 +22,14 @@ export interface BotProcess {
   waitFor(msg: string | RegExp, extra?: (l: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** Resolves with the exit code and signal when the process is gone. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves when stdout and stderr closed: every process of the tree holding them is gone (npm start: npm, sh, tsx, node). */
+  readonly closed: Promise<void>;
   isRunning(): boolean;
   /** CPU time (user + system, ms) the process has used so far (Linux /proc). */
   cpuMs(): number;
   signal(sig: NodeJS.Signals): void;
+  /** Send a signal to the whole process group (Ctrl-C in a terminal, systemd stopping a service). */
+  signalGroup(sig: NodeJS.Signals): void;
   /** SIGKILL (if still running) and wait for the exit. */
   stop(): Promise<void>;
 }
@@ -36,7 +40,8 @@ export function startBot(entry: Entry, env: Record<string, string>): BotProcess 
   const fullEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...cleanEnv(env) })) if (v !== undefined) fullEnv[k] = v;
   const [cmd, args] = entry === 'npm-start' ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', `workers/${entry}.ts`]];
-  const child = spawn(cmd, args as string[], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  // its own process group, so a test can signal the whole tree as a terminal's Ctrl-C does
+  const child = spawn(cmd, args as string[], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const lines: Record<string, unknown>[] = [];
   let out = '';
   let err = '';
@@ -65,6 +70,7 @@ export function startBot(entry: Entry, env: Record<string, string>): BotProcess 
       resolve({ code, signal });
     }),
   );
+  const closed = Promise.all([new Promise((r) => child.stdout!.on('close', r)), new Promise((r) => child.stderr!.on('close', r))]).then(() => undefined);
   const find = (msg: string | RegExp, extra?: (l: Record<string, unknown>) => boolean) =>
     lines.filter((l) => (typeof msg === 'string' ? l.msg === msg : msg.test(String(l.msg ?? ''))) && (!extra || extra(l)));
   return {
@@ -86,6 +92,7 @@ export function startBot(entry: Entry, env: Record<string, string>): BotProcess 
       }
     },
     exited,
+    closed,
     isRunning: () => running,
     cpuMs() {
       // /proc/<pid>/stat: fields 14 and 15 are utime and stime in clock ticks (100 per second)
@@ -96,8 +103,20 @@ export function startBot(entry: Entry, env: Record<string, string>): BotProcess 
     signal(sig) {
       if (running) child.kill(sig);
     },
+    signalGroup(sig) {
+      try {
+        process.kill(-child.pid!, sig);
+      } catch {
+        // the group is gone
+      }
+    },
     async stop() {
-      if (running) child.kill('SIGKILL');
+      // the whole group: npm start leaves tsx and node behind when only npm is killed
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
       await exited;
     },
   };
