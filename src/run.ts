@@ -59,8 +59,9 @@ function buildOrExit(build: () => App): App {
 
 /**
  * A repeat of the first signal within this time is the same signal delivered twice, not a
- * second request: Ctrl-C on `npm start` reaches the whole process group, and npm passes it
- * on to its child (the bot) once more.
+ * second request: Ctrl-C reaches the whole process group, and a wrapper in it (the tsx CLI
+ * when run as `tsx workers/main.ts`) passes it on to the bot once more when the bot is slow
+ * to confirm it.
  */
 const SAME_SIGNAL_MS = 1_000;
 
