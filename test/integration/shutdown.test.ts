@@ -5,9 +5,9 @@
  * signal exits at once. close() is idempotent and runs every step even when one fails.
  *
  * `npm start` is signalled as a terminal (Ctrl-C) or a service manager does: the whole
- * process group. Signalling the npm process alone never reaches the bot (npm's `sh -c`
- * dies without passing it on); Docker runs `node dist/workers/main.js`, which the direct
- * tests below stand for.
+ * process group. Signalling the npm process alone never reaches the bot (npm 11 does not
+ * pass SIGTERM or SIGINT on to its script); Docker runs `node dist/workers/main.js`, which
+ * the direct tests below stand for.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { heartbeatPattern } from '../../src/heartbeat.js';
