@@ -77,6 +77,15 @@ function permanentIsFinal(processor: (job: Job, token?: string, signal?: AbortSi
   };
 }
 
+/** The password in REDIS_URL (redis://user:password@host), decoded; never to be posted. */
+function redisPassword(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The composition root: wires config, logger, Redis, queues, adapters and models. */
 export function buildApp(opts: AppOptions): App {
   const { config, logger } = opts;
@@ -94,7 +103,7 @@ export function buildApp(opts: AppOptions): App {
     if (!c) clients.set(host, (c = createOllamaClient({ host, logger: logger.child({ component: 'ollama' }) })));
     return c;
   };
-  const secrets = [config.TWITCH_OAUTH_TOKEN, config.TWITCH_OAUTH_TOKEN?.replace(/^oauth:/, ''), config.YOUTUBE_CLIENT_SECRET, config.YOUTUBE_REFRESH_TOKEN]
+  const secrets = [config.TWITCH_OAUTH_TOKEN, config.TWITCH_OAUTH_TOKEN?.replace(/^oauth:/, ''), config.YOUTUBE_CLIENT_SECRET, config.YOUTUBE_REFRESH_TOKEN, redisPassword(config.REDIS_URL)]
     .filter((s): s is string => !!s && s.length >= 6);
   const ctx: HandlerContext = {
     config,
