@@ -9,6 +9,9 @@ import type { Platform } from '../types.js';
 import { blockedWordIn, event, parseJob } from './common.js';
 import type { HandlerContext, Outcome } from './context.js';
 
+/** Added to a platform's rate-limit window when pacing (delivery jitter; see the outbox handler). */
+export const WINDOW_MARGIN_MS = 1000;
+
 export class PlatformNotConnectedError extends BotError {
   constructor(platform: string) {
     super('BOT_ERR_PLATFORM_NOT_CONFIGURED', `no ${platform} connection in this gateway: configure ${platform} (see .env.example) or run a gateway that has it`, false);
@@ -53,7 +56,10 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
     let posted = 0;
     try {
       for (const text of r.parts) {
-        const ok = await pacer.acquire(`${c.platform}:${c.channel}`, adapter.limits(c.channel), r.deadline, signal);
+        const limits = adapter.limits(c.channel);
+        // the platform counts a message when it receives it, a little after the pacer granted it:
+        // keep a margin so jitter never puts one message too many in the platform's window
+        const ok = await pacer.acquire(`${c.platform}:${c.channel}`, { ...limits, windowMs: limits.windowMs + WINDOW_MARGIN_MS }, r.deadline, signal);
         if (!ok) {
           if (posted === 0) await ctx.redis.del(postKey);
           return drop(signal?.aborted ? 'shutdown' : 'late');
