@@ -1,0 +1,100 @@
+/**
+ * Memory soak: the bot (`workers/main.ts`) fed a 10 msg/s chat trace for N minutes; its RSS
+ * and Redis memory sampled throughout. Redis memory is measured two ways: the bytes held by
+ * this run's keys (MEMORY USAGE over every key under the run's prefix; exact for us even on
+ * a shared Redis) and the whole instance's used_memory (other tenants move it too).
+ */
+import type { Redis } from 'ioredis';
+import type { Profile } from './profiles.js';
+import { CHANNEL, chatOptions, loadAverage, replay, startStack } from './scenario.js';
+import { CHAT_MIX, generateTrace } from './traces.js';
+
+export interface SoakSample {
+  atS: number;
+  rssBytes: number;
+  prefixBytes: number;
+  prefixKeys: number;
+  usedMemory: number;
+}
+
+export interface SoakResult {
+  profile: string;
+  minutes: number;
+  rate: number;
+  warmupS: number;
+  sent: number;
+  posted: number;
+  violations: number;
+  samples: SoakSample[];
+  loadAverage: number;
+}
+
+export async function prefixMemory(redis: Redis, prefix: string): Promise<{ bytes: number; keys: number }> {
+  let cursor = '0';
+  let bytes = 0;
+  let keys = 0;
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (batch.length === 0) continue;
+    const p = redis.pipeline();
+    for (const k of batch) p.call('MEMORY', 'USAGE', k, 'SAMPLES', '0');
+    for (const [err, n] of (await p.exec()) ?? []) if (!err && typeof n === 'number') bytes += n;
+    keys += batch.length;
+  } while (cursor !== '0');
+  return { bytes, keys };
+}
+
+export async function usedMemory(redis: Redis): Promise<number> {
+  const info = await redis.info('memory');
+  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
+}
+
+export async function runSoak(profile: Profile, minutes: number, log: (s: string) => void = () => undefined): Promise<SoakResult> {
+  const rate = 10;
+  const trace = generateTrace('soak', [{ durationMs: minutes * 60_000, rate, mix: CHAT_MIX, users: 600 }], 777);
+  const stack = await startStack(profile, { tag: `${profile.name}-soak` });
+  const { redis, prefix, bot, twitch } = stack;
+  const samples: SoakSample[] = [];
+  const t0 = Date.now();
+  const load = loadAverage();
+  const sample = async () => {
+    const mem = await prefixMemory(redis, prefix);
+    const s: SoakSample = { atS: Math.round((Date.now() - t0) / 1000), rssBytes: bot.rssBytes(), prefixBytes: mem.bytes, prefixKeys: mem.keys, usedMemory: await usedMemory(redis) };
+    samples.push(s);
+    log(`  soak ${s.atS}s: RSS ${(s.rssBytes / 1048576).toFixed(1)} MB, Redis (prefix) ${(s.prefixBytes / 1048576).toFixed(2)} MB in ${s.prefixKeys} keys, used_memory ${(s.usedMemory / 1048576).toFixed(1)} MB`);
+  };
+  let sent = 0;
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void sample().finally(() => (busy = false));
+  }, 30_000);
+  try {
+    await sample();
+    log(`  soak: ${trace.messages.length} messages at ${rate} msg/s over ${minutes} min (${profile.name} timings)`);
+    await replay(trace, (m) => {
+      twitch.chat(CHANNEL, chatOptions(m));
+      sent++;
+    });
+    clearInterval(timer);
+    while (busy) await new Promise((r) => setTimeout(r, 50));
+    await sample();
+    const posts = twitch.privmsgs();
+    return {
+      profile: profile.name,
+      minutes,
+      rate,
+      warmupS: 60,
+      sent,
+      posted: posts.filter((p) => !p.dropped).length,
+      violations: posts.filter((p) => p.dropped === 'msg_ratelimit').length,
+      samples,
+      loadAverage: (load + loadAverage()) / 2,
+    };
+  } finally {
+    clearInterval(timer);
+    await stack.close();
+  }
+}
