@@ -31,6 +31,8 @@ export interface AnswerRequest {
   think?: ThinkLevel;
   /** Fast route in the uncertain band: the model may answer with the triage marker to escalate. */
   triage?: boolean;
+  /** Fast route: past this moment (epoch ms) the reply can no longer be posted in time, so the stream is stopped. */
+  deadline?: number;
   signal?: AbortSignal;
 }
 
@@ -66,6 +68,8 @@ export async function generateAnswer(req: AnswerRequest): Promise<AnswerOutcome>
     onContent:
       req.route === 'fast'
         ? (soFar) => {
+            // a reply that can no longer be posted in time is not worth a slot of the model
+            if (req.deadline !== undefined && Date.now() > req.deadline) return true;
             const visible = visibleSoFar(soFar).trimStart();
             if (req.triage && visible.startsWith(TRIAGE_MARKER)) {
               escalate = true;

@@ -88,6 +88,7 @@ export function createFastHandler(ctx: HandlerContext) {
       slurs: ctx.slurs,
       secrets: ctx.secrets,
       triage: decision.triage,
+      deadline: (c.sentAt ?? c.receivedAt) + controls.settings.fast_max_age_s * 1000,
       signal,
     });
     if (out.kind === 'escalate') {
