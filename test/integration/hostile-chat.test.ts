@@ -14,6 +14,7 @@ import { DEFAULT_IGNORED_BOTS } from '../../src/config.js';
 import type { FakeChatRequest } from '../fakes/ollama.js';
 import type { SentPrivmsg } from '../fakes/twitch.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { until } from '../helpers/redis.js';
 
 interface Fixture {
   name: string;
@@ -84,6 +85,7 @@ describe('hostile chat through the whole pipeline', () => {
     expect(bad).toEqual([]);
     const id = h.twitch.chat(h.channel, { user: 'canary', text: '牡丹ちゃん、最後に一つ聞いていい？' });
     await h.logs.waitFor('reply posted', (l) => l.commentId === id, 20_000);
+    await until(() => repliesTo(id).length > 0, 10_000, 'the canary reply at the fake Twitch');
     expect(repliesTo(id).map((m) => m.text)).toEqual(['canary answer']);
   });
 
