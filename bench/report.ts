@@ -150,6 +150,7 @@ export function soakText(s: SoakResult): string {
   const rows = s.samples.map((x) => `| ${x.atS} | ${mb(x.rssBytes)} | ${mb(x.prefixBytes)} | ${x.prefixKeys} | ${mb(x.usedMemory)} |`);
   const growth = (last.rssBytes - first.rssBytes) / 1048576;
   const redisGrowth = (last.prefixBytes - first.prefixBytes) / 1048576;
+  const kinds = s.largest.map(([k, b]) => `\`${k}\` ${mb(b)} MB`).join(', ');
   return [
     `${s.minutes} minutes at ${s.rate} msg/s (${s.sent} comments, ${s.posted} replies seen, ${s.violations} rate-limit violations), ${s.profile} timings. Warm-up: the first ${s.warmupS} s.`,
     '',
@@ -158,5 +159,7 @@ export function soakText(s: SoakResult): string {
     ...rows,
     '',
     `After warm-up (t=${first.atS} s → t=${last.atS} s): bot RSS ${growth >= 0 ? '+' : ''}${growth.toFixed(2)} MB, Redis (this run's keys) ${redisGrowth >= 0 ? '+' : ''}${redisGrowth.toFixed(2)} MB. Target: under 5 MB growth each: ${Math.abs(growth) < 5 && redisGrowth < 5 ? '**met**' : '**missed**'}. Whole-instance used_memory also moves with other work on the shared Redis; the run's own keys are the exact measure. Load average ${num(s.loadAverage, 1)}.`,
+    '',
+    `Largest Redis keys of the run at the end, by kind: ${kinds}. Each is capped: the bot's event stream and each BullMQ queue's event stream at about 10,000 entries, completed jobs at 1,000 per queue, per-comment keys by their TTL; at 10 msg/s the caps fill at different times (the bot's events after ~7 min, the outbox's event stream only after ~40 min), so Redis grows during the whole soak before it levels off.`,
   ].join('\n');
 }

@@ -12,6 +12,7 @@
 import { analyzeScenario, type ScenarioResult } from './analyze.js';
 import { runIntake, type IntakeResult } from './intake.js';
 import { runNaive, type NaiveResult } from './naive.js';
+import { median } from './metrics.js';
 import { PROFILE_NAMES, PROFILES, type Profile } from './profiles.js';
 import { intakeTable, machine, naiveTable, profilesTable, resultsTable, singlesText, soakText, tokensTable, tracesTable, writeSection } from './report.js';
 import { loadAverage, runScenario, runSingles, type SingleResult } from './scenario.js';
@@ -103,12 +104,15 @@ async function main(): Promise<void> {
   const backlogged = results.filter((r) => r.backloggedFastS >= 3);
   const gw = intake.find((r) => r.mode === 'gateway');
   const yes = (b: boolean) => (b ? 'met' : '**missed**');
+  const withOverhead = results.filter((r) => r.overhead.n > 0);
+  const range = (xs: number[]) => (xs.length ? `${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))}` : '–');
+  const label = (r: ScenarioResult) => `${r.profile}/${r.trace}${r.mod ? ' (mod)' : ''}`;
   const targets = [
     '| target | measured | |',
     '|---|---|---|',
-    `| overhead p99 < 20 ms at 10 msg/s (busy) | ${busy.map((r) => `${r.profile}${r.mod ? ' (mod)' : ''} ${Math.round(r.overhead.p99)} ms (n=${r.overhead.n})`).join(', ')} | ${yes(busy.every((r) => r.overhead.p99 < 20))} |`,
-    `| answered simple comments posted within 5 s: 100% (the rest shed/dropped, never late) | ${results.map((r) => `${r.profile}/${r.trace} ${r.fastLatePosted} late of ${r.fastPosted}`).join(', ')} | ${yes(results.every((r) => r.fastLatePosted === 0))} |`,
-    `| capacity use ≥ 0.95 while backlogged (fast model) | ${backlogged.map((r) => `${r.profile}/${r.trace} ${r.capacityFast.toFixed(2)}`).join(', ') || 'never backlogged'} | ${yes(backlogged.every((r) => r.capacityFast >= 0.95))} |`,
+    `| overhead p99 < 20 ms at 10 msg/s (busy) | ${busy.map((r) => `${label(r)} ${r.overhead.n ? `${Math.round(r.overhead.p99)} ms (n=${r.overhead.n})` : 'no answer posted'}`).join(', ')} | ${yes(busy.every((r) => !r.overhead.n || r.overhead.p99 < 20))} |`,
+    `| answered simple comments posted within 5 s: 100% (the rest shed/dropped, never late) | ${results.map((r) => `${label(r)} ${r.fastLatePosted} late of ${r.fastPosted}`).join(', ')} | ${yes(results.every((r) => r.fastLatePosted === 0))} |`,
+    `| capacity use ≥ 0.95 while backlogged (fast model) | ${backlogged.map((r) => `${label(r)} ${r.capacityFast.toFixed(2)}`).join(', ') || 'never backlogged'} | ${yes(backlogged.every((r) => r.capacityFast >= 0.95))} |`,
     `| platform compliance: 0 violations | ${results.reduce((a, r) => a + r.violations, 0)} violations in ${results.length} runs | ${yes(results.every((r) => r.violations === 0))} |`,
     `| intake ≥ 2,000 msg/s steady, no loss (gateway) | ${gw?.maxSteadyRate ?? 0} msg/s | ${yes((gw?.maxSteadyRate ?? 0) >= 2000)} |`,
   ].join('\n');
@@ -163,6 +167,13 @@ async function main(): Promise<void> {
     '### Targets',
     '',
     targets,
+    '',
+    '### Why a target is missed',
+    '',
+    `- **Overhead p99 < 20 ms**: over the runs with answers posted, the median is ${range(withOverhead.map((r) => r.overhead.p50))} ms and the p99 ${range(withOverhead.map((r) => r.overhead.p99))} ms. Per comment the bot makes up to four sequential Redis round trips at intake (event, queue depth, BullMQ add, latest-question key), then BullMQ hands the job to the fast worker, which makes two more before it calls the model (user state, cooldown claim); after the model, the reply is another BullMQ job for the gateway (enqueue, pick-up, posted-once key) before the IRC write. The issue-2 table splits it: ${Math.round((100 * median(singles.samples.map((x) => x.before))) / median(singles.samples.map((x) => x.overhead)))}% of the median before the model request, the rest after. The tail comes from sharing two cores between the bot, Redis, both fakes and the load generator (and the other work counted in the load average), and from garbage collection. Collapsing the intake round trips (not awaiting the best-effort event, one MULTI for depth, add and latest) is the next step if the tail matters.`,
+    '- **cpu profile**: with one CPU slot a 14B model needs 2.5–6 s for one short answer, so within a 5 s budget it answers almost nothing; the bot drops those comments (stale or late) instead of answering them late. Slow answers there take 30–100 s of model time each, one at a time, so none is within 60 s.',
+    '- **Raids, not a moderator**: Twitch allows 20 posts per 30 s, so most fast answers generated during a raid cannot be posted within 5 s and are dropped at the outbox (the "dropped late" column); none is posted late. Capacity use counts those generations as used model time.',
+    '- **npm start intake**: the one-process bot also decides every comment (about 1 CPU ms each at 1,000 msg/s); past its rate, intake sheds plain chat. The gateway alone, which is what scales out, keeps up far past 2,000 msg/s.',
   ].join('\n');
   out('\n' + body);
   if ((quick && flag('write')) || (!quick && !flag('no-write'))) {

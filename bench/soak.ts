@@ -26,10 +26,20 @@ export interface SoakResult {
   posted: number;
   violations: number;
   samples: SoakSample[];
+  /** Redis memory of this run's keys at the end, by kind of key (bytes), largest first. */
+  largest: [string, number][];
   loadAverage: number;
 }
 
-export async function prefixMemory(redis: Redis, prefix: string): Promise<{ bytes: number; keys: number }> {
+/** A key's kind: its name under the prefix with comment and job ids folded (`comments:<id>`, `posted:<id>`). */
+export function keyKind(prefix: string, key: string): string {
+  return key
+    .slice(prefix.length + 1)
+    .replace(/(twitch|youtube|console)[-:].*$/, '<id>')
+    .replace(/:\d+$/, ':<n>');
+}
+
+export async function prefixMemory(redis: Redis, prefix: string, byKind?: Map<string, number>): Promise<{ bytes: number; keys: number }> {
   let cursor = '0';
   let bytes = 0;
   let keys = 0;
@@ -39,7 +49,11 @@ export async function prefixMemory(redis: Redis, prefix: string): Promise<{ byte
     if (batch.length === 0) continue;
     const p = redis.pipeline();
     for (const k of batch) p.call('MEMORY', 'USAGE', k, 'SAMPLES', '0');
-    for (const [err, n] of (await p.exec()) ?? []) if (!err && typeof n === 'number') bytes += n;
+    ((await p.exec()) ?? []).forEach(([err, n], i) => {
+      if (err || typeof n !== 'number') return;
+      bytes += n;
+      if (byKind) byKind.set(keyKind(prefix, batch[i]!), (byKind.get(keyKind(prefix, batch[i]!)) ?? 0) + n);
+    });
     keys += batch.length;
   } while (cursor !== '0');
   return { bytes, keys };
@@ -81,6 +95,8 @@ export async function runSoak(profile: Profile, minutes: number, log: (s: string
     clearInterval(timer);
     while (busy) await new Promise((r) => setTimeout(r, 50));
     await sample();
+    const kinds = new Map<string, number>();
+    await prefixMemory(redis, prefix, kinds);
     const posts = twitch.privmsgs();
     return {
       profile: profile.name,
@@ -91,6 +107,7 @@ export async function runSoak(profile: Profile, minutes: number, log: (s: string
       posted: posts.filter((p) => !p.dropped).length,
       violations: posts.filter((p) => p.dropped === 'msg_ratelimit').length,
       samples,
+      largest: [...kinds].sort((x, y) => y[1] - x[1]).slice(0, 8),
       loadAverage: (load + loadAverage()) / 2,
     };
   } finally {
