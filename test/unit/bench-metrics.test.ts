@@ -12,6 +12,7 @@ import {
   windowViolations,
 } from '../../bench/metrics.js';
 import { replaceSection } from '../../bench/report.js';
+import { keyKind } from '../../bench/soak.js';
 
 describe('percentile (nearest rank)', () => {
   const hundred = Array.from({ length: 100 }, (_, i) => i + 1);
@@ -145,4 +146,16 @@ describe('replaceSection (BENCHMARKS.md)', () => {
   it('appends both markers when missing', () => {
     expect(replaceSection('# Benchmarks\n', S, E, 'x')).toBe(`# Benchmarks\n\n${S}\nx\n${E}\n`);
   });
+});
+
+describe('keyKind (soak memory by kind of key)', () => {
+  it.each([
+    ['p:comments:twitch-0f1e-22', 'comments:<id>'],
+    ['p:posted:twitch:abc:answer', 'posted:<id>'],
+    ['p:comments:de:twitch:botan_ch:9f8e', 'comments:de:<id>'],
+    ['p:events', 'events'],
+    ['p:comments:events', 'comments:events'],
+    ['p:outbox:123', 'outbox:<n>'],
+    ['p:latest:youtube:UCxyz', 'latest:<id>'],
+  ])('%s → %s', (key, kind) => expect(keyKind('p', key)).toBe(kind));
 });
