@@ -29,7 +29,7 @@ export function watchRedis(redis: Redis, log: Logger, where: string): void {
     if (down) return;
     down = true;
     since = Date.now();
-    log.warn({ url: where, code: err.code, msg: err.message }, 'redis unreachable; retrying in the background');
+    log.warn({ url: where, code: err.code, error: err.message }, 'redis unreachable; retrying in the background');
   });
   redis.on('ready', () => {
     if (!down) return;
