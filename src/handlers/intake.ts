@@ -60,19 +60,27 @@ export function createIntake(ctx: HandlerContext) {
     const vip = userKeys(c).some((k) => controls.vipUsers.has(k));
     const trig = analyzeTrigger(c.text, ctx.names);
     const priority = commentPriority(c, { mention: trig.mention, vip });
-    await event(ctx, c, { type: 'comment', user: c.author.name, text: c.text });
-    await refreshDepth();
+    // Commands on one connection run in order, so the intake's writes are pipelined and
+    // awaited together: about one round trip per comment instead of four.
+    const seen = event(ctx, c, { type: 'comment', user: c.author.name, text: c.text });
+    // a stale depth far below the budget is good enough: refresh it in the background
+    const refreshing = refreshDepth();
+    if (depth >= ctx.config.SHED_MAX_WAITING / 2) await refreshing;
     // read and reserve without an await in between: concurrent intakes see each other
     if (shouldShed(priority, depth, ctx.config.SHED_MAX_WAITING)) {
       shedCount++;
       summary();
       log.debug({ platform: c.platform, channel: c.channel, commentId: c.id, priority, outcome: 'skipped', reason: 'shed' }, 'comment shed at intake');
-      await event(ctx, c, { type: 'skip', reason: 'shed' });
+      await Promise.all([seen, event(ctx, c, { type: 'skip', reason: 'shed' })]);
       return 'shed';
     }
     depth++;
     const jobId = commentJobId(c);
     const norm = normalizeForMatch(c.text);
+    // the viewer's latest question is recorded before the job exists, so a worker that picks
+    // the job up at once already sees it
+    const latestKey = trig.mention || trig.question ? runtimeKeys.latest(ctx.prefix, c.platform, c.author.id) : undefined;
+    const latest = latestKey ? ctx.redis.multi().zadd(latestKey, arrival, c.id).zremrangebyrank(latestKey, 0, -4).expire(latestKey, 120).exec() : undefined;
     const job = await ctx.queues.comments.add('comment', { comment: c }, {
       jobId,
       priority,
@@ -82,17 +90,14 @@ export function createIntake(ctx: HandlerContext) {
         ? { deduplication: { id: `${c.platform}:${c.channel}:${createHash('sha1').update(norm).digest('hex')}`, ttl: ctx.config.DEDUP_WINDOW_S * 1000 } }
         : {}),
     });
+    await Promise.all([seen, latest, refreshing]);
     if (job.id !== jobId) {
       depth--;
       dupCount++;
       summary();
       log.info({ platform: c.platform, channel: c.channel, commentId: c.id, outcome: 'skipped', reason: 'duplicate_text', sameAs: job.id }, 'comment skipped');
-      await event(ctx, c, { type: 'skip', reason: 'duplicate_text' });
+      await Promise.all([event(ctx, c, { type: 'skip', reason: 'duplicate_text' }), latestKey && ctx.redis.zrem(latestKey, c.id)]);
       return 'duplicate';
-    }
-    if (trig.mention || trig.question) {
-      const key = runtimeKeys.latest(ctx.prefix, c.platform, c.author.id);
-      await ctx.redis.multi().zadd(key, arrival, c.id).zremrangebyrank(key, 0, -4).expire(key, 120).exec();
     }
     log.debug({ platform: c.platform, channel: c.channel, commentId: c.id, priority, chat: { user: c.author.name, text: c.text } }, 'comment queued');
     return 'queued';
