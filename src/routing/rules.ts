@@ -49,7 +49,7 @@ export const PATTERN_RULES: readonly PatternRule[] = [
   { name: 'en_design', weight: 0.35, pattern: /\bdesign(?:ing)?\b|\barchitect|\bstructure\b/u },
   { name: 'en_reason', weight: 0.2, pattern: /\band why\b|\bwhy not\b|\breasons?\b|\bcaus(?:e|es|ed)\b|\bwhat (?:actually )?happens\b/u },
   // Requests for code or procedures (both languages)
-  { name: 'code_request', weight: 0.45, pattern: /コード|スクリプト|関数|正規表現|実装|\bcode\b|\bscript\b|\bfunction\b|\bregex|\bsnippet\b|\bquery\b|\bwrite (?:a|me|some)\b.{0,30}\b(?:program|function|bot|class)\b|\bin (?:css|python|typescript|javascript|rust|sql)\b/u },
+  { name: 'code_request', weight: 0.45, pattern: /(?<!ディス|レ|バー|エン|デ|パス)コード|スクリプト|関数|正規表現|実装|\bcode\b|\bscript\b|\bfunction\b|\bregex|\bsnippet\b|\bquery\b|\bwrite (?:a|me|some)\b.{0,30}\b(?:program|function|bot|class)\b|\bin (?:css|python|typescript|javascript|rust|sql)\b/u },
   { name: 'step_by_step', weight: 0.35, pattern: /step[- ]by[- ]step|\bsteps?\b|\binstructions\b|\bhow to set up\b|ステップ|順番に|段階|手順|手続き/u },
 ];
 

@@ -202,3 +202,12 @@ describe('routeForScore and bandOf', () => {
     expect(bandOf(cx(0.5), 0.6, [0.5, 0.5])).toBe('fast');
   });
 });
+
+describe('code_request does not fire on words that merely contain コード', () => {
+  it.each(['ぼたん、ディスコードってあるの？', 'レコード会社どこ？', 'パスコード忘れた', 'バーコードリーダー買った'])('%s', (text) => {
+    expect(scoreComplexity(text).rules.map((r) => r.name)).not.toContain('code_request');
+  });
+  it.each(['このコードの書き方教えて', 'Pythonのコードを書いて'])('%s still asks for code', (text) => {
+    expect(scoreComplexity(text).rules.map((r) => r.name)).toContain('code_request');
+  });
+});
