@@ -139,6 +139,8 @@ export function buildApp(opts: AppOptions): App {
   let adapters: ChatAdapter[] = [];
   let heartbeat: NodeJS.Timeout | undefined;
   let accepting = false;
+  /** Comments handed over by an adapter whose intake has not finished yet. */
+  let intakesInFlight = 0;
   const startedAt = Date.now();
   const host = hostname();
 
@@ -191,6 +193,7 @@ export function buildApp(opts: AppOptions): App {
     ctx,
     checkModels: () => checkModels(modelsFor([...roles], config, ctx.fast.client, ctx.slow.client)),
     async drained() {
+      if (intakesInFlight > 0) return false;
       const counts = await Promise.all([queues.comments, queues.slow, queues.outbox].map((q) => q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children')));
       return counts.every((c) => Object.values(c).every((n) => n === 0));
     },
@@ -209,7 +212,10 @@ export function buildApp(opts: AppOptions): App {
           adapters.map((a) =>
             a.start((c) => {
               if (!accepting) return;
-              intake(c).catch((err) => logger.error({ err, platform: a.platform }, 'could not queue a comment'));
+              intakesInFlight++;
+              intake(c)
+                .catch((err) => logger.error({ err, platform: a.platform }, 'could not queue a comment'))
+                .finally(() => intakesInFlight--);
             }),
           ),
         );
