@@ -59,7 +59,7 @@ export type JobOf<N extends QueueName> = z.infer<(typeof JOB_SCHEMAS)[N]>;
 
 /** Bounded history so Redis does not grow with the stream. */
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
-  removeOnComplete: { count: 1000, age: 3600 },
+  removeOnComplete: { count: 500, age: 3600 },
   removeOnFail: { count: 5000, age: 24 * 3600 },
 };
 
@@ -76,8 +76,14 @@ export interface Queues {
   close(): Promise<void>;
 }
 
+/**
+ * BullMQ keeps a per-queue event stream (10,000 entries by default) that nothing here reads
+ * (`botctl tail` follows the bot's own <prefix>:events): a short one keeps Redis flat.
+ */
+export const BULLMQ_EVENTS_MAXLEN = 1000;
+
 export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
-  const opts = { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS };
+  const opts = { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS, streams: { events: { maxLen: BULLMQ_EVENTS_MAXLEN } } };
   const comments = new Queue<CommentJob>(QUEUE.comments, opts);
   const slow = new Queue<SlowJob>(QUEUE.slow, opts);
   const outbox = new Queue<OutboxJob>(QUEUE.outbox, opts);
