@@ -7,7 +7,7 @@
  * Pure: text in, lines out.
  */
 import { parseSuperChatAmount } from '../platforms/youtube/superchat-amount.js';
-import type { ConvertResult, ReplayBadge, ReplayLine } from './format.js';
+import { eachJsonLine, type ConvertResult, type ReplayBadge, type ReplayLine } from './format.js';
 
 type Json = Record<string, unknown>;
 
@@ -84,18 +84,11 @@ function ytDlpItem(action: Json): { kind: (typeof RENDERERS)[number]; r: Json } 
 
 /** Convert yt-dlp's `live_chat.json` (JSON Lines). */
 export function convertYtDlpLiveChat(input: string): ConvertResult {
-  const body = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   const drafts: Draft[] = [];
   const errors: ConvertResult['errors'] = [];
   let skipped = 0;
-  body.split(/\r\n|\n|\r/).forEach((raw, i) => {
-    const lineNo = i + 1;
-    const src = raw.trim();
-    if (src === '') return;
-    let value: unknown;
-    try {
-      value = JSON.parse(src);
-    } catch {
+  eachJsonLine(input, (value, lineNo, bad) => {
+    if (bad !== undefined) {
       errors.push({ line: lineNo, message: 'not valid JSON; yt-dlp live_chat.json has one JSON object per line' });
       return;
     }

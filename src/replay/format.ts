@@ -85,21 +85,33 @@ export interface ConvertResult {
   skipped: number;
 }
 
-/** Parse a JSONL replay. Bad lines are reported with their line number and skipped, never fatal. */
-export function parseReplay(text: string): ParsedReplay {
+/**
+ * Call `fn` for each non-blank line of a JSON Lines text (BOM and any line ending accepted)
+ * with the parsed value, or with `bad` set to the parse error for a line that is not JSON.
+ */
+export function eachJsonLine(text: string, fn: (value: unknown, lineNo: number, bad?: string) => void): void {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const lines: { line: ReplayLine; order: number }[] = [];
-  const errors: ReplayError[] = [];
   body.split(/\r\n|\n|\r/).forEach((raw, i) => {
-    const lineNo = i + 1;
     const src = raw.trim();
     if (src === '') return;
     let value: unknown;
     try {
       value = JSON.parse(src);
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      errors.push({ line: lineNo, message: `not valid JSON (${why}); each line must be one JSON object` });
+      fn(undefined, i + 1, err instanceof Error ? err.message : String(err));
+      return;
+    }
+    fn(value, i + 1);
+  });
+}
+
+/** Parse a JSONL replay. Bad lines are reported with their line number and skipped, never fatal. */
+export function parseReplay(text: string): ParsedReplay {
+  const lines: { line: ReplayLine; order: number }[] = [];
+  const errors: ReplayError[] = [];
+  eachJsonLine(text, (value, lineNo, bad) => {
+    if (bad !== undefined) {
+      errors.push({ line: lineNo, message: `not valid JSON (${bad}); each line must be one JSON object` });
       return;
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
