@@ -160,6 +160,6 @@ export function soakText(s: SoakResult): string {
     '',
     `After warm-up (t=${first.atS} s → t=${last.atS} s): bot RSS ${growth >= 0 ? '+' : ''}${growth.toFixed(2)} MB, Redis (this run's keys) ${redisGrowth >= 0 ? '+' : ''}${redisGrowth.toFixed(2)} MB. Target: under 5 MB growth each: ${Math.abs(growth) < 5 && redisGrowth < 5 ? '**met**' : '**missed**'}. Whole-instance used_memory also moves with other work on the shared Redis; the run's own keys are the exact measure. Load average ${num(s.loadAverage, 1)}.`,
     '',
-    `Largest Redis keys of the run at the end, by kind: ${kinds}. Each is capped: the bot's event stream and each BullMQ queue's event stream at about 10,000 entries, completed jobs at 1,000 per queue, per-comment keys by their TTL; at 10 msg/s the caps fill at different times (the bot's events after ~7 min, the outbox's event stream only after ~40 min), so Redis grows during the whole soak before it levels off.`,
+    `Largest Redis keys of the run at the end, by kind: ${kinds}. Each is capped: the bot's event stream (EVENTS_MAXLEN, 10,000 entries: full after ~7 min at 10 msg/s), each BullMQ queue's event stream (BULLMQ_EVENTS_MAXLEN, ~1,000), completed jobs (500 per queue, 1 h), per-comment keys by their TTL; so Redis levels off once the slowest cap is full.`,
   ].join('\n');
 }
