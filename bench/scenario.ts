@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { controlKeys } from '../src/controls/keys.js';
 import { createQueues } from '../src/queues.js';
+import { deleteKeys } from '../src/redis.js';
 import { startFakeOllama, type FakeChatRequest, type FakeOllama, type FakeStats } from '../test/fakes/ollama.js';
 import { startFakeTwitch, type FakeTwitch, type SentPrivmsg } from '../test/fakes/twitch.js';
 import { loadavg } from 'node:os';
@@ -75,13 +76,8 @@ export interface ScenarioOptions {
 /** The fast-path freshness the benchmark holds the bot to (issue 6: answered within 5 s or shed). */
 export const BENCH_CONTROLS = { fast_max_age_s: '5' };
 
-export async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
+export function dropPrefix(redis: Redis, prefix: string): Promise<void> {
+  return deleteKeys(redis, `${prefix}:*`);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -27,42 +27,34 @@ const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
       return n;
     });
 
+/** An http(s) base URL: scheme defaults to http://, trailing slashes are dropped. */
+function parseHttpUrl(raw: string, ctx: z.RefinementCtx): string {
+  const s = (raw.includes('://') ? raw : `http://${raw}`).replace(/\/+$/, '');
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be a URL such as http://127.0.0.1:11434' });
+    return z.NEVER;
+  }
+  if (!['http:', 'https:'].includes(u.protocol)) {
+    ctx.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL' });
+    return z.NEVER;
+  }
+  return s;
+}
+
 const httpUrl = (def: string) =>
   z
     .string()
     .optional()
-    .transform((v, ctx) => {
-      const s = v === undefined || v.trim() === '' ? def : v.trim();
-      let u: URL;
-      try {
-        u = new URL(s.includes('://') ? s : `http://${s}`);
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be a URL such as http://127.0.0.1:11434' });
-        return z.NEVER;
-      }
-      if (!['http:', 'https:'].includes(u.protocol)) {
-        ctx.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL' });
-        return z.NEVER;
-      }
-      return (s.includes('://') ? s : `http://${s}`).replace(/\/+$/, '');
-    });
+    .transform((v, ctx) => parseHttpUrl(v?.trim() || def, ctx));
 
 /** Like httpUrl, but unset stays undefined (falls back to another variable). */
 const optionalHttpUrl = z
   .string()
   .optional()
-  .transform((v, ctx) => {
-    if (v === undefined || v.trim() === '') return undefined;
-    const s = v.trim();
-    try {
-      const u = new URL(s.includes('://') ? s : `http://${s}`);
-      if (!['http:', 'https:'].includes(u.protocol)) throw new Error('scheme');
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL such as http://gpu-host:11434' });
-      return z.NEVER;
-    }
-    return (s.includes('://') ? s : `http://${s}`).replace(/\/+$/, '');
-  });
+  .transform((v, ctx) => (v?.trim() ? parseHttpUrl(v.trim(), ctx) : undefined));
 
 const optionalStr = z
   .string()

@@ -1,5 +1,4 @@
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
 
 /** Roles a process can run; `npm start` runs all three. */
 export type Role = 'gateway' | 'fast' | 'slow';

@@ -37,3 +37,25 @@ export function watchRedis(redis: Redis, log: Logger, where: string): void {
     log.info({ url: where, downMs: Date.now() - since }, 'redis reconnected');
   });
 }
+
+/** Every key matching a pattern, by SCAN (never KEYS, which blocks Redis), sorted. */
+export async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+  const out: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+    cursor = next;
+    out.push(...keys);
+  } while (cursor !== '0');
+  return out.sort();
+}
+
+/** Delete every key matching a pattern, batch by batch as SCAN finds them. */
+export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+}

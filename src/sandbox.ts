@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { controlKeys, SET_NAMES } from './controls/keys.js';
+import { deleteKeys, scanKeys } from './redis.js';
 
 /**
  * A private key prefix for console chat and replay: their comments never mix with a live
@@ -11,13 +12,7 @@ export async function createSandbox(redis: Redis, base: string, tag: 'console' |
   const prefix = `${base}-${tag}-${randomBytes(3).toString('hex')}`;
   const from = controlKeys(base);
   const to = controlKeys(prefix);
-  const hashes = [from.routing];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', from.channelPattern, 'COUNT', 200);
-    cursor = next;
-    hashes.push(...keys.filter((k) => from.parseChannelKey(k)));
-  } while (cursor !== '0');
+  const hashes = [from.routing, ...(await scanKeys(redis, from.channelPattern)).filter((k) => from.parseChannelKey(k))];
   for (const key of hashes) {
     const h = await redis.hgetall(key);
     if (Object.keys(h).length) await redis.hset(prefix + key.slice(base.length), h);
@@ -28,13 +23,6 @@ export async function createSandbox(redis: Redis, base: string, tag: 'console' |
   }
   return {
     prefix,
-    async drop() {
-      let c = '0';
-      do {
-        const [next, keys] = await redis.scan(c, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-        c = next;
-        if (keys.length) await redis.del(...keys);
-      } while (c !== '0');
-    },
+    drop: () => deleteKeys(redis, `${prefix}:*`),
   };
 }

@@ -2,6 +2,7 @@
 import { appendAudit } from '../../controls/audit.js';
 import { FIELDS, FIELD_SPECS, formatValue, isField, parseField } from '../../controls/fields.js';
 import type { Field } from '../../controls/types.js';
+import { scanKeys } from '../../redis.js';
 import { CliError, EXIT_OK, EXIT_USAGE, type Ctx } from '../context.js';
 import { badText, parseChannel, readScope, scopeKey, scopeName, settingsText, type Target } from '../scope.js';
 
@@ -84,18 +85,13 @@ function report(ctx: Ctx, r: { scope: string; field: string; old: string | null;
 /** A global change does not reach channels that override the same field: say which. */
 async function warnShadowed(ctx: Ctx, field: Field): Promise<void> {
   const redis = await ctx.redis();
-  let cursor = '0';
   const shadowed: string[] = [];
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', ctx.keys.channelPattern, 'COUNT', 200);
-    cursor = next;
-    for (const key of found) {
-      const ch = ctx.keys.parseChannelKey(key);
-      if (!ch) continue;
-      const own = await redis.hget(key, field).catch(() => null);
-      if (own !== null) shadowed.push(`${ch.platform}:${ch.channel} (${field}=${own})`);
-    }
-  } while (cursor !== '0');
+  for (const key of await scanKeys(redis, ctx.keys.channelPattern)) {
+    const ch = ctx.keys.parseChannelKey(key);
+    if (!ch) continue;
+    const own = await redis.hget(key, field).catch(() => null);
+    if (own !== null) shadowed.push(`${ch.platform}:${ch.channel} (${field}=${own})`);
+  }
   if (shadowed.length) ctx.warn(`these channels override ${field} and keep their own value: ${shadowed.join(', ')}; use --channel to change them`);
 }
 

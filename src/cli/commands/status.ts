@@ -9,19 +9,9 @@ import { listPending } from '../../controls/approval.js';
 import { SET_NAMES } from '../../controls/keys.js';
 import { heartbeatPattern } from '../../heartbeat.js';
 import { QUEUE } from '../../queues.js';
+import { scanKeys } from '../../redis.js';
 import { EXIT_OK, type Ctx } from '../context.js';
 import { badText, parseChannel, readScope, settingsText, type ScopeView, type Target } from '../scope.js';
-
-async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
-  const out: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    cursor = next;
-    out.push(...keys);
-  } while (cursor !== '0');
-  return out.sort();
-}
 
 interface QueueStatus {
   waiting: number;
