@@ -4,7 +4,7 @@ import { recordEvent, type BotEvent } from '../events.js';
 import { findBlockedWord } from '../reply/safety.js';
 import { runtimeKeys } from '../runtime-keys.js';
 import type { Comment } from '../types.js';
-import type { HandlerContext } from './context.js';
+import type { HandlerContext, Outcome } from './context.js';
 
 /** Re-validate a job's payload; a bad one fails permanently, never retried. */
 export function parseJob<S extends z.ZodType>(job: Job, schema: S): z.infer<S> {
@@ -26,6 +26,14 @@ export async function strike(ctx: HandlerContext, c: Comment, why: string): Prom
   if (n === ctx.config.ABUSE_STRIKES) {
     ctx.logger.warn({ component: 'abuse', platform: c.platform, userId: c.author.id, strikes: n, ignoreS: ctx.config.ABUSE_IGNORE_S, why }, 'user ignored for repeated filter hits');
   }
+}
+
+/** A model answer the output filter stopped: a strike for the viewer, one log line, one event. */
+export async function replyFiltered(ctx: HandlerContext, c: Comment, reason: string, route: string, log: HandlerContext['logger'], base: Record<string, unknown>): Promise<Outcome> {
+  await strike(ctx, c, reason);
+  log.warn({ ...base, outcome: 'filtered', reason, route }, 'reply filtered, not posted');
+  await event(ctx, c, { type: 'filtered', reason, route });
+  return { outcome: 'filtered', reason };
 }
 
 /** A blocked word in the comment, if any (matching lives in reply/safety so comment and reply agree). */

@@ -5,7 +5,7 @@ import { runtimeKeys } from '../runtime-keys.js';
 import { platformFormat } from '../platforms/format.js';
 import type { Comment } from '../types.js';
 import { generateAnswer } from './answer.js';
-import { blockedWordIn, event, parseJob, pick, strike } from './common.js';
+import { blockedWordIn, event, parseJob, pick, replyFiltered, strike } from './common.js';
 import type { HandlerContext, Outcome } from './context.js';
 import { cannedParts, enqueueReply } from './outbox-enqueue.js';
 
@@ -30,16 +30,18 @@ export function createFastHandler(ctx: HandlerContext) {
       ctx.queues.slow.getWaitingCount(),
     ]);
     const base = { platform: c.platform, channel: c.channel, commentId: c.id, attempt: job.attemptsMade + 1 };
+    const skip = async (reason: string, score?: number): Promise<Outcome> => {
+      log.info({ ...base, outcome: 'skipped', reason, score }, 'comment skipped');
+      await event(ctx, c, { type: 'skip', reason });
+      return { outcome: 'skipped', reason };
+    };
+    // a redelivery of a comment already answered: its first run recorded the outcome
     if (answered) {
       log.info({ ...base, outcome: 'skipped', reason: 'already_answered' }, 'comment skipped');
       return { outcome: 'skipped', reason: 'already_answered' };
     }
     // several questions in a row from one viewer: the latest one is answered
-    if (latest && latest !== c.id && !c.paid) {
-      log.info({ ...base, outcome: 'skipped', reason: 'superseded' }, 'comment skipped');
-      await event(ctx, c, { type: 'skip', reason: 'superseded' });
-      return { outcome: 'skipped', reason: 'superseded' };
-    }
+    if (latest && latest !== c.id && !c.paid) return skip('superseded');
     const [lastAtStr, lastId] = (cooldownRaw ?? '').split('|');
     const blockedWord = blockedWordIn(c.text, controls.blockedWords);
     const decision = decide({
@@ -57,24 +59,19 @@ export function createFastHandler(ctx: HandlerContext) {
     });
     if (!decision.answer) {
       if (decision.reason === 'blocked_word') await strike(ctx, c, 'blocked word in comment');
-      log.info({ ...base, outcome: 'skipped', reason: decision.reason, score: decision.score }, 'comment skipped');
       log.debug({ ...base, chat: { user: c.author.name, text: c.text } }, 'skipped comment text');
-      await event(ctx, c, { type: 'skip', reason: decision.reason });
-      return { outcome: 'skipped', reason: decision.reason };
+      return skip(decision.reason, decision.score);
     }
     // claim the user's cooldown atomically (value carries the comment id so a retry keeps it)
     if (!decision.vip && !c.paid && controls.settings.user_cooldown_s > 0) {
       const claimed = await ctx.redis.set(cooldownKey, `${pickedAt}|${c.id}`, 'EX', controls.settings.user_cooldown_s, 'NX');
-      if (claimed !== 'OK' && (await ctx.redis.get(cooldownKey))?.split('|')[1] !== c.id) {
-        log.info({ ...base, outcome: 'skipped', reason: 'cooldown' }, 'comment skipped');
-        await event(ctx, c, { type: 'skip', reason: 'cooldown' });
-        return { outcome: 'skipped', reason: 'cooldown' };
-      }
+      if (claimed !== 'OK' && (await ctx.redis.get(cooldownKey))?.split('|')[1] !== c.id) return skip('cooldown');
     }
     const reasons = decision.rules.map((r) => r.name);
     if (decision.route === 'slow') return escalate(ctx, c, decision.score, reasons, controls.settings.ack, log, base);
 
     const queueWaitMs = pickedAt - c.receivedAt;
+    const deadline = (c.sentAt ?? c.receivedAt) + controls.settings.fast_max_age_s * 1000;
     const format = platformFormat(c.platform, ctx.config);
     const out = await generateAnswer({
       route: 'fast',
@@ -88,7 +85,7 @@ export function createFastHandler(ctx: HandlerContext) {
       slurs: ctx.slurs,
       secrets: ctx.secrets,
       triage: decision.triage,
-      deadline: (c.sentAt ?? c.receivedAt) + controls.settings.fast_max_age_s * 1000,
+      deadline,
       signal,
     });
     if (out.kind === 'escalate') {
@@ -100,12 +97,7 @@ export function createFastHandler(ctx: HandlerContext) {
       await event(ctx, c, { type: 'drop', reason: 'empty_answer', route: 'fast' });
       return { outcome: 'dropped', reason: 'empty_answer' };
     }
-    if (out.kind === 'filtered') {
-      await strike(ctx, c, out.verdict.reason);
-      log.warn({ ...base, outcome: 'filtered', reason: out.verdict.reason }, 'reply filtered, not posted');
-      await event(ctx, c, { type: 'filtered', reason: out.verdict.reason, route: 'fast' });
-      return { outcome: 'filtered', reason: out.verdict.reason };
-    }
+    if (out.kind === 'filtered') return replyFiltered(ctx, c, out.verdict.reason, 'fast', log, base);
     const route = 'fast';
     await enqueueReply(ctx, {
       comment: c,
@@ -114,7 +106,7 @@ export function createFastHandler(ctx: HandlerContext) {
       route,
       model: ctx.fast.model,
       timings: { queueWaitMs, ttftMs: out.result.ttftMs, modelMs: out.result.modelMs, totalMs: ctx.now() - c.receivedAt },
-      deadline: (c.sentAt ?? c.receivedAt) + controls.settings.fast_max_age_s * 1000,
+      deadline,
       tokens: { prompt: out.result.promptEvalCount, eval: out.result.evalCount },
     });
     log.info(

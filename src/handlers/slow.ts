@@ -5,7 +5,7 @@ import { commentAge } from '../routing/decide.js';
 import { platformFormat } from '../platforms/format.js';
 import type { Comment } from '../types.js';
 import { generateAnswer, type AnswerOutcome, type ModelRoute } from './answer.js';
-import { event, parseJob, strike } from './common.js';
+import { event, parseJob, replyFiltered } from './common.js';
 import type { HandlerContext, Outcome } from './context.js';
 import { cannedParts, enqueueReply } from './outbox-enqueue.js';
 
@@ -114,12 +114,7 @@ async function finish(
   log: HandlerContext['logger'],
   base: Record<string, unknown>,
 ): Promise<Outcome> {
-  if (out.kind === 'filtered') {
-    await strike(ctx, c, out.verdict.reason);
-    log.warn({ ...base, outcome: 'filtered', reason: out.verdict.reason, route }, 'reply filtered, not posted');
-    await event(ctx, c, { type: 'filtered', reason: out.verdict.reason, route });
-    return { outcome: 'filtered', reason: out.verdict.reason };
-  }
+  if (out.kind === 'filtered') return replyFiltered(ctx, c, out.verdict.reason, route, log, base);
   if (out.kind !== 'answer') return { outcome: 'dropped', reason: out.kind };
   await enqueueReply(ctx, {
     comment: c,
