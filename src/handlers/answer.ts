@@ -56,6 +56,10 @@ export async function generateAnswer(req: AnswerRequest): Promise<AnswerOutcome>
   const budget = (req.format.maxChars - [...prefix].length) * req.maxMessages;
   const messages = buildMessages(req.character, req.comment, { route: req.route, maxChars: budget, triage: req.triage });
   let escalate = false;
+  // stop once the visible answer is past what chat can carry (a little slack for markdown the
+  // formatter removes and for ending at a sentence)
+  const stopAt = budget * 1.3 + 40;
+  let markerPossible = req.triage === true;
   const result = await req.model.client.chat({
     model: req.model.model,
     messages,
@@ -70,14 +74,18 @@ export async function generateAnswer(req: AnswerRequest): Promise<AnswerOutcome>
         ? (soFar) => {
             // a reply that can no longer be posted in time is not worth a slot of the model
             if (req.deadline !== undefined && Date.now() > req.deadline) return true;
+            // called for every token: the visible text is only worked out while it can matter
+            // (a string has at least as many UTF-16 units as characters)
+            if (!markerPossible && soFar.length <= stopAt) return false;
             const visible = visibleSoFar(soFar).trimStart();
-            if (req.triage && visible.startsWith(TRIAGE_MARKER)) {
-              escalate = true;
-              return true;
+            if (markerPossible) {
+              if (visible.startsWith(TRIAGE_MARKER)) {
+                escalate = true;
+                return true;
+              }
+              if (visible.length >= TRIAGE_MARKER.length) markerPossible = false;
             }
-            // stop once the visible answer is past what chat can carry (a little slack for
-            // markdown the formatter removes and for ending at a sentence)
-            return [...visible].length > budget * 1.3 + 40;
+            return [...visible].length > stopAt;
           }
         : undefined,
   });

@@ -53,17 +53,18 @@ class HostOllama extends Ollama {
   }
 }
 
-function isJsonLine(line: string): boolean {
-  try {
-    JSON.parse(line);
-    return true;
-  } catch {
-    return false;
-  }
+/**
+ * A line Ollama could have sent: one JSON object. Checked by its ends, not parsed: the
+ * package parses every line anyway, and a line cut or garbled on the way (what this guards
+ * against) loses its closing brace or its opening one.
+ */
+function looksLikeJsonObject(line: string): boolean {
+  const t = line.trim();
+  return t.startsWith('{') && t.endsWith('}');
 }
 
 /**
- * Passes the NDJSON body through unchanged, but errors the stream on a line that is not JSON
+ * Passes the NDJSON body through unchanged, but errors the stream on a line that is not a JSON object
  * (the package would skip it with a console warning and the answer would silently lose text).
  */
 function ndjsonGuard(): TransformStream<Uint8Array, Uint8Array> {
@@ -76,7 +77,7 @@ function ndjsonGuard(): TransformStream<Uint8Array, Uint8Array> {
       while (nl >= 0) {
         const line = pending.slice(0, nl);
         pending = pending.slice(nl + 1);
-        if (line.trim() !== '' && !isJsonLine(line)) {
+        if (line.trim() !== '' && !looksLikeJsonObject(line)) {
           ctl.error(new InvalidStreamLine(line));
           return;
         }
@@ -86,7 +87,7 @@ function ndjsonGuard(): TransformStream<Uint8Array, Uint8Array> {
     },
     flush(ctl) {
       pending += decoder.decode();
-      if (pending.trim() !== '' && !isJsonLine(pending)) ctl.error(new InvalidStreamLine(pending));
+      if (pending.trim() !== '' && !looksLikeJsonObject(pending)) ctl.error(new InvalidStreamLine(pending));
     },
   });
 }
