@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import { commentJobId, commentJobSchema, type CommentJob } from '../queues.js';
-import { decide } from '../routing/decide.js';
+import { decide, type DecisionInput } from '../routing/decide.js';
 import { runtimeKeys } from '../runtime-keys.js';
 import { platformFormat } from '../platforms/format.js';
 import type { Comment } from '../types.js';
@@ -22,12 +22,21 @@ export function createFastHandler(ctx: HandlerContext) {
     const cooldownKey = runtimeKeys.cooldown(ctx.prefix, c.platform, c.author.id);
     const strikesKey = runtimeKeys.strikes(ctx.prefix, c.platform, c.author.id);
     const answeredKey = runtimeKeys.posted(ctx.prefix, c.platform, c.id, 'answer');
-    const [cooldownRaw, strikesRaw, answered, latest, slowWaiting] = await Promise.all([
+    const blockedWord = blockedWordIn(c.text, controls.blockedWords);
+    const decideWith = (state: Partial<Pick<DecisionInput, 'lastAnsweredAt' | 'slowWaiting' | 'abuseUntil'>>) =>
+      decide({ comment: c, controls, names: ctx.names, now: pickedAt, slowWaiting: 0, triageBand: ctx.config.triageBand, triageEnabled: ctx.config.TRIAGE, blockedWord, ...state });
+    // A comment that will be answered unless the viewer's state says otherwise claims the
+    // viewer's cooldown in the same round trip as the reads (released below if it is not
+    // answered after all). The value carries the comment id, so a retry keeps its claim.
+    const ahead = decideWith({});
+    const claimAhead = ahead.answer && !ahead.vip && !c.paid && controls.settings.user_cooldown_s > 0;
+    const [cooldownRaw, strikesRaw, answered, latest, slowWaiting, claimedAhead] = await Promise.all([
       ctx.redis.get(cooldownKey),
       ctx.redis.get(strikesKey),
       ctx.redis.exists(answeredKey),
       ctx.redis.zrange(runtimeKeys.latest(ctx.prefix, c.platform, c.author.id), -1, -1).then((r) => r[0]),
       ctx.queues.slow.getWaitingCount(),
+      claimAhead ? ctx.redis.set(cooldownKey, `${pickedAt}|${c.id}`, 'EX', controls.settings.user_cooldown_s, 'NX') : undefined,
     ]);
     const base = { platform: c.platform, channel: c.channel, commentId: c.id, attempt: job.attemptsMade + 1 };
     const skip = async (reason: string, score?: number): Promise<Outcome> => {
@@ -35,36 +44,33 @@ export function createFastHandler(ctx: HandlerContext) {
       await event(ctx, c, { type: 'skip', reason });
       return { outcome: 'skipped', reason };
     };
+    const notAnswered = async (reason: string, score?: number): Promise<Outcome> => {
+      if (claimedAhead === 'OK') await ctx.redis.del(cooldownKey);
+      return skip(reason, score);
+    };
     // a redelivery of a comment already answered: its first run recorded the outcome
     if (answered) {
+      if (claimedAhead === 'OK') await ctx.redis.del(cooldownKey);
       log.info({ ...base, outcome: 'skipped', reason: 'already_answered' }, 'comment skipped');
       return { outcome: 'skipped', reason: 'already_answered' };
     }
     // several questions in a row from one viewer: the latest one is answered
-    if (latest && latest !== c.id && !c.paid) return skip('superseded');
+    if (latest && latest !== c.id && !c.paid) return notAnswered('superseded');
     const [lastAtStr, lastId] = (cooldownRaw ?? '').split('|');
-    const blockedWord = blockedWordIn(c.text, controls.blockedWords);
-    const decision = decide({
-      comment: c,
-      controls,
-      names: ctx.names,
-      now: pickedAt,
+    const decision = decideWith({
       // a retry of the comment that set the cooldown is not held back by it
       lastAnsweredAt: cooldownRaw && lastId !== c.id ? Number(lastAtStr) : undefined,
       slowWaiting,
-      triageBand: ctx.config.triageBand,
-      triageEnabled: ctx.config.TRIAGE,
       abuseUntil: Number(strikesRaw ?? 0) >= ctx.config.ABUSE_STRIKES ? pickedAt + 1 : undefined,
-      blockedWord,
     });
     if (!decision.answer) {
       if (decision.reason === 'blocked_word') await strike(ctx, c, 'blocked word in comment');
       log.debug({ ...base, chat: { user: c.author.name, text: c.text } }, 'skipped comment text');
-      return skip(decision.reason, decision.score);
+      return notAnswered(decision.reason, decision.score);
     }
-    // claim the user's cooldown atomically (value carries the comment id so a retry keeps it)
-    if (!decision.vip && !c.paid && controls.settings.user_cooldown_s > 0) {
-      const claimed = await ctx.redis.set(cooldownKey, `${pickedAt}|${c.id}`, 'EX', controls.settings.user_cooldown_s, 'NX');
+    // the viewer's cooldown, claimed atomically (above, or here when it was not claimed ahead)
+    if (!decision.vip && !c.paid && controls.settings.user_cooldown_s > 0 && claimedAhead !== 'OK') {
+      const claimed = claimAhead ? claimedAhead : await ctx.redis.set(cooldownKey, `${pickedAt}|${c.id}`, 'EX', controls.settings.user_cooldown_s, 'NX');
       if (claimed !== 'OK' && (await ctx.redis.get(cooldownKey))?.split('|')[1] !== c.id) return skip('cooldown');
     }
     const reasons = decision.rules.map((r) => r.name);
