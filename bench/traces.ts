@@ -178,7 +178,8 @@ export interface TraceSizes {
   raidTailMs: number;
 }
 
-export const FULL_SIZES: TraceSizes = { steadyMs: 20_000, busyMs: 20_000, raidMs: 10_000, raidTailMs: 5_000 };
+// busy runs a minute: enough posted answers (about 80 with the bot a moderator) for a p99
+export const FULL_SIZES: TraceSizes = { steadyMs: 20_000, busyMs: 60_000, raidMs: 10_000, raidTailMs: 5_000 };
 export const QUICK_SIZES: TraceSizes = { steadyMs: 6_000, busyMs: 6_000, raidMs: 4_000, raidTailMs: 2_000 };
 
 /** The three traces of the issue: steady 2 msg/s, busy 10 msg/s, raid 200 msg/s (then a busy tail). */
