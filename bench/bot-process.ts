@@ -70,7 +70,11 @@ export function startProcess(script: string, env: Record<string, string>, args: 
   let exited: number | null | undefined;
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve((exited = code))));
   createInterface({ input: child.stdout! }).on('line', (line) => {
-    if (!line.startsWith('{')) return;
+    if (!line.startsWith('{')) {
+      // what the extra node flags print (--trace-gc, ...) goes to the benchmark's stderr
+      if (nodeArgs.length) process.stderr.write(`[bot ${child.pid}] ${line}\n`);
+      return;
+    }
     let l: LogLine;
     try {
       l = JSON.parse(line) as LogLine;
