@@ -12,7 +12,7 @@ import type { SentPrivmsg } from '../test/fakes/twitch.js';
 import type { LogLine } from './bot-process.js';
 import { backlogWindows, capacityUse, maxInWindow, minSpacing, shareWithin, slotFreeAt, summarize, windowViolations, type Interval, type Summary } from './metrics.js';
 import { commentOfRequest } from './model-replies.js';
-import type { ScenarioRecords, SentComment } from './scenario.js';
+import { CHANNEL, WARMUP_CHANNEL, type ScenarioRecords, type SentComment } from './scenario.js';
 
 /** The Twitch adapter's per-channel limits (src/platforms/twitch/adapter.ts). */
 export const LIMITS: Record<'mod' | 'nonMod', ChannelLimits> = {
@@ -91,8 +91,9 @@ export function analyzeScenario(rec: ScenarioRecords): ScenarioResult {
   // the outbox paces with a margin on the window (src/handlers/outbox.ts)
   const limits = { ...platform, windowMs: platform.windowMs + WINDOW_MARGIN_MS };
   const sentById = new Map(rec.sent.map((s) => [s.id, s]));
-  const logs = rec.logs;
-  const posts = rec.privmsgs.filter((p) => p.channel !== undefined);
+  // the warm-up channel's comments and replies are not part of the run
+  const logs = rec.logs.filter((l) => l.channel !== WARMUP_CHANNEL);
+  const posts = rec.privmsgs.filter((p) => p.channel === CHANNEL);
   const postsByParent = new Map<string, SentPrivmsg[]>();
   for (const p of posts) {
     const id = p.tags['reply-parent-msg-id'];

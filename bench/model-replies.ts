@@ -18,6 +18,19 @@ const EN = [
   'Let us keep going together.',
 ];
 const JA = ['ありがとう！', 'いい質問だね。', '今日はゲームをしながらみんなとお話ししてるよ。', '猫はかわいいよね。', '次の配信は金曜日の夜だよ！', '元気だよ、来てくれてうれしい！', 'さっきのは難しかったね。', 'いっしょにがんばろう！'];
+/**
+ * The warm-up comments (bench/scenario.ts): two plain questions, one whose answer rambles past
+ * the chat budget, and a complex one whose slow answer is kept short so it ends before the trace.
+ */
+export const WARMUP_TEXTS: readonly string[] = [
+  'warm up: how are you?',
+  'ウォームアップ：元気？',
+  'warm up: tell me about your day?',
+  `warm up: ${[...COMPLEX_TEXTS][0]}`,
+];
+const WARMUP_RAMBLE = WARMUP_TEXTS[2];
+const WARMUP_SLOW = WARMUP_TEXTS[3];
+
 const THINK = 'The viewer asks a careful question. I should weigh both options, list the main tradeoffs, and answer briefly in their language. ';
 
 /** Token count of `s` the way the fake counts (one per CJK character, else ~4 characters). */
@@ -64,6 +77,7 @@ export function profileReplies(profile: Profile): FakeReplyFn {
     const ja = /[\u3040-\u30ff\u4e00-\u9fff]/u.test(text);
     const system = req.messages.find((m) => m.role === 'system')?.content ?? '';
     if (req.model === profile.slow.model) {
+      if (text === WARMUP_SLOW) return { thinking: THINK, content: fill(r, ja, 20), ttftMs: profile.slow.ttftMs, tokensPerSec: profile.slow.tokensPerSec, promptTokensPerSec: profile.slow.promptTokensPerSec };
       return {
         thinking: fill(r, false, between(r, L.slowThinking)).replace(/^/, THINK),
         content: fill(r, ja, between(r, L.slowAnswer)),
@@ -74,7 +88,7 @@ export function profileReplies(profile: Profile): FakeReplyFn {
     }
     const timing = { ttftMs: profile.fast.ttftMs, tokensPerSec: profile.fast.tokensPerSec, promptTokensPerSec: profile.fast.promptTokensPerSec };
     if (system.includes(TRIAGE_MARKER) && COMPLEX_TEXTS.has(text)) return { content: TRIAGE_MARKER, ...timing };
-    const ramble = r() < L.rambleShare;
+    const ramble = r() < L.rambleShare || text === WARMUP_RAMBLE;
     return { content: fill(r, ja, between(r, ramble ? L.ramble : L.fastAnswer)), ...timing };
   };
 }

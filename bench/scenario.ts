@@ -12,12 +12,14 @@ import { startFakeOllama, type FakeChatRequest, type FakeOllama, type FakeStats 
 import { startFakeTwitch, type FakeTwitch, type SentPrivmsg } from '../test/fakes/twitch.js';
 import { loadavg } from 'node:os';
 import { botEnv, startProcess, type BotProcess, type LogLine } from './bot-process.js';
-import { commentOfRequest, profileReplies } from './model-replies.js';
+import { commentOfRequest, profileReplies, WARMUP_TEXTS } from './model-replies.js';
 import type { Profile } from './profiles.js';
 import type { Trace, TraceMessage } from './traces.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const CHANNEL = 'botan_ch';
+/** A second channel the bot also joins, for the warm-up: its posts and dedup keys never touch CHANNEL's. */
+export const WARMUP_CHANNEL = 'botan_warmup';
 export const BOT_LOGIN = 'botan_bot';
 
 export interface SentComment {
@@ -144,7 +146,7 @@ export async function startStack(profile: Profile, opts: { tag: string; mod?: bo
       SLOW_MODEL: profile.slow.model,
       FAST_CONCURRENCY: String(profile.fast.parallel),
       SLOW_CONCURRENCY: String(profile.slow.parallel),
-      TWITCH_CHANNELS: CHANNEL,
+      TWITCH_CHANNELS: `${CHANNEL},${WARMUP_CHANNEL}`,
       TWITCH_USERNAME: BOT_LOGIN,
       TWITCH_OAUTH_TOKEN: 'oauth:benchbenchbenchbenchbench01',
       TWITCH_IRC_URL: twitch.url,
@@ -163,6 +165,7 @@ export async function startStack(profile: Profile, opts: { tag: string; mod?: bo
   try {
     await bot.waitForLog((l) => l.msg === 'bot started', 30_000);
     await twitch.waitForJoin(CHANNEL, 15_000);
+    await twitch.waitForJoin(WARMUP_CHANNEL, 15_000);
   } catch (err) {
     await close();
     throw new Error(`${opts.tag}: ${(err as Error).message}`);
@@ -250,20 +253,21 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioRecord
 }
 
 /**
- * Two questions before the trace, so first-use costs (connections, JIT, the model's prompt
- * cache) are not in the numbers of a bot that in real life runs for hours. Their replies do
- * count in the channel's 30 s window.
+ * Before the trace, in the warm-up channel: a question in each language, one whose answer
+ * rambles (the early stop closes its stream) and a complex one (escalation, acknowledgement,
+ * slow model; answered briefly, see WARMUP_TEXTS). So first-use costs (connections, JIT, the
+ * model's prompt cache, a first aborted stream) are not in the numbers of a bot that in real
+ * life runs for hours. Waits until their model calls have ended and every queue is empty.
  */
 async function warmUp(stack: Stack): Promise<void> {
   const from = stack.ollama.requests.length;
-  stack.twitch.chat(CHANNEL, { user: 'warmup_0', text: 'warm up: how are you?' });
-  await sleep(300);
-  stack.twitch.chat(CHANNEL, { user: 'warmup_1', text: 'ウォームアップ：元気？' });
-  const end = Date.now() + 8000;
+  WARMUP_TEXTS.forEach((text, i) => stack.twitch.chat(WARMUP_CHANNEL, { user: `warmup_${i}`, text }));
+  const end = Date.now() + 30_000;
   while (Date.now() < end) {
     await sleep(200);
     const reqs = stack.ollama.requests.slice(from);
-    if (reqs.length >= 2 && reqs.every((r) => r.endedAt !== undefined)) break;
+    const idle = reqs.length >= WARMUP_TEXTS.length && reqs.every((r) => r.endedAt !== undefined);
+    if (idle && (await stack.queues.outbox.getJobCountByTypes('waiting', 'prioritized', 'active', 'delayed')) === 0) break;
   }
   await sleep(1200);
 }
