@@ -26,6 +26,8 @@ export interface FakeTwitchOptions {
    * Off by default. Duplicate detection (msg_duplicate within 30 s) is always on.
    */
   enforceRateLimit?: boolean;
+  /** A bare server: JOIN is answered with the JOIN echo and NAMES only (no USERSTATE or ROOMSTATE, ever). */
+  bare?: boolean;
 }
 
 export interface SentPrivmsg {
@@ -218,7 +220,7 @@ export async function startFakeTwitch(opts: FakeTwitchOptions = {}): Promise<Fak
     sendTimes.set(key, times);
     sent.push(msg);
     // Twitch answers each PRIVMSG with the sender's USERSTATE for that channel.
-    if (c.channels.has(channel)) send(c, [userstate(c, channel)]);
+    if (c.channels.has(channel) && !opts.bare) send(c, [userstate(c, channel)]);
   };
 
   const onLine = (c: Conn, line: string) => {
@@ -264,8 +266,9 @@ export async function startFakeTwitch(opts: FakeTwitchOptions = {}): Promise<Fak
             `:${n}!${n}@${n}.${HOST} JOIN #${ch}`,
             `:${n}.${HOST} 353 ${n} = #${ch} :${n}`,
             `:${n}.${HOST} 366 ${n} #${ch} :End of /NAMES list`,
-            userstate(c, ch),
-            `${formatTags({ 'emote-only': '0', 'followers-only': '-1', r9k: '0', 'room-id': numericId(ch), slow: '0', 'subs-only': '0' })} :${HOST} ROOMSTATE #${ch}`,
+            ...(opts.bare
+              ? []
+              : [userstate(c, ch), `${formatTags({ 'emote-only': '0', 'followers-only': '-1', r9k: '0', 'room-id': numericId(ch), slow: '0', 'subs-only': '0' })} :${HOST} ROOMSTATE #${ch}`]),
           ]);
         }
         changed();

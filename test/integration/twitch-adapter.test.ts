@@ -99,6 +99,16 @@ describe('twitch adapter against the fake Twitch', () => {
     expect(sent!.tags['reply-parent-msg-id']).toBe(id);
   });
 
+  it('posts on a server that answers JOIN with the JOIN echo only (no USERSTATE): joined, not a moderator', async () => {
+    const { fake, adapter, comments } = await rig({ bare: true });
+    const id = fake.chat(CHANNEL, { user: 'viewer1', text: 'are you there?' });
+    const c = await until(() => comments.find((x) => x.id === id));
+    expect(await adapter.post(reply(c, 'yes, here!'))).toMatchObject({ status: 'posted' });
+    const [sent] = await fake.waitForPrivmsgs(1);
+    expect(sent!.tags['reply-parent-msg-id']).toBe(id);
+    expect(adapter.limits(CHANNEL)).toMatchObject({ max: 20, minSpacingMs: 1000 });
+  });
+
   it('maps a cheer to a paid comment in bits, once, without the cheermotes', async () => {
     const { fake, comments } = await rig();
     const id = fake.chat(CHANNEL, { user: 'cheerer', text: 'cheer100 がんばって！', bits: 100, subscriber: true });

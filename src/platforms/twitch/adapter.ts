@@ -13,7 +13,7 @@ import {
   sanitizeChatText,
   type LastSent,
 } from './irc.js';
-import { botStateFromUserstate, mapTwitchMessage, type TwitchWireMessage } from './map.js';
+import { botStateFromUserstate, selfJoinChannel, mapTwitchMessage, type TwitchWireMessage } from './map.js';
 import type { TmiRawMessage, TmiUserstate } from './twitch.external.js';
 
 export interface TwitchAdapterOptions {
@@ -153,17 +153,24 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
     }
   }
 
+  function markJoined(channel: string): void {
+    if (joined.has(channel)) return;
+    joined.add(channel);
+    log.info({ channel }, `joined #${channel}`);
+    if (channels.every((c) => joined.has(c))) startSettled?.();
+  }
+
+  // joined on the bot's own JOIN echo or on USERSTATE (which Twitch sends after it, with
+  // the bot's badges: moderator or not), whichever comes first
   function onRaw(raw: TmiRawMessage): void {
+    const selfJoin = selfJoinChannel(raw, botLogin);
+    if (selfJoin) return markJoined(selfJoin);
     const state = botStateFromUserstate(raw);
     if (!state) return;
     const was = modIn.get(state.channel);
     modIn.set(state.channel, state.moderator);
     if (was !== state.moderator) log.info({ channel: state.channel, moderator: state.moderator }, `bot moderator status in #${state.channel}: ${state.moderator}`);
-    if (!joined.has(state.channel)) {
-      joined.add(state.channel);
-      log.info({ channel: state.channel }, `joined #${state.channel}`);
-      if (channels.every((c) => joined.has(c))) startSettled?.();
-    }
+    markJoined(state.channel);
   }
 
   function onLoginRefused(): void {

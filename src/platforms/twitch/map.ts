@@ -162,6 +162,14 @@ export function mapTwitchMessage(wire: TwitchWireMessage, rules: MapRules): MapR
 }
 
 /** The bot's own state in a channel, from a USERSTATE line (tags still raw). */
+/** The channel of the bot's own JOIN echo (`:login!login@login.tmi.twitch.tv JOIN #channel`), else null. */
+export function selfJoinChannel(raw: TmiRawMessage, botLogin: string): string | null {
+  if (raw.command !== 'JOIN') return null;
+  const nick = (raw.prefix ?? '').split('!')[0]?.toLowerCase();
+  if (!nick || nick !== botLogin.toLowerCase()) return null;
+  return raw.params?.[0]?.replace(/^#/, '').toLowerCase() || null;
+}
+
 export function botStateFromUserstate(raw: TmiRawMessage): { channel: string; moderator: boolean } | null {
   if (raw.command !== 'USERSTATE') return null;
   const channel = raw.params?.[0]?.replace(/^#/, '').toLowerCase();
