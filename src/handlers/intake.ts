@@ -15,6 +15,9 @@ export type IntakeResult = 'queued' | 'invalid' | 'shed' | 'duplicate';
 /** How long a measured queue depth is reused at intake (one Redis call per this, not per comment). */
 const DEPTH_CACHE_MS = 100;
 const SUMMARY_EVERY_MS = 5_000;
+/** Platform send times further from the receipt time than these are not believed. */
+const MAX_SENT_AHEAD_MS = 5_000;
+const MAX_SENT_BEHIND_MS = 60_000;
 
 /**
  * Gateway intake: normalise one chat event and add it to `comments`, with its priority.
@@ -28,6 +31,7 @@ export function createIntake(ctx: HandlerContext) {
   let shedCount = 0;
   let dupCount = 0;
   let lastSummary = ctx.now();
+  const skewWarned = new Set<string>();
   async function refreshDepth(): Promise<void> {
     const now = ctx.now();
     if (now - depthAt > DEPTH_CACHE_MS) {
@@ -56,6 +60,15 @@ export function createIntake(ctx: HandlerContext) {
       return 'invalid';
     }
     const c = parsed.data;
+    // A send time that disagrees with this machine's clock by a lot (a skewed clock here or
+    // there) would make every comment look stale or brand new: ages then count from receipt.
+    if (c.sentAt !== undefined && (c.sentAt - c.receivedAt > MAX_SENT_AHEAD_MS || c.receivedAt - c.sentAt > MAX_SENT_BEHIND_MS)) {
+      if (!skewWarned.has(c.platform)) {
+        skewWarned.add(c.platform);
+        log.warn({ platform: c.platform, skewS: Math.round((c.receivedAt - c.sentAt) / 1000) }, `${c.platform} send times disagree with this machine's clock; comment ages are measured from receipt (check the clock)`);
+      }
+      delete c.sentAt;
+    }
     const controls = await ctx.controls.get(c.platform, c.channel);
     const vip = userKeys(c).some((k) => controls.vipUsers.has(k));
     const trig = analyzeTrigger(c.text, ctx.names);

@@ -33,6 +33,16 @@ describe('core pipeline, end to end (real Redis, fake Twitch, fake Ollama)', () 
     expect(h.logs.raw.join('\n')).not.toContain('abcdefghijklmnopqrstuvwxyz0123');
   });
 
+  it('answers when the platform send time is far off this machine\'s clock (ages then count from receipt), and warns once', async () => {
+    h = await startHarness({ ollama: { reply: () => ({ content: 'はーい！' }) } });
+    // the example tags of Twitch's documentation carry a 2017 send time
+    const old = h.twitch.chat(h.channel, { user: 'viewer7', text: 'what game is this?', tags: { 'tmi-sent-ts': '1507246572675' } });
+    const ahead = h.twitch.chat(h.channel, { user: 'viewer8', text: 'how are you today?', tags: { 'tmi-sent-ts': String(Date.now() + 3_600_000) } });
+    const msgs = await h.twitch.waitForPrivmsgs(2, 15_000);
+    expect(msgs.map((m) => m.tags['reply-parent-msg-id']).sort()).toEqual([old, ahead].sort());
+    expect(h.logs.find(/send times disagree/)).toHaveLength(1);
+  });
+
   it.each([
     ['thinking field', (): { content: string; thinking?: string } => ({ thinking: REASONING, content: 'RAGは柔軟、イベント記憶は一貫性が強み。用途次第だよ！' })],
     ['inline Thinking... form', () => ({ content: `Thinking...\n${REASONING}\n...done thinking.\n\nRAGは柔軟、イベント記憶は一貫性が強み。用途次第だよ！` })],
