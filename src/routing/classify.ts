@@ -129,9 +129,13 @@ export function routeForScore(score: number, threshold: number): Route {
   return score >= threshold ? 'slow' : 'fast';
 }
 
-/** 'uncertain' when score is in [band[0], band[1]) and not trivial: the fast model triages these. */
+/**
+ * 'slow' at or above the slow_threshold control (as the moderator set it, whatever the
+ * comment); below it, 'uncertain' when the score is in [band[0], band[1]) and the comment is
+ * not trivial (the fast model triages these), else 'fast'.
+ */
 export function bandOf(c: Complexity, threshold: number, band: readonly [number, number]): Band {
-  if (c.trivial) return 'fast';
-  if (c.score >= band[0] && c.score < band[1]) return 'uncertain';
-  return routeForScore(c.score, threshold);
+  if (routeForScore(c.score, threshold) === 'slow') return 'slow';
+  if (!c.trivial && c.score >= band[0] && c.score < band[1]) return 'uncertain';
+  return 'fast';
 }

@@ -100,7 +100,7 @@ export function decide(input: DecisionInput): Decision {
   }
 
   let overflow = false;
-  if (route === 'slow' && input.slowWaiting >= s.slow_max_waiting && s.mode !== 'slow') {
+  if (route === 'slow' && input.slowWaiting > s.slow_max_waiting && s.mode !== 'slow') {
     if (s.overflow === 'drop') return { answer: false, reason: 'overflow_drop', ...scored };
     route = 'fast';
     overflow = true;
