@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import { commentJobId, commentJobSchema, type CommentJob } from '../queues.js';
-import { decide, type DecisionInput } from '../routing/decide.js';
+import { decide, userKeys, type DecisionInput } from '../routing/decide.js';
 import { runtimeKeys } from '../runtime-keys.js';
 import { platformFormat } from '../platforms/format.js';
 import type { Comment } from '../types.js';
@@ -54,8 +54,10 @@ export function createFastHandler(ctx: HandlerContext) {
       log.info({ ...base, outcome: 'skipped', reason: 'already_answered' }, 'comment skipped');
       return { outcome: 'skipped', reason: 'already_answered' };
     }
-    // several questions in a row from one viewer: the latest one is answered
-    if (latest && latest !== c.id && !c.paid) return notAnswered('superseded');
+    // several questions in a row from one viewer: the latest one is answered (where the
+    // cooldown would hold the others back anyway: not for VIPs, paid comments, or cooldown 0)
+    const cooled = !c.paid && controls.settings.user_cooldown_s > 0 && !userKeys(c).some((k) => controls.vipUsers.has(k));
+    if (latest && latest !== c.id && cooled) return notAnswered('superseded');
     const [lastAtStr, lastId] = (cooldownRaw ?? '').split('|');
     const decision = decideWith({
       // a retry of the comment that set the cooldown is not held back by it
@@ -74,7 +76,9 @@ export function createFastHandler(ctx: HandlerContext) {
       if (claimed !== 'OK' && (await ctx.redis.get(cooldownKey))?.split('|')[1] !== c.id) return skip('cooldown');
     }
     const reasons = decision.rules.map((r) => r.name);
-    if (decision.route === 'slow') return escalate(ctx, c, decision.score, reasons, controls.settings.ack, log, base);
+    // with approval on nothing reaches chat before a moderator approves it: no acknowledgement
+    const ack = controls.settings.ack && !controls.settings.approval;
+    if (decision.route === 'slow') return escalate(ctx, c, decision.score, reasons, ack, log, base);
 
     const queueWaitMs = pickedAt - c.receivedAt;
     const deadline = (c.sentAt ?? c.receivedAt) + controls.settings.fast_max_age_s * 1000;
@@ -96,7 +100,7 @@ export function createFastHandler(ctx: HandlerContext) {
     });
     if (out.kind === 'escalate') {
       log.info({ ...base, ttftMs: Math.round(out.result.ttftMs) }, 'fast model escalated the comment (triage marker)');
-      return escalate(ctx, c, decision.score, [...reasons, 'triage_marker'], controls.settings.ack, log, base);
+      return escalate(ctx, c, decision.score, [...reasons, 'triage_marker'], ack, log, base);
     }
     if (out.kind === 'empty') {
       log.warn({ ...base, outcome: 'dropped', reason: out.unclosed ? 'unclosed_reasoning' : 'empty_answer' }, 'fast answer had nothing to post');

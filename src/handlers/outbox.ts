@@ -37,6 +37,8 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
     const adapter = adapters.get(c.platform);
     if (!adapter) throw new PlatformNotConnectedError(c.platform);
     const controls = await ctx.controls.get(c.platform, c.channel);
+    // an acknowledgement queued before approval was turned on is not worth a moderator's time
+    if (r.kind === 'ack' && controls.settings.approval) return drop('approval_on');
     if (r.kind === 'answer' && controls.settings.approval && !r.approved) {
       const id = await holdForApproval(ctx.redis, ctx.prefix, r, ctx.config.APPROVAL_TTL_S);
       log.info({ ...base, outcome: 'held', approvalId: id }, 'reply waiting for a moderator (approval on)');

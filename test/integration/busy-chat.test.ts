@@ -52,6 +52,17 @@ describe('busy chats', () => {
     expect(h.ollama.requests.slice(1).map(userText).join('\n')).not.toMatch(/好きな色|好きな動物/);
   });
 
+  it('with user_cooldown_s 0, every question of one viewer is answered (latest-wins only where a cooldown applies)', async () => {
+    h = await startHarness({ env: { FAST_CONCURRENCY: '1' }, ollama: { reply: blocker } });
+    await h.redis.hset(`${h.prefix}:routing`, 'user_cooldown_s', '0');
+    await new Promise((r) => setTimeout(r, 700));
+    h.twitch.chat(h.channel, { user: 'other', text: '牡丹ちゃん BLOCK 元気？' });
+    await until(() => h!.ollama.requests.length === 1, 10_000, 'the blocking request');
+    const ids = ['好きな色は？', '好きな動物は？', '好きな季節は？'].map((t) => h!.twitch.chat(h!.channel, { user: 'eager', text: `牡丹ちゃん${t}` }));
+    const msgs = await h.twitch.waitForPrivmsgs(4, 20_000);
+    expect(msgs.slice(1).map((m) => m.tags['reply-parent-msg-id']).sort()).toEqual([...ids].sort());
+  });
+
   it('sheds low-priority comments at intake so the queue stays bounded', async () => {
     h = await startHarness({ env: { FAST_CONCURRENCY: '1', SHED_MAX_WAITING: '5' }, ollama: { reply: blocker } });
     h.twitch.chat(h.channel, { user: 'other', text: '牡丹ちゃん BLOCK 元気？' });

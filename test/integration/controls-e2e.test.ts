@@ -32,6 +32,8 @@ beforeAll(async () => {
       reply: (req) => {
         const user = req.messages.filter((m) => m.role === 'user').at(-1)?.content ?? '';
         if (user.includes('果物')) return { content: MELON_TEXT };
+        // keeps the slow model busy for a while (slow_max_waiting)
+        if (user.includes('HOLD') && req.model === SLOW) return { content: SLOW_TEXT, ttftMs: 5000 };
         return { content: req.model === SLOW ? SLOW_TEXT : FAST_TEXT };
       },
     },
@@ -132,6 +134,10 @@ describe('moderator controls, end to end (plain Redis writes → what Twitch rec
 
   it('slow_max_waiting and overflow: a full slow pool answers fast, or drops with overflow drop', async () => {
     await moderator((r) => r.hset(`${h.prefix}:routing`, 'slow_max_waiting', '0'));
+    // the slow model busy with one comment and one more waiting: more than 0 waiting
+    ask(viewer(), `${ARTICLE_QUESTION} HOLD`);
+    const waiting = ask(viewer(), ARTICLE_QUESTION);
+    await h.logs.waitFor('comment escalated to the slow pool', (l) => l.commentId === waiting, 15_000);
     const id = ask(viewer(), ARTICLE_QUESTION);
     expect(said((await waitReplies(id))[0])).toBe(FAST_TEXT);
     expect(await h.logs.waitFor('fast answer ready', (l) => l.commentId === id)).toMatchObject({ overflow: true });
@@ -197,6 +203,14 @@ describe('moderator controls, end to end (plain Redis writes → what Twitch rec
     expect((await botctl(['approve', String(held.approvalId)])).code).toBe(1);
     await new Promise((r) => setTimeout(r, 500));
     expect(repliesTo(id)).toHaveLength(1);
+  });
+
+  it('approval on: a complex comment gets no acknowledgement; its slow answer waits for a moderator too', async () => {
+    await moderator((r) => r.hset(`${h.prefix}:routing`, 'approval', 'on'));
+    const id = ask(viewer(), ARTICLE_QUESTION);
+    await h.logs.waitFor('reply waiting for a moderator (approval on)', (l) => l.commentId === id && l.route === 'slow', 30_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(repliesTo(id)).toEqual([]);
   });
 
   it('blocked_users: by login or by user id, the viewer is not answered', async () => {
