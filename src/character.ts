@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { CharacterError } from './errors.js';
@@ -20,8 +21,22 @@ export const characterSchema = z.object({
 });
 export type Character = z.infer<typeof characterSchema>;
 
+/**
+ * The file CHARACTER names: the path as given, else (a bare name such as `nova` or
+ * `nova.yaml`) that file under characters/.
+ */
+export function characterPath(value: string): string {
+  if (existsSync(value) || basename(value) !== value) return value;
+  for (const name of [value, `${value}.yaml`, `${value}.yml`]) {
+    const p = join('characters', name);
+    if (existsSync(p)) return p;
+  }
+  return value;
+}
+
 /** Load and validate a character file; throws CharacterError naming every bad field. */
-export function loadCharacter(file: string): Character {
+export function loadCharacter(value: string): Character {
+  const file = characterPath(value);
   let raw: unknown;
   try {
     raw = parse(readFileSync(file, 'utf8'));

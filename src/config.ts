@@ -90,7 +90,7 @@ export const envSchema = z.object({
     .string()
     .optional()
     .transform((v) => (v === undefined || v.trim() === '' ? 'bot' : v.trim()))
-    .pipe(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . or -')),
+    .pipe(z.string().regex(/^[A-Za-z0-9_.:{}-]{1,64}$/, 'must be 1-64 letters, digits, or _ . : { } -')),
   OLLAMA_HOST: httpUrl('http://127.0.0.1:11434'),
   OLLAMA_FAST_HOST: optionalHttpUrl,
   OLLAMA_SLOW_HOST: optionalHttpUrl,
@@ -137,7 +137,7 @@ export const envSchema = z.object({
   YOUTUBE_CLIENT_SECRET: optionalStr,
   YOUTUBE_REFRESH_TOKEN: optionalStr,
   YOUTUBE_BOT_CHANNEL_ID: optionalStr,
-  YOUTUBE_POLL_INTERVAL_MS: int(2000, 1000, 600_000),
+  YOUTUBE_POLL_INTERVAL_MS: int(2000, 100, 600_000),
   YOUTUBE_MAX_CHARS: int(200, 20, 200),
   YOUTUBE_QUOTA_PER_INSERT: int(50, 1, 10_000),
   YOUTUBE_DAILY_QUOTA: int(10_000, 0, 100_000_000),

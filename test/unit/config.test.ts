@@ -40,13 +40,21 @@ describe('config', () => {
     [{ YOUTUBE_LIVE_ID: 'a', YOUTUBE_HANDLE: '@b' }, 'YOUTUBE_LIVE_ID'],
     [{ YOUTUBE_LIVE_ID: 'a', YOUTUBE_CLIENT_ID: 'x' }, 'YOUTUBE_CLIENT_SECRET'],
     [{ TRIAGE_BAND: '0.7-0.2' }, 'TRIAGE_BAND'],
-    [{ YOUTUBE_POLL_INTERVAL_MS: '200' }, 'YOUTUBE_POLL_INTERVAL_MS'],
+    [{ YOUTUBE_POLL_INTERVAL_MS: '50' }, 'YOUTUBE_POLL_INTERVAL_MS'],
+    [{ REDIS_PREFIX: 'a*b' }, 'REDIS_PREFIX'],
     [{ REDIS_PREFIX: 'has space' }, 'REDIS_PREFIX'],
   ])('rejects %j naming %s', (env, name) => {
     const r = parseConfig(env);
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.errors.join('\n')).toContain(name);
+  });
+
+  it('takes a fast poll interval for a local test server and a prefix with : or { } (Redis Cluster hash tags)', () => {
+    for (const env of [{ YOUTUBE_POLL_INTERVAL_MS: '200' }, { REDIS_PREFIX: 'test:run1' }, { REDIS_PREFIX: '{bot}' }]) {
+      const r = parseConfig({ TWITCH_CHANNELS: 'c', TWITCH_USERNAME: 'u', TWITCH_OAUTH_TOKEN: 'oauth:abc', ...env });
+      expect(r.ok, JSON.stringify(env)).toBe(true);
+    }
   });
 
   it('lists every problem at once and never a secret value', () => {

@@ -150,3 +150,12 @@ describe('buildMessages', () => {
     expect([...name].length).toBe(50);
   });
 });
+
+describe('CHARACTER', () => {
+  it('takes a path, or a bare name of a file under characters/', () => {
+    expect(loadCharacter('nova').name).toBe(nova.name);
+    expect(loadCharacter('nova.yaml').name).toBe(nova.name);
+    expect(loadCharacter('characters/botan.yaml').name).toBe(botan.name);
+    expect(() => loadCharacter('nobody')).toThrow(/file not found/);
+  });
+});

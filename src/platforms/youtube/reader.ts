@@ -9,7 +9,7 @@ const { LiveChat } = ytChat;
 type LiveChatInstance = InstanceType<typeof LiveChat>;
 
 /** youtube-chat's own pace; we never poll faster. */
-export const MIN_POLL_MS = 1000;
+export const MIN_POLL_MS = 100;
 const MAX_BACKOFF_MS = 60_000;
 
 export interface ReaderOptions {
