@@ -316,8 +316,8 @@ export function createOllamaClient(opts: OllamaClientOptions): ModelClient {
 
 /** Thinking models by family name, for hosts that do not answer /api/show. */
 export function guessTraits(model: string): ModelTraits {
-  return {
-    thinking: /gpt-oss|qwen3|deepseek-r1|magistral|phi4-reasoning|think/i.test(model),
-    effortLevels: /gpt-oss/i.test(model),
-  };
+  if (/gpt-oss|qwen3|deepseek-r1|magistral|phi4-reasoning|think/i.test(model)) return { thinking: true, effortLevels: /gpt-oss/i.test(model) };
+  if (/qwen2|llama|gemma|mistral|phi3|command-r|granite/i.test(model)) return { thinking: false, effortLevels: false };
+  // a name we do not know: only the slow route asks for reasoning, so pass its level as set
+  return { thinking: true, effortLevels: true };
 }
