@@ -136,6 +136,7 @@ describe('moderator controls, end to end (plain Redis writes → what Twitch rec
     await moderator((r) => r.hset(`${h.prefix}:routing`, 'slow_max_waiting', '0'));
     // the slow model busy with one comment and one more waiting: more than 0 waiting
     ask(viewer(), `${ARTICLE_QUESTION} HOLD`);
+    await until(() => h.ollama.requests.some((r) => r.model === SLOW && r.messages.some((m) => m.content.includes('HOLD'))), 15_000, 'the slow model busy');
     const waiting = ask(viewer(), ARTICLE_QUESTION);
     await h.logs.waitFor('comment escalated to the slow pool', (l) => l.commentId === waiting, 15_000);
     const id = ask(viewer(), ARTICLE_QUESTION);
