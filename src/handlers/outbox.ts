@@ -57,7 +57,7 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
     const started = ctx.now();
     let posted = 0;
     try {
-      for (const text of r.parts) {
+      for (const text of adapter.wholeReplies ? [r.parts.join(' ')] : r.parts) {
         const limits = adapter.limits(c.channel);
         // the platform counts a message when it receives it, a little after the pacer granted it:
         // keep a margin so jitter never puts one message too many in the platform's window

@@ -44,6 +44,8 @@ export interface ChatAdapter {
   readonly maxChars: number;
   /** Whether replies start with @name (no threads on this platform). */
   readonly mentionsAuthor: boolean;
+  /** A reply goes out as one message whatever its length (the console: one line per reply). */
+  readonly wholeReplies?: boolean;
   /** Stop reading; close the connection. Idempotent. */
   close(): Promise<void>;
 }

@@ -13,6 +13,7 @@ beforeAll(async () => {
     reply: (req) => {
       const u = userOf(req);
       if (req.model === 'gpt-oss:120b') return { thinking: 'compare them', content: 'RAGは検索が柔軟、イベント記憶は時系列に強いよ！' };
+      if (u.includes('LONG')) return { content: `${'First part of a long answer. '.repeat(14)}${'Second part goes on. '.repeat(14)}` };
       return { content: u.includes('500') ? 'スパチャありがとう！' : 'やっほー！元気だよ！' };
     },
   });
@@ -48,7 +49,7 @@ describe('console chat', () => {
     }
   }, 120_000);
 
-  it('over a pipe with --console: /as, /paid and slow answers, each reply one line', async () => {
+  it('over a pipe with --console: /as, /paid, slow and long answers, each reply one line', async () => {
     const r = await run('npm', ['start', '--silent', '--', '--console'], {
       env: cleanEnv({ REDIS_URL, REDIS_PREFIX: prefix, OLLAMA_HOST: ollama.host, LOG_LEVEL: 'info' }),
       input: [
@@ -56,14 +57,20 @@ describe('console chat', () => {
         '/paid 500 いつも応援してます',
         '/as carol',
         'AI VTuberの記憶にはRAGとイベントベースの記憶システムのどちらが良いと思いますか？それぞれのメリット・デメリットを教えてください。',
+        '/as dave',
+        'can you give me a LONG answer?',
         '',
       ].join('\n'),
       timeoutMs: 90_000,
     });
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines).toContain('スパチャありがとう！');
-    expect(lines).toContain('RAGは検索が柔軟、イベント記憶は時系列に強いよ！');
+    // stdout: the two answers, one line each; the acknowledgement of the slow question is a note on stderr
+    expect(lines).toHaveLength(3);
+    expect(lines).toEqual(expect.arrayContaining(['RAGは検索が柔軟、イベント記憶は時系列に強いよ！', 'スパチャありがとう！']));
+    // an answer longer than one Twitch message is still one line here
+    expect(lines.find((l) => l.startsWith('First part'))).toMatch(/Second part goes on\.$/);
+    expect(r.stderr).toContain('@carol');
     expect(r.stdout).not.toContain('compare them');
     const paidReq = ollama.requests.find((q) => userOf(q).includes('いつも応援'));
     expect(userOf(paidReq!)).toContain('bob');

@@ -43,6 +43,7 @@ export function createConsoleAdapter(opts: ConsoleAdapterOptions): ChatAdapter {
   return {
     platform: 'console',
     maxChars: 500,
+    wholeReplies: true,
     mentionsAuthor: false,
     async start(onComment) {
       rl = createInterface({ input: opts.input, output: opts.interactive ? opts.output : undefined, terminal: opts.interactive });
@@ -113,6 +114,9 @@ export function createConsoleAdapter(opts: ConsoleAdapterOptions): ChatAdapter {
         opts.output.write('\r\x1b[K');
         out(`${who} ${msg.text}  ${DIM}${detail}${RESET}`);
         rl?.prompt(true);
+      } else if (m?.kind === 'ack') {
+        // stdout carries the answers, one line each; the "thinking about it" line is a note
+        info(`${who} ${msg.text}`);
       } else {
         out(msg.text);
       }
