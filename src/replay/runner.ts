@@ -14,7 +14,8 @@ export interface ReplayOptions {
   file: string;
   /** Time scale: 1 = real time, 10 = ten times faster, Infinity = as fast as possible. */
   speed: number;
-  platform: Platform;
+  /** Every line on this platform; unset: each line's own `platform` (default twitch). */
+  platform?: Platform;
   out: NodeJS.WritableStream;
   /** Stop waiting for answers this long after the last comment. */
   drainMs?: number;
@@ -22,11 +23,11 @@ export interface ReplayOptions {
 
 export const REPLAY_CHANNEL = 'replay';
 
-export function parseReplayArgs(argv: string[]): { file?: string; speed: number; platform: Platform; errors: string[] } {
+export function parseReplayArgs(argv: string[]): { file?: string; speed: number; platform?: Platform; errors: string[] } {
   const errors: string[] = [];
   let file: string | undefined;
   let speed = 1;
-  let platform: Platform = 'twitch';
+  let platform: Platform | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--speed') {
@@ -44,26 +45,30 @@ export function parseReplayArgs(argv: string[]): { file?: string; speed: number;
   return { file, speed, platform, errors };
 }
 
-/** An adapter that feeds recorded chat with its timing and posts nothing anywhere. */
-function replayAdapter(platform: Platform, lines: ReplayLine[], speed: number, out: NodeJS.WritableStream, onFed: () => void): ChatAdapter {
+/**
+ * An adapter for one platform that feeds that platform's lines of a recorded chat with their
+ * timing (`t0`: the recording's first moment) and posts nothing anywhere.
+ */
+function replayAdapter(platform: Platform, lines: { line: ReplayLine; index: number }[], t0: number, speed: number, out: NodeJS.WritableStream, onFed: () => void): ChatAdapter {
   const timers: NodeJS.Timeout[] = [];
+  const feed = (onComment: (c: CommentInput) => void, { line, index }: { line: ReplayLine; index: number }) =>
+    onComment(lineToComment(line, { index, channel: REPLAY_CHANNEL, now: Date.now(), platform }));
   return {
     platform,
     maxChars: 500,
     mentionsAuthor: false,
     async start(onComment: (c: CommentInput) => void) {
-      const t0 = lines[0]?.t ?? 0;
       if (!Number.isFinite(speed)) {
-        lines.forEach((line, index) => onComment(lineToComment(line, { index, channel: REPLAY_CHANNEL, now: Date.now(), platform })));
+        lines.forEach((l) => feed(onComment, l));
         onFed();
         return;
       }
-      lines.forEach((line, index) => {
+      lines.forEach((l, i) => {
         timers.push(
           setTimeout(() => {
-            onComment(lineToComment(line, { index, channel: REPLAY_CHANNEL, now: Date.now(), platform }));
-            if (index === lines.length - 1) onFed();
-          }, ((line.t - t0) * 1000) / speed),
+            feed(onComment, l);
+            if (i === lines.length - 1) onFed();
+          }, ((l.line.t - t0) * 1000) / speed),
         );
       });
       if (lines.length === 0) onFed();
@@ -92,10 +97,20 @@ export async function runReplay(config: Config, logger: Logger, opts: ReplayOpti
   for (const e of parsed.errors) logger.warn({ line: e.line, problem: e.message }, 'replay line skipped');
   const setup = createRedis(config.REDIS_URL, logger);
   const sandbox = await createSandbox(setup, config.REDIS_PREFIX, 'replay');
-  let fed!: () => void;
-  const allFed = new Promise<void>((r) => (fed = r));
-  const adapter = replayAdapter(opts.platform, parsed.lines, opts.speed, opts.out, () => fed());
-  const app = buildApp({ config: { ...config, REDIS_PREFIX: sandbox.prefix }, logger, roles: ['gateway', 'fast', 'slow'], adapters: [adapter] });
+  // one adapter per platform in the file (or the one --platform names)
+  const byPlatform = new Map<Platform, { line: ReplayLine; index: number }[]>();
+  parsed.lines.forEach((line, index) => {
+    const p = opts.platform ?? line.platform ?? 'twitch';
+    byPlatform.set(p, [...(byPlatform.get(p) ?? []), { line, index }]);
+  });
+  const t0 = parsed.lines[0]?.t ?? 0;
+  const fedAll: Promise<void>[] = [];
+  const adapters = [...byPlatform].map(([platform, lines]) => {
+    let fed!: () => void;
+    fedAll.push(new Promise<void>((r) => (fed = r)));
+    return replayAdapter(platform, lines, t0, opts.speed, opts.out, () => fed());
+  });
+  const app = buildApp({ config: { ...config, REDIS_PREFIX: sandbox.prefix }, logger, roles: ['gateway', 'fast', 'slow'], adapters });
   try {
     const problems = await app.checkModels();
     if (problems.length) {
@@ -104,7 +119,7 @@ export async function runReplay(config: Config, logger: Logger, opts: ReplayOpti
       throw err;
     }
     await app.start();
-    await allFed;
+    await Promise.all(fedAll);
     await waitDrained(app, opts.drainMs ?? config.SLOW_TIMEOUT_MS + 10_000);
     const entries = await setup.xrange(eventsKey(sandbox.prefix), '-', '+');
     const events = entries.map(([, fields]) => {

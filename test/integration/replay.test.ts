@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/replay/report.js';
 import { startFakeOllama, type FakeOllama } from '../fakes/ollama.js';
@@ -53,6 +55,16 @@ describe('replay', () => {
     redis.disconnect();
     expect(keys.filter((k) => !k.includes(':routing') && !k.includes('_users') && !k.includes('_words') && !k.includes('keywords'))).toEqual([]);
   }, 150_000);
+
+  it('takes each line\'s platform (default twitch): YouTube lines are answered the YouTube way, with an @mention', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'replay-')), 'mixed.jsonl');
+    writeFileSync(file, ['{"t": 0, "user": "tw_viewer", "text": "好きな色は？"}', '{"t": 0.1, "user": "yt_viewer", "text": "好きな食べ物は？", "platform": "youtube"}', ''].join('\n'));
+    const r = await run('npm', ['run', 'replay', '--silent', '--', file, '--speed', 'max'], { env: cleanEnv({ REDIS_URL, REDIS_PREFIX: prefix, OLLAMA_HOST: ollama.host }), timeoutMs: 60_000 });
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    expect(num(r.stdout, 'comments seen')).toBe(2);
+    expect(r.stdout).toContain('@tw_viewer: はーい！');
+    expect(r.stdout).toContain('@yt_viewer: @yt_viewer はーい！');
+  }, 90_000);
 
   it('exits 2 with what to run when a model is missing, and with a clear message for a missing file', async () => {
     const missing = await run('npm', ['run', 'replay', '--silent', '--', SAMPLE, '--speed', 'max'], {
