@@ -126,9 +126,13 @@ async function runConsole(config: Config, logger: Logger, roles: Role[]): Promis
     await sandbox.drop().catch(() => undefined);
     setup.disconnect();
   };
-  // said once, not fatal: the answers then fail over to the character's cannot_answer line
-  const problems = await app.checkModels().catch(() => ['could not check the models']);
-  if (problems.length) process.stderr.write(`stream-comment-bot: the models may not be ready:\n${problems.map((p) => `  - ${p}\n`).join('')}`);
+  const problems = await app.checkModels();
+  if (problems.length) {
+    process.stderr.write(`stream-comment-bot: the models are not ready:\n${problems.map((p) => `  - ${p}\n`).join('')}`);
+    await app.close();
+    await cleanup();
+    process.exit(EXIT_CONFIG);
+  }
   installSignals(app, logger, cleanup);
   onEnd = () => {
     // end of input: let the answers in flight (slow ones too) arrive, then leave
