@@ -290,6 +290,7 @@ export interface SingleResult {
 export async function runSingles(profile: Profile, n: number, log: (s: string) => void = () => undefined): Promise<SingleResult> {
   const stack = await startStack(profile, { tag: `${profile.name}-single` });
   const { twitch, ollama } = stack;
+  await warmUp(stack);
   // distinct texts: the same text twice within 30 s is answered once (copy-paste dedup)
   const questions = [
     'what game is this?', '今何してるの？', 'how are you today?', '好きな食べ物は何？', 'do you like cats?',
