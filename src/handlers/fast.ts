@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import { commentJobId, commentJobSchema, type CommentJob } from '../queues.js';
-import { decide, userKeys, type DecisionInput } from '../routing/decide.js';
+import { decide, isVip, type DecisionInput } from '../routing/decide.js';
 import { runtimeKeys } from '../runtime-keys.js';
 import { platformFormat } from '../platforms/format.js';
 import type { Comment } from '../types.js';
@@ -25,11 +25,14 @@ export function createFastHandler(ctx: HandlerContext) {
     const blockedWord = blockedWordIn(c.text, controls.blockedWords);
     const decideWith = (state: Partial<Pick<DecisionInput, 'lastAnsweredAt' | 'slowWaiting' | 'abuseUntil'>>) =>
       decide({ comment: c, controls, names: ctx.names, now: pickedAt, slowWaiting: 0, triageBand: ctx.config.triageBand, triageEnabled: ctx.config.TRIAGE, blockedWord, ...state });
+    // the cooldown holds this viewer back (not VIPs, paid comments, or cooldown 0)
+    const cooled = !c.paid && controls.settings.user_cooldown_s > 0 && !isVip(c, controls);
     // A comment that will be answered unless the viewer's state says otherwise claims the
     // viewer's cooldown in the same round trip as the reads (released below if it is not
     // answered after all). The value carries the comment id, so a retry keeps its claim.
-    const ahead = decideWith({});
-    const claimAhead = ahead.answer && !ahead.vip && !c.paid && controls.settings.user_cooldown_s > 0;
+    // Without the viewer's state the decision is the most permissive one: a comment not
+    // answered here is not answered below either, so the claim is never needed later.
+    const claimAhead = cooled && decideWith({}).answer;
     const [cooldownRaw, strikesRaw, answered, latest, slowWaiting, claimedAhead] = await Promise.all([
       ctx.redis.get(cooldownKey),
       ctx.redis.get(strikesKey),
@@ -44,19 +47,21 @@ export function createFastHandler(ctx: HandlerContext) {
       await event(ctx, c, { type: 'skip', reason });
       return { outcome: 'skipped', reason };
     };
-    const notAnswered = async (reason: string, score?: number): Promise<Outcome> => {
+    const releaseClaim = async () => {
       if (claimedAhead === 'OK') await ctx.redis.del(cooldownKey);
+    };
+    const notAnswered = async (reason: string, score?: number): Promise<Outcome> => {
+      await releaseClaim();
       return skip(reason, score);
     };
     // a redelivery of a comment already answered: its first run recorded the outcome
     if (answered) {
-      if (claimedAhead === 'OK') await ctx.redis.del(cooldownKey);
+      await releaseClaim();
       log.info({ ...base, outcome: 'skipped', reason: 'already_answered' }, 'comment skipped');
       return { outcome: 'skipped', reason: 'already_answered' };
     }
     // several questions in a row from one viewer: the latest one is answered (where the
-    // cooldown would hold the others back anyway: not for VIPs, paid comments, or cooldown 0)
-    const cooled = !c.paid && controls.settings.user_cooldown_s > 0 && !userKeys(c).some((k) => controls.vipUsers.has(k));
+    // cooldown would hold the others back anyway)
     if (latest && latest !== c.id && cooled) return notAnswered('superseded');
     const [lastAtStr, lastId] = (cooldownRaw ?? '').split('|');
     const decision = decideWith({
@@ -70,11 +75,8 @@ export function createFastHandler(ctx: HandlerContext) {
       log.debug({ ...base, chat: { user: c.author.name, text: c.text } }, 'skipped comment text');
       return notAnswered(decision.reason, decision.score);
     }
-    // the viewer's cooldown, claimed atomically (above, or here when it was not claimed ahead)
-    if (!decision.vip && !c.paid && controls.settings.user_cooldown_s > 0 && claimedAhead !== 'OK') {
-      const claimed = claimAhead ? claimedAhead : await ctx.redis.set(cooldownKey, `${pickedAt}|${c.id}`, 'EX', controls.settings.user_cooldown_s, 'NX');
-      if (claimed !== 'OK' && (await ctx.redis.get(cooldownKey))?.split('|')[1] !== c.id) return skip('cooldown');
-    }
+    // the claim above failed: held by another comment of this viewer, or by this one's earlier attempt
+    if (claimAhead && claimedAhead !== 'OK' && (await ctx.redis.get(cooldownKey))?.split('|')[1] !== c.id) return skip('cooldown');
     const reasons = decision.rules.map((r) => r.name);
     // with approval on nothing reaches chat before a moderator approves it: no acknowledgement
     const ack = controls.settings.ack && !controls.settings.approval;

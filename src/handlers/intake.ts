@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { analyzeTrigger } from '../routing/trigger.js';
 import { commentPriority } from '../routing/priority.js';
 import { shouldShed } from '../routing/shedding.js';
-import { userKeys } from '../routing/decide.js';
+import { isVip } from '../routing/decide.js';
 import { commentJobId } from '../queues.js';
 import { normalizeForMatch, sanitizeComment } from '../reply/safety.js';
 import { runtimeKeys } from '../runtime-keys.js';
@@ -70,7 +70,7 @@ export function createIntake(ctx: HandlerContext) {
       delete c.sentAt;
     }
     const controls = await ctx.controls.get(c.platform, c.channel);
-    const vip = userKeys(c).some((k) => controls.vipUsers.has(k));
+    const vip = isVip(c, controls);
     const trig = analyzeTrigger(c.text, ctx.names);
     const priority = commentPriority(c, { mention: trig.mention, vip });
     // Commands on one connection run in order, so the intake's writes are pipelined and

@@ -63,6 +63,11 @@ export function userKeys(c: Comment): string[] {
   return [`${p}:${c.author.id}`.toLowerCase(), `${p}:${c.author.login}`.toLowerCase()];
 }
 
+/** Whether the comment's author is in the vip_users set (by id or by login). */
+export function isVip(c: Comment, controls: Pick<ControlSnapshot, 'vipUsers'>): boolean {
+  return userKeys(c).some((k) => controls.vipUsers.has(k));
+}
+
 /** How old a comment is: from when the viewer sent it where the platform says, else from receipt. */
 export function commentAge(c: Comment, now: number): number {
   return now - (c.sentAt ?? c.receivedAt);
@@ -93,7 +98,7 @@ export function decide(input: DecisionInput): Decision {
   const age = commentAge(c, now);
   if (age > maxAge) return { answer: false, reason: 'stale', detail: `${Math.round(age / 1000)}s old`, ...scored };
 
-  const vip = keys.some((k) => controls.vipUsers.has(k));
+  const vip = isVip(c, controls);
   // VIPs and paid comments are not held back by the cooldown
   if (!vip && !c.paid && input.lastAnsweredAt !== undefined && now - input.lastAnsweredAt < s.user_cooldown_s * 1000) {
     return { answer: false, reason: 'cooldown', ...scored };
