@@ -13,11 +13,19 @@ const userText = (r: FakeChatRequest) => r.messages.filter((m) => m.role === 'us
 /** A fast model busy with a first, long answer: later comments wait in the queue. */
 const blocker = (req: FakeChatRequest) => (userText(req).includes('BLOCK') ? { content: 'ok!', ttftMs: 1500 } : { content: 'はい！' });
 
+/** One fast-model slot, busy with a first, long answer (`setup` runs before it is asked). */
+async function startBlocked(env: Record<string, string> = {}, setup?: (h: Harness) => Promise<void>): Promise<Harness> {
+  const started = await startHarness({ env: { FAST_CONCURRENCY: '1', ...env }, ollama: { reply: blocker } });
+  h = started;
+  await setup?.(started);
+  started.twitch.chat(started.channel, { user: 'other', text: '牡丹ちゃん BLOCK 元気？' });
+  await until(() => started.ollama.requests.length === 1, 10_000, 'the blocking request');
+  return started;
+}
+
 describe('busy chats', () => {
   it('answers paid comments, then moderators, then mentions, then the rest', async () => {
-    h = await startHarness({ env: { FAST_CONCURRENCY: '1' }, ollama: { reply: blocker } });
-    h.twitch.chat(h.channel, { user: 'first', text: '牡丹ちゃん BLOCK 何してるの？' });
-    await until(() => h!.ollama.requests.length === 1, 10_000, 'the blocking request');
+    h = await startBlocked();
     h.twitch.chat(h.channel, { user: 'plain', text: 'what game is this?' });
     h.twitch.chat(h.channel, { user: 'fan', text: '牡丹ちゃん今日は何時まで？' });
     h.twitch.chat(h.channel, { user: 'moddy', text: 'when is the next stream?', mod: true });
@@ -40,9 +48,7 @@ describe('busy chats', () => {
   });
 
   it('answers only the latest of several quick questions from one viewer', async () => {
-    h = await startHarness({ env: { FAST_CONCURRENCY: '1' }, ollama: { reply: blocker } });
-    h.twitch.chat(h.channel, { user: 'other', text: '牡丹ちゃん BLOCK 元気？' });
-    await until(() => h!.ollama.requests.length === 1, 10_000, 'the blocking request');
+    h = await startBlocked();
     h.twitch.chat(h.channel, { user: 'eager', text: '牡丹ちゃん好きな色は？' });
     h.twitch.chat(h.channel, { user: 'eager', text: '牡丹ちゃん好きな動物は？' });
     const last = h.twitch.chat(h.channel, { user: 'eager', text: '牡丹ちゃん好きな季節は？' });
@@ -53,20 +59,17 @@ describe('busy chats', () => {
   });
 
   it('with user_cooldown_s 0, every question of one viewer is answered (latest-wins only where a cooldown applies)', async () => {
-    h = await startHarness({ env: { FAST_CONCURRENCY: '1' }, ollama: { reply: blocker } });
-    await h.redis.hset(`${h.prefix}:routing`, 'user_cooldown_s', '0');
-    await new Promise((r) => setTimeout(r, 700));
-    h.twitch.chat(h.channel, { user: 'other', text: '牡丹ちゃん BLOCK 元気？' });
-    await until(() => h!.ollama.requests.length === 1, 10_000, 'the blocking request');
+    h = await startBlocked({}, async (x) => {
+      await x.redis.hset(`${x.prefix}:routing`, 'user_cooldown_s', '0');
+      await new Promise((r) => setTimeout(r, 700));
+    });
     const ids = ['好きな色は？', '好きな動物は？', '好きな季節は？'].map((t) => h!.twitch.chat(h!.channel, { user: 'eager', text: `牡丹ちゃん${t}` }));
     const msgs = await h.twitch.waitForPrivmsgs(4, 20_000);
     expect(msgs.slice(1).map((m) => m.tags['reply-parent-msg-id']).sort()).toEqual([...ids].sort());
   });
 
   it('sheds low-priority comments at intake so the queue stays bounded', async () => {
-    h = await startHarness({ env: { FAST_CONCURRENCY: '1', SHED_MAX_WAITING: '5' }, ollama: { reply: blocker } });
-    h.twitch.chat(h.channel, { user: 'other', text: '牡丹ちゃん BLOCK 元気？' });
-    await until(() => h!.ollama.requests.length === 1, 10_000, 'the blocking request');
+    h = await startBlocked({ SHED_MAX_WAITING: '5' });
     for (let i = 0; i < 40; i++) h.twitch.chat(h.channel, { user: `v${i}`, text: `what is ${i} plus ${i}?` });
     const rich = h.twitch.chat(h.channel, { user: 'rich', text: 'cheer100 what should I eat tonight?', bits: 100 });
     await until(async () => (await h!.redis.xlen(`${h!.prefix}:events`)) >= 42 + 30, 10_000, 'events for every comment');
