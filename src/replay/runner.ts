@@ -101,7 +101,8 @@ export async function runReplay(config: Config, logger: Logger, opts: ReplayOpti
   const byPlatform = new Map<Platform, { line: ReplayLine; index: number }[]>();
   parsed.lines.forEach((line, index) => {
     const p = opts.platform ?? line.platform ?? 'twitch';
-    byPlatform.set(p, [...(byPlatform.get(p) ?? []), { line, index }]);
+    const list = byPlatform.get(p) ?? byPlatform.set(p, []).get(p)!;
+    list.push({ line, index });
   });
   const t0 = parsed.lines[0]?.t ?? 0;
   const fedAll: Promise<void>[] = [];
