@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { analyzeTrigger } from '../routing/trigger.js';
+import { analyzeTrigger, isTriggered } from '../routing/trigger.js';
 import { commentPriority } from '../routing/priority.js';
 import { shouldShed } from '../routing/shedding.js';
 import { isVip } from '../routing/decide.js';
@@ -72,7 +72,7 @@ export function createIntake(ctx: HandlerContext) {
     const controls = await ctx.controls.get(c.platform, c.channel);
     const vip = isVip(c, controls);
     const trig = analyzeTrigger(c.text, ctx.names);
-    const priority = commentPriority(c, { mention: trig.mention, vip });
+    const priority = commentPriority(c, { mention: trig.mention, vip, triggered: isTriggered(trig, controls.settings.trigger, c.text) });
     // Commands on one connection run in order, so the intake's writes are pipelined and
     // awaited together: about one round trip per comment instead of four.
     const seen = event(ctx, c, { type: 'comment', user: c.author.name, text: c.text });

@@ -38,6 +38,17 @@ describe('busy chats', () => {
     expect(order[3]).toContain('what game');
   });
 
+  it('decides the comments it may answer before chatter that came earlier, while the model is busy', async () => {
+    h = await startBlocked();
+    const chatter = ['おはよう', 'lol', 'gg everyone', 'nice play'].map((text, i) => h!.twitch.chat(h!.channel, { user: `chatty${i}`, text }));
+    const question = h.twitch.chat(h.channel, { user: 'asker', text: 'what game is this?' });
+    await h.twitch.waitForPrivmsgs(2, 20_000);
+    await until(() => h!.logs.find('comment skipped', (l) => l.reason === 'not_trigger').length === 4, 10_000, 'the chatter decided');
+    const at = (id: string) => h!.logs.lines.findIndex((l) => l.commentId === id && l.component === 'fast');
+    // the question's decision comes first: it does not wait for four decisions it cannot use
+    expect(chatter.every((id) => at(id) > at(question))).toBe(true);
+  });
+
   it('answers copy-pasted spam at most once', async () => {
     h = await startHarness({ ollama: { reply: () => ({ content: 'ありがとう！' }) } });
     for (let i = 0; i < 6; i++) h.twitch.chat(h.channel, { user: `raider${i}`, text: '牡丹ちゃん　かわいい？' });

@@ -85,15 +85,21 @@ describe('priority and shedding', () => {
     [base, { mention: true }, 20],
     [{ ...base, author: { ...base.author, firstMessage: true } }, {}, 30],
     [base, {}, 40],
+    // not answered under the channel's trigger: last, even from a moderator; paid still first
+    [base, { triggered: false }, 50],
+    [{ ...base, author: { ...base.author, badges: { ...base.author.badges, moderator: true } } }, { triggered: false }, 50],
+    [{ ...base, paid: { amount: 100, currency: 'bits' } }, { triggered: false }, 7],
   ])('priority %#', (c, o, p) => {
-    expect(commentPriority(c as Comment, { mention: false, vip: false, ...o })).toBe(p);
+    expect(commentPriority(c as Comment, { mention: false, vip: false, triggered: true, ...o })).toBe(p);
   });
   it('a bigger super chat comes before a smaller one', () => {
-    expect(commentPriority({ ...base, paid: { amount: 10_000, currency: 'JPY' } }, { mention: false, vip: false })).toBeLessThan(
-      commentPriority({ ...base, paid: { amount: 100, currency: 'JPY' } }, { mention: false, vip: false }),
+    expect(commentPriority({ ...base, paid: { amount: 10_000, currency: 'JPY' } }, { mention: false, vip: false, triggered: true })).toBeLessThan(
+      commentPriority({ ...base, paid: { amount: 100, currency: 'JPY' } }, { mention: false, vip: false, triggered: true }),
     );
   });
   it.each([
+    [50, 99, 200, false],
+    [50, 100, 200, true],
     [40, 199, 200, false],
     [40, 200, 200, true],
     [20, 200, 200, false],
