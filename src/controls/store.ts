@@ -1,8 +1,9 @@
 /**
  * Reads the moderator control keys from Redis for each decision, through a short cache:
  * one MULTI (global hash, channel hash, the four sets) per channel at most once per
- * `cacheMs`, so a change made with redis-cli or botctl takes effect within a second in
- * every process. Nothing read from Redis, and no Redis fault, makes get() throw.
+ * `cacheMs` (then, for `staleMs`, in the background while the last read serves), so a change
+ * made with redis-cli or botctl takes effect within a second in every process. Nothing read
+ * from Redis, and no Redis fault, makes get() throw.
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
@@ -17,6 +18,12 @@ export interface ControlsOptions {
   logger: Logger;
   /** How long one read serves decisions (default 500 ms). */
   cacheMs?: number;
+  /**
+   * How long past `cacheMs` the last read still serves decisions while a new read runs in the
+   * background (default: 400 ms, at most `cacheMs`), so no decision waits for Redis while the
+   * controls are read often; a change still reaches every decision within cacheMs + staleMs.
+   */
+  staleMs?: number;
   /** How long a decision waits for Redis before using the last known controls (default 300 ms). */
   timeoutMs?: number;
 }
@@ -57,6 +64,7 @@ function errCode(err: unknown): string | undefined {
 export function createControls(opts: ControlsOptions): Controls {
   const { redis } = opts;
   const cacheMs = opts.cacheMs ?? 500;
+  const staleMs = opts.staleMs ?? Math.min(400, cacheMs);
   const timeoutMs = opts.timeoutMs ?? 300;
   const keys = controlKeys(opts.prefix);
   // the caller may already have bound the component (pino would print the key twice)
@@ -237,6 +245,11 @@ export function createControls(opts: ControlsOptions): Controls {
       const now = Date.now();
       if (entry.snap && now - entry.at < cacheMs) return entry.snap;
       if (entry.at !== 0 && now - entry.at < cacheMs) return fallback(entry); // failed read, retry later
+      if (entry.snap && now - entry.at < cacheMs + staleMs) {
+        // still fresh enough: read again in the background, this decision does not wait
+        if (!entry.inflight) void refresh(entry, platform, channel);
+        return entry.snap;
+      }
       if (entry.inflight) return withTimeout(entry.inflight, entry, timeoutMs - (now - entry.inflightSince));
       return withTimeout(refresh(entry, platform, channel), entry, timeoutMs);
     },

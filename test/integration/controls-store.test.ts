@@ -162,6 +162,23 @@ describe('controls store (real Redis)', () => {
     expect(logs.find(/controls unreadable/)).toHaveLength(1);
   });
 
+  it('a decision shortly after the cache period does not wait for Redis: the last read serves while a new one runs', async () => {
+    const proxy = await startProxy();
+    cleanups.push(() => proxy.close());
+    const viaProxy = new Redis({ port: proxy.port, host: '127.0.0.1', maxRetriesPerRequest: null, retryStrategy: () => 50 });
+    viaProxy.on('error', () => undefined);
+    const { controls, writer, prefix } = setup({ redis: viaProxy, cacheMs: 200 });
+    await writer.hset(`${prefix}:routing`, 'mode', 'slow');
+    await waitFor(controls, (s) => s.settings.mode, 'slow');
+    proxy.cut(true);
+    await new Promise((r) => setTimeout(r, 250));
+    const started = Date.now();
+    expect((await controls.get('twitch', 'somechannel')).settings.mode).toBe('slow');
+    // a read that had to wait would take the 300 ms read timeout
+    expect(Date.now() - started).toBeLessThan(100);
+    proxy.cut(false);
+  });
+
   it('keeps serving the last known controls through an outage, and picks up changes after it', async () => {
     const proxy = await startProxy();
     cleanups.push(() => proxy.close());
