@@ -112,7 +112,8 @@ export function analyzeScenario(rec: ScenarioRecords): ScenarioResult {
   let duplicates = 0;
   for (const l of logs) {
     const id = l.commentId as string | undefined;
-    if (!id) continue;
+    // the trace's comments only (not the warm-up's greeting in the measured channel)
+    if (!id || !sentById.has(id)) continue;
     if (l.component === 'intake' && l.reason === 'duplicate_text') duplicates++;
     if (!isFast(l) || !l.outcome || decided.has(id)) continue;
     decided.add(id);

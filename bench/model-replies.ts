@@ -28,6 +28,8 @@ export const WARMUP_TEXTS: readonly string[] = [
   'warm up: tell me about your day?',
   `warm up: ${[...COMPLEX_TEXTS][0]}`,
 ];
+/** Sent to the measured channel during the warm-up: not answered under trigger=question. */
+export const WARMUP_GREETING = 'hello everyone';
 const WARMUP_RAMBLE = WARMUP_TEXTS[2];
 const WARMUP_SLOW = WARMUP_TEXTS[3];
 

@@ -127,7 +127,7 @@ async function main(): Promise<void> {
     header(started, load),
     `Whole run: ${Math.round((Date.now() - t0) / 1000)} s.`,
     '',
-    'What runs: the bot as `npm start` runs it (`workers/main.ts` in a child process: gateway, fast and slow workers in one process), real Redis (a fresh key prefix per run, deleted after), the fake Twitch (IRC over WebSocket; Twitch\'s 20-per-30 s limit for a non-moderator enforced and counted) and the fake Ollama replaying the profiles below. The bot is not a moderator. Controls: defaults (trigger=question, cooldown 30 s, acknowledgements on, slow_max_age_s 300) except `fast_max_age_s = 5`: a simple comment is answered within 5 s of being sent or not at all.',
+    'What runs: the bot as `npm start` runs it (`workers/main.ts` in a child process: gateway, fast and slow workers in one process), real Redis (a fresh key prefix per run, deleted after), the fake Twitch (IRC over WebSocket; Twitch\'s 20-per-30 s limit for a non-moderator enforced and counted) and the fake Ollama replaying the profiles below. The bot is not a moderator. Controls: defaults (trigger=question, cooldown 30 s, acknowledgements on, slow_max_age_s 300) except `fast_max_age_s = 5`: a simple comment is answered within 5 s of being sent or not at all. Before each run the bot is warmed up as a bot that has been live for a while would be: four comments in a second channel it also joins (two questions, one whose answer rambles past the chat budget, one complex question) and one greeting in the measured channel, which it does not answer; only the trace\'s comments are counted.',
     '',
     '### Profiles',
     '',

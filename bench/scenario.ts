@@ -12,7 +12,7 @@ import { startFakeOllama, type FakeChatRequest, type FakeOllama, type FakeStats 
 import { startFakeTwitch, type FakeTwitch, type SentPrivmsg } from '../test/fakes/twitch.js';
 import { loadavg } from 'node:os';
 import { botEnv, startProcess, type BotProcess, type LogLine } from './bot-process.js';
-import { commentOfRequest, profileReplies, WARMUP_TEXTS } from './model-replies.js';
+import { commentOfRequest, profileReplies, WARMUP_GREETING, WARMUP_TEXTS } from './model-replies.js';
 import type { Profile } from './profiles.js';
 import type { Trace, TraceMessage } from './traces.js';
 
@@ -253,7 +253,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioRecord
 }
 
 /**
- * Before the trace, in the warm-up channel: a question in each language, one whose answer
+ * Before the trace, in the warm-up channel (and one greeting in the measured one, below): a question in each language, one whose answer
  * rambles (the early stop closes its stream) and a complex one (escalation, acknowledgement,
  * slow model; answered briefly, see WARMUP_TEXTS). So first-use costs (connections, JIT, the
  * model's prompt cache, a first aborted stream) are not in the numbers of a bot that in real
@@ -262,6 +262,10 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioRecord
 async function warmUp(stack: Stack): Promise<void> {
   const from = stack.ollama.requests.length;
   WARMUP_TEXTS.forEach((text, i) => stack.twitch.chat(WARMUP_CHANNEL, { user: `warmup_${i}`, text }));
+  // one comment in the measured channel too, which the trigger does not answer (nothing is
+  // posted there): the channel's first comment pays one-time costs (its controls' first read,
+  // per-channel state) that a bot running for hours pays once, not in the measured minute
+  stack.twitch.chat(CHANNEL, { user: 'warmup_hello', text: WARMUP_GREETING });
   const end = Date.now() + 30_000;
   while (Date.now() < end) {
     await sleep(200);
