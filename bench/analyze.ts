@@ -48,6 +48,8 @@ export interface ScenarioResult {
   acksDropped: number;
   /** Bot's own time per fast answer: e2e minus model service, minus waiting for a model slot and for the platform's pacing. */
   overhead: Summary;
+  /** Every answer's overhead, ms (to pool runs: with fewer than 100 answers a run's p99 is its slowest answer). */
+  overheadSamples: number[];
   /** The two halves of `overhead`: comment sent → model request (slot waits removed), and end of stream → reply on the socket (pacing removed). */
   overheadPre: Summary;
   overheadPost: Summary;
@@ -238,6 +240,7 @@ export function analyzeScenario(rec: ScenarioRecords): ScenarioResult {
     acksPosted,
     acksDropped,
     overhead: summarize(overhead),
+    overheadSamples: overhead,
     overheadPre: summarize(overheadPre),
     overheadPost: summarize(overheadPost),
     e2eMinusModel: summarize(e2eMinusModel),

@@ -12,7 +12,7 @@
 import { analyzeScenario, type ScenarioResult } from './analyze.js';
 import { runIntake, type IntakeResult } from './intake.js';
 import { runNaive, type NaiveResult } from './naive.js';
-import { median } from './metrics.js';
+import { median, summarize } from './metrics.js';
 import { PROFILE_NAMES, PROFILES, type Profile } from './profiles.js';
 import { intakeTable, machine, naiveTable, profilesTable, resultsTable, singlesText, soakText, tokensTable, tracesTable, writeSection } from './report.js';
 import { loadAverage, runScenario, runSingles, type SingleResult } from './scenario.js';
@@ -111,10 +111,12 @@ async function main(): Promise<void> {
   const withOverhead = results.filter((r) => r.overhead.n > 0);
   const range = (xs: number[]) => (xs.length ? `${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))}` : '–');
   const label = (r: ScenarioResult) => `${r.profile}/${r.trace}${r.mod ? ' (mod)' : ''}`;
+  // a run with fewer than 100 answers has its slowest answer as its p99: pool the busy runs too
+  const pooled = summarize(busy.flatMap((r) => r.overheadSamples));
   const targets = [
     '| target | measured | |',
     '|---|---|---|',
-    `| overhead p99 < 20 ms at 10 msg/s (busy) | ${busy.map((r) => `${label(r)} ${r.overhead.n ? `${Math.round(r.overhead.p99)} ms (n=${r.overhead.n})` : 'no answer posted'}`).join(', ')} | ${yes(busy.every((r) => !r.overhead.n || r.overhead.p99 < 20))} |`,
+    `| overhead p99 < 20 ms at 10 msg/s (busy) | ${busy.map((r) => `${label(r)} ${r.overhead.n ? `${Math.round(r.overhead.p99)} ms (n=${r.overhead.n})` : 'no answer posted'}`).join(', ')}; all busy runs together ${pooled.n ? `${Math.round(pooled.p99)} ms (n=${pooled.n})` : '–'} | ${yes(busy.every((r) => !r.overhead.n || r.overhead.p99 < 20))} |`,
     `| answered simple comments posted within 5 s: 100% (the rest shed/dropped, never late) | ${results.map((r) => `${label(r)} ${r.fastLatePosted} late of ${r.fastPosted}`).join(', ')} | ${yes(results.every((r) => r.fastLatePosted === 0))} |`,
     `| capacity use ≥ 0.95 while backlogged (fast model) | ${backlogged.map((r) => `${label(r)} ${r.capacityFast.toFixed(2)}`).join(', ') || 'never backlogged'} | ${yes(backlogged.every((r) => r.capacityFast >= 0.95))} |`,
     `| platform compliance: 0 violations | ${results.reduce((a, r) => a + r.violations, 0)} violations in ${results.length} runs | ${yes(results.every((r) => r.violations === 0))} |`,
@@ -172,9 +174,9 @@ async function main(): Promise<void> {
     '',
     targets,
     '',
-    '### Why a target is missed',
+    '### Notes on the targets',
     '',
-    `- **Overhead p99 < 20 ms**: over the runs with answers posted, the median is ${range(withOverhead.map((r) => r.overhead.p50))} ms and the p99 ${range(withOverhead.map((r) => r.overhead.p99))} ms. The path of one answer has seven Redis round trips one after the other and four socket hops to the fakes: the gateway's intake (one pipelined batch: event, latest-question key, BullMQ add, which wakes the fast worker's blocking pop), the fast worker's pick-up (BullMQ moveToActive), the viewer's state read with the cooldown claimed in the same round trip, the model request and the end of its stream, the reply's BullMQ job for the gateway (add, wake-up, moveToActive), the posted-once claim, then the IRC write. On this machine a Redis round trip costs ${rt.backToBack.p50.toFixed(2)} ms back to back but ${rt.idle.p50.toFixed(2)} ms (p99 ${rt.idle.p99.toFixed(2)} ms) after ${rt.idle.gapMs} ms idle, which is how a bot at 10 msg/s meets it: the processes and the virtual CPUs sleep between chat events and take that long to wake for each reply. The issue-2 table splits the median: ${Math.round((100 * median(singles.samples.map((x) => x.before))) / median(singles.samples.map((x) => x.overhead)))}% before the model request, the rest after. The tail adds comments that arrive together (one event loop serves them in turn), garbage collection (scavenges of 1–7 ms, about one a second at 10 msg/s, seen with \`BENCH_NODE_ARGS=--trace-gc\`) and the other processes on the two cores; it varies from run to run (three full runs of the same busy traces gave p99 of 16–56 ms, most of them 17–24 ms). The two BullMQ hand-offs per answer are the architecture's (DESIGN.md: comments → fast worker, outbox → gateway) and were kept.`,
+    `- **Overhead p99 < 20 ms**: over the runs with answers posted, the median is ${range(withOverhead.map((r) => r.overhead.p50))} ms and the p99 ${range(withOverhead.map((r) => r.overhead.p99))} ms; all ${pooled.n} answers of the busy runs together: p50 ${Math.round(pooled.p50)}, p95 ${Math.round(pooled.p95)}, p99 ${Math.round(pooled.p99)} ms (a run with fewer than 100 answers has its slowest answer as its p99). The path of one answer has six Redis round trips one after the other and four socket hops to the fakes: the gateway's intake (one pipelined batch: event, latest-question key, BullMQ add, which wakes the fast worker's blocking pop), the fast worker's pick-up (BullMQ moveToActive), the viewer's state read with the cooldown claimed in the same round trip, the model request and the end of its stream, the reply's BullMQ job for the gateway (add, wake-up, moveToActive), the posted-once claim, then the IRC write (the moderator controls are read in the background, off this path). On this machine a Redis round trip costs ${rt.backToBack.p50.toFixed(2)} ms back to back but ${rt.idle.p50.toFixed(2)} ms (p99 ${rt.idle.p99.toFixed(2)} ms) after ${rt.idle.gapMs} ms idle, which is how a bot at 10 msg/s meets it: the processes and the virtual CPUs sleep between chat events and take that long to wake for each reply. The issue-2 table splits the median: ${Math.round((100 * median(singles.samples.map((x) => x.before))) / median(singles.samples.map((x) => x.overhead)))}% before the model request, the rest after. The slowest answers are those decided while every model slot was busy (the worker finishes one answer and hands it to the gateway while it picks up the next comment) or next to a burst of comments (one event loop serves them in turn), plus garbage collection (\`BENCH_NODE_ARGS=--trace-gc\`: scavenges of 1–7 ms about once a second, mark-compacts of 5–11 ms a few times a minute) and the other processes on the two cores; the tail varies from run to run by a few ms. The two BullMQ hand-offs per answer are the architecture's (DESIGN.md: comments → fast worker, outbox → gateway) and were kept.`,
     '- **cpu profile**: with one CPU slot a 14B model needs 2.5–6 s for one short answer, so within a 5 s budget it answers almost nothing; the bot drops those comments (stale or late) instead of answering them late. Slow answers there take 30–100 s of model time each, one at a time, so none is within 60 s.',
     '- **Raids, not a moderator**: Twitch allows 20 posts per 30 s, so most fast answers generated during a raid cannot be posted within 5 s and are dropped at the outbox (the "dropped late" column); none is posted late. Capacity use counts those generations as used model time.',
     ...backlogged
@@ -183,7 +185,7 @@ async function main(): Promise<void> {
         (r) =>
           `- **Capacity use in ${label(r)} (${r.capacityFast.toFixed(2)})**: the fast worker's FAST_CONCURRENCY slots serve both the model calls and the decisions on every other comment; at 200 msg/s the comments that are skipped (not a question, duplicate, stale) take worker slots between model calls, so a model slot idles for the moments it takes to reach the next answerable comment, longer when other work on the machine delays the bot (load average ${r.loadAverage.toFixed(1)} during this run). A trial with more worker slots than model calls (a decided comment waiting for the next free model slot) raised h100/raid from 0.988–0.990 to 0.993–0.994 on a quiet machine but let comments decided early go before later, higher-priority ones, so it was not kept.`,
       ),
-    '- **npm start intake**: the one-process bot also decides every comment (about 1 CPU ms each at 1,000 msg/s); past its rate, intake sheds plain chat. The gateway alone, which is what scales out, keeps up far past 2,000 msg/s.',
+    '- **npm start intake**: the one-process bot also decides every comment in the same process. The intake test sends comments the trigger does not answer, which intake sheds once half of `SHED_MAX_WAITING` (100) wait, so past the rate at which npm start decides them it sheds some (counted as loss here; they would not have been answered). The gateway alone, which is what scales out, keeps up far past 2,000 msg/s.',
   ].join('\n');
   out('\n' + body);
   if ((quick && flag('write')) || (!quick && !flag('no-write'))) {
