@@ -185,7 +185,7 @@ async function main(): Promise<void> {
         (r) =>
           `- **Capacity use in ${label(r)} (${r.capacityFast.toFixed(2)})**: the fast worker's FAST_CONCURRENCY slots serve both the model calls and the decisions on every other comment; at 200 msg/s the comments that are skipped (not a question, duplicate, stale) take worker slots between model calls, so a model slot idles for the moments it takes to reach the next answerable comment, longer when other work on the machine delays the bot (load average ${r.loadAverage.toFixed(1)} during this run). A trial with more worker slots than model calls (a decided comment waiting for the next free model slot) raised h100/raid from 0.988–0.990 to 0.993–0.994 on a quiet machine but let comments decided early go before later, higher-priority ones, so it was not kept.`,
       ),
-    '- **npm start intake**: the one-process bot also decides every comment in the same process. The intake test sends comments the trigger does not answer, which intake sheds once half of `SHED_MAX_WAITING` (100) wait, so past the rate at which npm start decides them it sheds some (counted as loss here; they would not have been answered). The gateway alone, which is what scales out, keeps up far past 2,000 msg/s.',
+    '- **npm start intake**: the one-process bot also decides every comment in the same process; past the rate at which it decides them, intake sheds plain chat (counted as loss here). The gateway alone, which is what scales out, keeps up far past 2,000 msg/s.',
   ].join('\n');
   out('\n' + body);
   if ((quick && flag('write')) || (!quick && !flag('no-write'))) {

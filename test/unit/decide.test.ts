@@ -98,8 +98,8 @@ describe('priority and shedding', () => {
     );
   });
   it.each([
-    [50, 99, 200, false],
-    [50, 100, 200, true],
+    [50, 199, 200, false],
+    [50, 200, 200, true],
     [40, 199, 200, false],
     [40, 200, 200, true],
     [20, 200, 200, false],
