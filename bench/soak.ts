@@ -26,6 +26,8 @@ export interface SoakResult {
   posted: number;
   violations: number;
   samples: SoakSample[];
+  /** The bot's RSS every 5 s (it swings with garbage collection: the envelope shows a leak, one reading does not). */
+  rss: { atS: number; rssBytes: number }[];
   /** Redis memory of this run's keys at the end, by kind of key (bytes), largest first. */
   largest: [string, number][];
   loadAverage: number;
@@ -78,6 +80,8 @@ export async function runSoak(profile: Profile, minutes: number, log: (s: string
     samples.push(s);
     log(`  soak ${s.atS}s: RSS ${(s.rssBytes / 1048576).toFixed(1)} MB, Redis (prefix) ${(s.prefixBytes / 1048576).toFixed(2)} MB in ${s.prefixKeys} keys, used_memory ${(s.usedMemory / 1048576).toFixed(1)} MB`);
   };
+  const rss: SoakResult['rss'] = [];
+  const rssTimer = setInterval(() => rss.push({ atS: Math.round((Date.now() - t0) / 1000), rssBytes: bot.rssBytes() }), 5_000);
   let sent = 0;
   let busy = false;
   const timer = setInterval(() => {
@@ -93,6 +97,7 @@ export async function runSoak(profile: Profile, minutes: number, log: (s: string
       sent++;
     });
     clearInterval(timer);
+    clearInterval(rssTimer);
     while (busy) await new Promise((r) => setTimeout(r, 50));
     await sample();
     const kinds = new Map<string, number>();
@@ -107,11 +112,13 @@ export async function runSoak(profile: Profile, minutes: number, log: (s: string
       posted: posts.filter((p) => !p.dropped).length,
       violations: posts.filter((p) => p.dropped === 'msg_ratelimit').length,
       samples,
+      rss,
       largest: [...kinds].sort((x, y) => y[1] - x[1]).slice(0, 8),
       loadAverage: (load + loadAverage()) / 2,
     };
   } finally {
     clearInterval(timer);
+    clearInterval(rssTimer);
     await stack.close();
   }
 }
