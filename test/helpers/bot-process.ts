@@ -64,13 +64,15 @@ export function startBot(entry: Entry, env: Record<string, string>): BotProcess 
     }
   });
   child.stderr!.on('data', (d: Buffer) => (err += d.toString('utf8')));
+  const closed = Promise.all([new Promise((r) => child.stdout!.on('close', r)), new Promise((r) => child.stderr!.on('close', r))]).then(() => undefined);
+  // 'exit' can come before the last output has been read: resolve once the output is in too
+  // (or 2 s later, if something else holds the pipes open)
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => {
       running = false;
-      resolve({ code, signal });
+      void Promise.race([closed, new Promise((r) => setTimeout(r, 2_000).unref())]).then(() => resolve({ code, signal }));
     }),
   );
-  const closed = Promise.all([new Promise((r) => child.stdout!.on('close', r)), new Promise((r) => child.stderr!.on('close', r))]).then(() => undefined);
   const find = (msg: string | RegExp, extra?: (l: Record<string, unknown>) => boolean) =>
     lines.filter((l) => (typeof msg === 'string' ? l.msg === msg : msg.test(String(l.msg ?? ''))) && (!extra || extra(l)));
   return {
