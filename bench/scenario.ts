@@ -253,9 +253,9 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioRecord
 }
 
 /**
- * Before the trace, in the warm-up channel (and one greeting in the measured one, below): a question in each language, one whose answer
- * rambles (the early stop closes its stream) and a complex one (escalation, acknowledgement,
- * slow model; answered briefly, see WARMUP_TEXTS). So first-use costs (connections, JIT, the
+ * Before the trace, in the warm-up channel (and one greeting in the measured one, below): a
+ * question in each language, one whose answer rambles (the early stop closes its stream) and a
+ * complex one (escalation, acknowledgement, slow model; answered briefly, see WARMUP_TEXTS). So first-use costs (connections, JIT, the
  * model's prompt cache, a first aborted stream) are not in the numbers of a bot that in real
  * life runs for hours. Waits until their model calls have ended and every queue is empty.
  */

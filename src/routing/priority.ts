@@ -1,7 +1,7 @@
 import type { Comment } from '../types.js';
 
 /** Priority of a comment that the channel's trigger would not answer (greetings, emotes, chatter). */
-export const UNTRIGGERED_PRIORITY = 50;
+const UNTRIGGERED_PRIORITY = 50;
 
 /**
  * BullMQ priority for a comment (1 = first; larger = later). Order: paid comments by amount,

@@ -161,7 +161,6 @@ export function mapTwitchMessage(wire: TwitchWireMessage, rules: MapRules): MapR
   return { ok: true, comment: candidate };
 }
 
-/** The bot's own state in a channel, from a USERSTATE line (tags still raw). */
 /** The channel of the bot's own JOIN echo (`:login!login@login.tmi.twitch.tv JOIN #channel`), else null. */
 export function selfJoinChannel(raw: TmiRawMessage, botLogin: string): string | null {
   if (raw.command !== 'JOIN') return null;
@@ -170,6 +169,7 @@ export function selfJoinChannel(raw: TmiRawMessage, botLogin: string): string | 
   return raw.params?.[0]?.replace(/^#/, '').toLowerCase() || null;
 }
 
+/** The bot's own state in a channel, from a USERSTATE line (tags still raw). */
 export function botStateFromUserstate(raw: TmiRawMessage): { channel: string; moderator: boolean } | null {
   if (raw.command !== 'USERSTATE') return null;
   const channel = raw.params?.[0]?.replace(/^#/, '').toLowerCase();
