@@ -1,6 +1,6 @@
 import type { Character } from '../character.js';
 import type { ChatResult, ModelClient, ThinkLevel } from '../llm/types.js';
-import { formatForChat } from '../reply/format-chat.js';
+import { formatForChat, upToLastSentence } from '../reply/format-chat.js';
 import { buildMessages, TRIAGE_MARKER } from '../reply/prompt.js';
 import { checkReply, type ReplyVerdict } from '../reply/safety.js';
 import { stripReasoning, visibleSoFar } from '../reply/strip-reasoning.js';
@@ -37,11 +37,43 @@ export interface AnswerRequest {
 }
 
 export type AnswerOutcome =
-  | { kind: 'answer'; parts: string[]; result: ChatResult }
+  /** cut: the model stopped for length and only its whole sentences are kept. */
+  | { kind: 'answer'; parts: string[]; result: ChatResult; cut: boolean }
   | { kind: 'escalate'; result: ChatResult }
-  /** Nothing left to post once reasoning was removed (only reasoning, or an unclosed block). */
-  | { kind: 'empty'; result: ChatResult; unclosed: boolean }
+  /** Nothing left to post: see EmptyReason. */
+  | { kind: 'empty'; result: ChatResult; reason: EmptyReason }
   | { kind: 'filtered'; verdict: Exclude<ReplyVerdict, { ok: true }>; result: ChatResult };
+
+/**
+ * Why a model's output left nothing to post. Each is a shape a real model can produce:
+ * - unclosed_reasoning: a reasoning block was opened and never closed (ran out of time or tokens);
+ * - only_reasoning: the content was reasoning and nothing after it;
+ * - answer_in_thinking: the content was empty and all text came in the `thinking` field (never
+ *   posted: it may be reasoning, and a viewer must not see reasoning);
+ * - truncated: the model stopped for length (`done_reason: "length"`) before one sentence ended;
+ * - no_text: nothing at all, or nothing left after formatting for chat.
+ */
+export type EmptyReason = 'unclosed_reasoning' | 'only_reasoning' | 'answer_in_thinking' | 'truncated' | 'no_text';
+
+/**
+ * What is left to post of a model's result, or why nothing is. An answer the model had to stop
+ * for length keeps its complete sentences only (never a half sentence on air).
+ */
+export function answerText(result: ChatResult, triage = false): { text: string; cut: boolean } | { reason: EmptyReason } {
+  const stripped = stripReasoning(result.content);
+  if (stripped.unclosed) return { reason: 'unclosed_reasoning' };
+  let text = stripped.text;
+  if (triage) text = text.split(TRIAGE_MARKER).join(' ');
+  if (text.trim() === '') {
+    if (stripped.hadReasoning) return { reason: 'only_reasoning' };
+    return { reason: result.content.trim() === '' && result.thinking.trim() !== '' ? 'answer_in_thinking' : 'no_text' };
+  }
+  if (result.doneReason === 'length' && !result.stoppedEarly) {
+    const whole = upToLastSentence(text);
+    return whole === '' ? { reason: 'truncated' } : { text: whole, cut: whole !== text.trim() };
+  }
+  return { text, cut: false };
+}
 
 export function mentionPrefix(c: Comment, format: PlatformFormat): string {
   return format.mention ? `@${c.author.name} ` : '';
@@ -90,17 +122,15 @@ export async function generateAnswer(req: AnswerRequest): Promise<AnswerOutcome>
         : undefined,
   });
   if (escalate) return { kind: 'escalate', result };
-  const stripped = stripReasoning(result.content);
-  let text = stripped.text;
-  if (req.triage) text = text.split(TRIAGE_MARKER).join(' ');
-  if (text.trim() === '') return { kind: 'empty', result, unclosed: stripped.unclosed };
-  const parts = formatForChat(text, {
+  const got = answerText(result, req.triage);
+  if ('reason' in got) return { kind: 'empty', result, reason: got.reason };
+  const parts = formatForChat(got.text, {
     maxChars: req.format.maxChars,
     maxMessages: req.maxMessages,
     prefix,
     allowedLinkDomains: req.allowedLinkDomains,
   });
-  if (parts.length === 0) return { kind: 'empty', result, unclosed: false };
+  if (parts.length === 0) return { kind: 'empty', result, reason: 'no_text' };
   const verdict = checkReply(parts.join(' '), {
     blockedWords: req.blockedWords,
     slurs: req.slurs,
@@ -109,5 +139,5 @@ export async function generateAnswer(req: AnswerRequest): Promise<AnswerOutcome>
     secrets: req.secrets,
   });
   if (!verdict.ok) return { kind: 'filtered', verdict, result };
-  return { kind: 'answer', parts, result };
+  return { kind: 'answer', parts, result, cut: got.cut };
 }

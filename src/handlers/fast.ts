@@ -105,7 +105,7 @@ export function createFastHandler(ctx: HandlerContext) {
       return escalate(ctx, c, decision.score, [...reasons, 'triage_marker'], ack, log, base);
     }
     if (out.kind === 'empty') {
-      log.warn({ ...base, outcome: 'dropped', reason: out.unclosed ? 'unclosed_reasoning' : 'empty_answer' }, 'fast answer had nothing to post');
+      log.warn({ ...base, outcome: 'dropped', reason: 'empty_answer', detail: out.reason, doneReason: out.result.doneReason }, 'fast answer had nothing to post');
       await event(ctx, c, { type: 'drop', reason: 'empty_answer', route: 'fast' });
       return { outcome: 'dropped', reason: 'empty_answer' };
     }
@@ -122,7 +122,7 @@ export function createFastHandler(ctx: HandlerContext) {
       tokens: { prompt: out.result.promptEvalCount, eval: out.result.evalCount },
     });
     log.info(
-      { ...base, outcome: 'replied', route, overflow: decision.overflow, score: decision.score, stoppedEarly: out.result.stoppedEarly, promptEvalCount: out.result.promptEvalCount },
+      { ...base, outcome: 'replied', route, overflow: decision.overflow, score: decision.score, stoppedEarly: out.result.stoppedEarly, promptEvalCount: out.result.promptEvalCount, ...(out.cut ? { cutForLength: true } : {}) },
       'fast answer ready',
     );
     return { outcome: 'replied', route, parts: out.parts.length };

@@ -4,19 +4,26 @@ import { slowJobSchema, type SlowJob } from '../queues.js';
 import { commentAge } from '../routing/decide.js';
 import { platformFormat } from '../platforms/format.js';
 import type { Comment } from '../types.js';
-import { generateAnswer, type AnswerOutcome, type ModelRoute } from './answer.js';
+import { generateAnswer, type AnswerOutcome, type EmptyReason, type ModelRoute } from './answer.js';
 import { event, parseJob, replyFiltered } from './common.js';
 import type { HandlerContext, Outcome } from './context.js';
 import { cannedParts, enqueueReply } from './outbox-enqueue.js';
 
-/** The slow model left nothing to post (only reasoning, or a block it never closed). */
+const EMPTY_WHY: Record<EmptyReason, string> = {
+  unclosed_reasoning: 'reasoning it never closed',
+  only_reasoning: 'only reasoning, no answer after it',
+  answer_in_thinking: 'text only in its thinking field (never posted: it may be reasoning)',
+  truncated: 'an answer cut for length before its first sentence ended (raise SLOW_NUM_CTX)',
+  no_text: 'no answer text',
+};
+
+/** The slow model left nothing to post (see EmptyReason); retried, then the fast model answers. */
 export class EmptyAnswerError extends BotError {
-  constructor(model: string, unclosed: boolean) {
-    super(
-      'BOT_ERR_EMPTY_ANSWER',
-      `${model} returned ${unclosed ? 'reasoning it never closed' : 'no answer text'}; retrying (raise SLOW_TIMEOUT_MS if the model runs out of time while thinking)`,
-      true,
-    );
+  constructor(
+    model: string,
+    readonly reason: EmptyReason,
+  ) {
+    super('BOT_ERR_EMPTY_ANSWER', `${model} returned ${EMPTY_WHY[reason]}; retrying (raise SLOW_TIMEOUT_MS if the model runs out of time while thinking)`, true);
   }
 }
 
@@ -60,7 +67,7 @@ export function createSlowHandler(ctx: HandlerContext) {
     let out: AnswerOutcome;
     try {
       out = await generateAnswer({ ...common, route: 'slow', model: ctx.slow, think: s.think });
-      if (out.kind === 'empty') throw new EmptyAnswerError(ctx.slow.model, out.unclosed);
+      if (out.kind === 'empty') throw new EmptyAnswerError(ctx.slow.model, out.reason);
     } catch (err) {
       const retryable = err instanceof BotError ? err.retryable : true;
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -126,6 +133,9 @@ async function finish(
     deadline,
     tokens: { prompt: out.result.promptEvalCount, eval: out.result.evalCount },
   });
-  log.info({ ...base, outcome: 'replied', route, model: model.model, thinkingChars: out.result.thinking.length, promptEvalCount: out.result.promptEvalCount }, 'slow answer ready');
+  log.info(
+    { ...base, outcome: 'replied', route, model: model.model, thinkingChars: out.result.thinking.length, promptEvalCount: out.result.promptEvalCount, ...(out.cut ? { cutForLength: true } : {}) },
+    'slow answer ready',
+  );
   return { outcome: 'replied', route, parts: out.parts.length };
 }

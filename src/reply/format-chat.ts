@@ -408,3 +408,13 @@ export function formatForChat(
     .filter((body) => body !== '')
     .map((body) => prefix + body);
 }
+
+/**
+ * The text up to the end of its last complete sentence, or '' when no sentence ends in it:
+ * for an answer the model had to stop mid-sentence (Ollama's `done_reason: "length"`).
+ */
+export function upToLastSentence(text: string): string {
+  const t = text.trimEnd();
+  const b = boundaries(t, cpLength(t));
+  return b.sentence ? t.slice(0, b.sentence.end).trim() : '';
+}

@@ -26,6 +26,8 @@ export interface FakeReply {
   tokensPerSec?: number;
   /** Prompt evaluation speed for this reply (overrides the server's promptTokensPerSec). */
   promptTokensPerSec?: number;
+  /** Stop after this many tokens (thinking included) with `done_reason: "length"`, as Ollama does when the context fills up. */
+  maxTokens?: number;
 }
 
 export interface FakeModel {
@@ -387,7 +389,7 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
     const streaming = fr.stream !== false;
     const think = thinking ? fakeTokens(r.thinking ?? '') : [];
     const answer = fakeTokens(r.content ?? '');
-    const limit = typeof fr.options?.num_predict === 'number' && fr.options.num_predict > 0 ? fr.options.num_predict : Infinity;
+    const limit = Math.min(typeof fr.options?.num_predict === 'number' && fr.options.num_predict > 0 ? fr.options.num_predict : Infinity, r.maxTokens ?? Infinity);
     const all = [...think.map((t) => ({ t, thinking: true })), ...answer.map((t) => ({ t, thinking: false }))].slice(0, limit);
     const doneReason = all.length < think.length + answer.length ? 'length' : 'stop';
     stats.plannedTokens += all.length;
