@@ -9,7 +9,7 @@ const NOW = 1_700_000_000_000;
 const ARTICLE = 'AI VTuberが記憶を持つシステムを作りたいのですが、RAGとベクトルデータベースを使う方法と、イベントベースの記憶システムを使う方法のどちらが良いと思いますか？それぞれのメリット・デメリットを簡潔に教えてください。';
 const defaults: Settings = {
   mode: 'auto', trigger: 'question', slow_threshold: 0.6, slow_max_waiting: 20, overflow: 'fast', think: 'medium', ack: true,
-  user_cooldown_s: 30, fast_max_age_s: 20, slow_max_age_s: 300, approval: false,
+  user_cooldown_s: 30, fast_max_age_s: 20, slow_max_age_s: 300, approval: false, context: '', memory: true,
 };
 
 function comment(text: string, over: Partial<Comment> = {}): Comment {
