@@ -20,6 +20,9 @@ import { createAdapters } from './platforms/index.js';
 import { createPacer } from './platforms/pacer.js';
 import type { ChatAdapter } from './platforms/port.js';
 import { createQueues, QUEUE } from './queues.js';
+import { createMemory } from './memory/index.js';
+import { createExtractHandler } from './memory/extract.js';
+import { MEMORY_QUEUE } from './memory/forget.js';
 import { createRedis } from './redis.js';
 import { BUILTIN_SLURS } from './reply/slurs.js';
 import type { Platform } from './types.js';
@@ -105,15 +108,18 @@ export function buildApp(opts: AppOptions): App {
   };
   const secrets = [config.TWITCH_OAUTH_TOKEN, config.TWITCH_OAUTH_TOKEN?.replace(/^oauth:/, ''), config.YOUTUBE_CLIENT_SECRET, config.YOUTUBE_REFRESH_TOKEN, redisPassword(config.REDIS_URL)]
     .filter((s): s is string => !!s && s.length >= 6);
+  const names = [character.name, ...character.aliases, ...(config.TWITCH_USERNAME ? [config.TWITCH_USERNAME] : [])];
+  const memory = createMemory({ redis, connection: redis, prefix, config, names, now: Date.now });
   const ctx: HandlerContext = {
     config,
+    memory,
     logger,
     redis,
     prefix,
     queues,
     controls,
     character,
-    names: [character.name, ...character.aliases, ...(config.TWITCH_USERNAME ? [config.TWITCH_USERNAME] : [])],
+    names,
     fast: {
       client: clientFor(config.fastHost),
       model: config.FAST_MODEL,
@@ -169,7 +175,11 @@ export function buildApp(opts: AppOptions): App {
   }
 
   const roles = new Set(opts.roles);
-  if (roles.has('fast')) makeWorker('fast', QUEUE.comments, createFastHandler(ctx) as never, config.FAST_CONCURRENCY);
+  if (roles.has('fast')) {
+    makeWorker('fast', QUEUE.comments, createFastHandler(ctx) as never, config.FAST_CONCURRENCY);
+    // background fact extraction: one at a time, only while a fast slot is free (memory/slots.ts)
+    makeWorker('fast', MEMORY_QUEUE, createExtractHandler({ fast: ctx.fast, store: memory.store, slots: memory.slots, logger, now: ctx.now }) as never, 1);
+  }
   if (roles.has('slow')) makeWorker('slow', QUEUE.slow, createSlowHandler(ctx) as never, config.SLOW_CONCURRENCY);
   if (roles.has('gateway')) {
     adapters = opts.adapters ?? createAdapters(config, { redis, prefix, logger });
@@ -255,6 +265,7 @@ export function buildApp(opts: AppOptions): App {
         }
         for (const a of adapters) await step(`close ${a.platform}`, () => a.close());
         await step('close controls', () => controls.close());
+        await step('close memory', () => memory.close());
         await step('close queues', () => queues.close());
         await step('close redis', () => redis.quit());
         logger.info('bot stopped');

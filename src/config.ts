@@ -118,6 +118,17 @@ export const envSchema = z.object({
     .transform((v) => (v === undefined || v.trim() === '' ? 'info' : v.trim().toLowerCase()))
     .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
 
+  /** Memory (issue 14): how long a viewer's exchanges and facts are kept, and what a prompt carries. */
+  MEMORY_RETENTION_DAYS: int(30, 1, 3650),
+  MEMORY_THREAD_EXCHANGES: int(3, 0, 20),
+  MEMORY_THREAD_WINDOW_S: int(600, 10, 86_400),
+  MEMORY_CHAT_LINES: int(10, 0, 50),
+  MEMORY_CHAT_WINDOW_S: int(120, 10, 3600),
+  MEMORY_RETURN_AFTER_S: int(3600, 60, 30 * 86_400),
+  MEMORY_FAST_CHARS: int(1200, 0, 20_000),
+  MEMORY_SLOW_CHARS: int(4000, 0, 50_000),
+  MEMORY_EXTRACT: onOff(true),
+
   TWITCH_CHANNELS: list([]).transform((a) => a.map((c) => c.replace(/^#/, '').toLowerCase())),
   TWITCH_USERNAME: optionalStr.transform((v) => v?.toLowerCase()),
   TWITCH_OAUTH_TOKEN: optionalStr,

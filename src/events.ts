@@ -18,6 +18,8 @@ export interface BotEvent {
   /** The comment's message id. */
   id: string;
   user?: string;
+  /** The author's platform user id (so forgetting a viewer finds their events). */
+  uid?: string;
   text?: string;
   route?: string;
   model?: string;

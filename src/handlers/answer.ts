@@ -5,6 +5,11 @@ import { buildMessages, TRIAGE_MARKER } from '../reply/prompt.js';
 import { checkReply, type ReplyVerdict } from '../reply/safety.js';
 import { stripReasoning, visibleSoFar } from '../reply/strip-reasoning.js';
 import type { Comment } from '../types.js';
+import { renderMemory, type Rendered } from '../memory/render.js';
+import type { Recall } from '../memory/store.js';
+import type { Exchange } from '../memory/types.js';
+import type { HandlerContext } from './context.js';
+import { quoteUntrusted } from '../reply/prompt.js';
 import type { PlatformFormat } from '../platforms/format.js';
 
 export interface ModelRoute {
@@ -34,6 +39,19 @@ export interface AnswerRequest {
   /** Fast route: past this moment (epoch ms) the reply can no longer be posted in time, so the stream is stopped. */
   deadline?: number;
   signal?: AbortSignal;
+  /** Stream context and memory for this comment, rendered (memory/render.ts). */
+  background?: Rendered;
+}
+
+/** Stream context and recalled memory as prompt text, within the route's budget. */
+export function memoryBackground(ctx: Pick<HandlerContext, 'config'>, route: 'fast' | 'slow', context: string, recall: Recall, related?: readonly Exchange[]): Rendered {
+  const budget = route === 'fast' ? ctx.config.MEMORY_FAST_CHARS : ctx.config.MEMORY_SLOW_CHARS;
+  return renderMemory({ context, recall, related, budget, quote: quoteUntrusted });
+}
+
+/** Log fields saying what background an answer carried. */
+export function memoryLog(b: Rendered | undefined): { memory?: string[]; memoryChars?: number } {
+  return b && b.used.length ? { memory: b.used, memoryChars: b.chars } : {};
 }
 
 export type AnswerOutcome =
@@ -86,7 +104,7 @@ export function mentionPrefix(c: Comment, format: PlatformFormat): string {
 export async function generateAnswer(req: AnswerRequest): Promise<AnswerOutcome> {
   const prefix = mentionPrefix(req.comment, req.format);
   const budget = (req.format.maxChars - [...prefix].length) * req.maxMessages;
-  const messages = buildMessages(req.character, req.comment, { route: req.route, maxChars: budget, triage: req.triage });
+  const messages = buildMessages(req.character, req.comment, { route: req.route, maxChars: budget, triage: req.triage, background: req.background?.text });
   let escalate = false;
   // stop once the visible answer is past what chat can carry (a little slack for markdown the
   // formatter removes and for ending at a sentence)

@@ -16,7 +16,7 @@ export function parseJob<S extends z.ZodType>(job: Job, schema: S): z.infer<S> {
 }
 
 export function event(ctx: HandlerContext, c: Comment, ev: Omit<BotEvent, 'platform' | 'channel' | 'id'>): Promise<void> {
-  return recordEvent(ctx.redis, ctx.prefix, { platform: c.platform, channel: c.channel, id: c.id, ...ev });
+  return recordEvent(ctx.redis, ctx.prefix, { platform: c.platform, channel: c.channel, id: c.id, uid: c.author.id, ...ev });
 }
 
 /** Count a filter strike against a user; the key lives ABUSE_IGNORE_S after the last strike. */

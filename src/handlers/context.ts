@@ -3,6 +3,7 @@ import type { Character } from '../character.js';
 import type { Config } from '../config.js';
 import type { Controls } from '../controls/types.js';
 import type { Logger } from '../log.js';
+import type { Memory } from '../memory/index.js';
 import type { Queues } from '../queues.js';
 import type { ModelRoute } from './answer.js';
 
@@ -14,6 +15,8 @@ export interface HandlerContext {
   prefix: string;
   queues: Queues;
   controls: Controls;
+  /** Threads, stream context and viewer memory (memory/). */
+  memory: Memory;
   character: Character;
   /** Names that address the character: its name, aliases and the bot's logins. */
   names: string[];

@@ -4,7 +4,8 @@ import { decide, isVip, type DecisionInput } from '../routing/decide.js';
 import { runtimeKeys } from '../runtime-keys.js';
 import { platformFormat } from '../platforms/format.js';
 import type { Comment } from '../types.js';
-import { generateAnswer } from './answer.js';
+import { looksLikeFollowUp, threadSignal, type ThreadSignal } from '../memory/thread.js';
+import { generateAnswer, memoryBackground, memoryLog } from './answer.js';
 import { blockedWordIn, event, parseJob, pick, replyFiltered, strike } from './common.js';
 import type { HandlerContext, Outcome } from './context.js';
 import { cannedParts, enqueueReply } from './outbox-enqueue.js';
@@ -23,7 +24,7 @@ export function createFastHandler(ctx: HandlerContext) {
     const strikesKey = runtimeKeys.strikes(ctx.prefix, c.platform, c.author.id);
     const answeredKey = runtimeKeys.posted(ctx.prefix, c.platform, c.id, 'answer');
     const blockedWord = blockedWordIn(c.text, controls.blockedWords);
-    const decideWith = (state: Partial<Pick<DecisionInput, 'lastAnsweredAt' | 'slowWaiting' | 'abuseUntil'>>) =>
+    const decideWith = (state: Partial<Pick<DecisionInput, 'lastAnsweredAt' | 'slowWaiting' | 'abuseUntil' | 'thread'>>) =>
       decide({ comment: c, controls, names: ctx.names, now: pickedAt, slowWaiting: 0, triageBand: ctx.config.triageBand, triageEnabled: ctx.config.TRIAGE, blockedWord, ...state });
     // the cooldown holds this viewer back (not VIPs, paid comments, or cooldown 0)
     const cooled = !c.paid && controls.settings.user_cooldown_s > 0 && !isVip(c, controls);
@@ -32,15 +33,20 @@ export function createFastHandler(ctx: HandlerContext) {
     // answered after all). The value carries the comment id, so a retry keeps its claim.
     // Without the viewer's state the decision is the most permissive one: a comment not
     // answered here is not answered below either, so the claim is never needed later.
-    const claimAhead = cooled && decideWith({}).answer;
-    const [cooldownRaw, strikesRaw, answered, latest, slowWaiting, claimedAhead] = await Promise.all([
+    // (a follow-up of the viewer's thread may be answered where it alone would not)
+    const mayFollowUp = controls.settings.memory && (c.replyTo !== undefined || looksLikeFollowUp(c.text));
+    const permissiveThread: ThreadSignal | undefined = mayFollowUp ? { last: { route: 'fast', at: pickedAt, userId: c.author.id }, replyToBot: true, followUp: true, depth: false } : undefined;
+    const claimAhead = cooled && decideWith({ thread: permissiveThread }).answer;
+    const [cooldownRaw, strikesRaw, answered, latest, slowWaiting, claimedAhead, recall] = await Promise.all([
       ctx.redis.get(cooldownKey),
       ctx.redis.get(strikesKey),
       ctx.redis.exists(answeredKey),
       ctx.redis.zrange(runtimeKeys.latest(ctx.prefix, c.platform, c.author.id), -1, -1).then((r) => r[0]),
       ctx.queues.slow.getWaitingCount(),
       claimAhead ? ctx.redis.set(cooldownKey, `${pickedAt}|${c.id}`, 'EX', controls.settings.user_cooldown_s, 'NX') : undefined,
+      ctx.memory.store.recall(c, controls.settings.memory),
     ]);
+    const thread = controls.settings.memory ? threadSignal(c.text, recall) : undefined;
     const base = { platform: c.platform, channel: c.channel, commentId: c.id, attempt: job.attemptsMade + 1 };
     const skip = async (reason: string, score?: number): Promise<Outcome> => {
       log.info({ ...base, outcome: 'skipped', reason, score }, 'comment skipped');
@@ -69,6 +75,7 @@ export function createFastHandler(ctx: HandlerContext) {
       lastAnsweredAt: cooldownRaw && lastId !== c.id ? Number(lastAtStr) : undefined,
       slowWaiting,
       abuseUntil: Number(strikesRaw ?? 0) >= ctx.config.ABUSE_STRIKES ? pickedAt + 1 : undefined,
+      thread,
     });
     if (!decision.answer) {
       if (decision.reason === 'blocked_word') await strike(ctx, c, 'blocked word in comment');
@@ -85,7 +92,10 @@ export function createFastHandler(ctx: HandlerContext) {
     const queueWaitMs = pickedAt - c.receivedAt;
     const deadline = (c.sentAt ?? c.receivedAt) + controls.settings.fast_max_age_s * 1000;
     const format = platformFormat(c.platform, ctx.config);
+    const background = memoryBackground(ctx, 'fast', controls.settings.context, recall);
+    const leave = ctx.memory.slots.enter();
     const out = await generateAnswer({
+      background,
       route: 'fast',
       model: ctx.fast,
       character: ctx.character,
@@ -99,7 +109,7 @@ export function createFastHandler(ctx: HandlerContext) {
       triage: decision.triage,
       deadline,
       signal,
-    });
+    }).finally(leave);
     if (out.kind === 'escalate') {
       log.info({ ...base, ttftMs: Math.round(out.result.ttftMs) }, 'fast model escalated the comment (triage marker)');
       return escalate(ctx, c, decision.score, [...reasons, 'triage_marker'], ack, log, base);
@@ -122,7 +132,7 @@ export function createFastHandler(ctx: HandlerContext) {
       tokens: { prompt: out.result.promptEvalCount, eval: out.result.evalCount },
     });
     log.info(
-      { ...base, outcome: 'replied', route, overflow: decision.overflow, score: decision.score, stoppedEarly: out.result.stoppedEarly, promptEvalCount: out.result.promptEvalCount, ...(out.cut ? { cutForLength: true } : {}) },
+      { ...base, outcome: 'replied', route, overflow: decision.overflow, score: decision.score, stoppedEarly: out.result.stoppedEarly, promptEvalCount: out.result.promptEvalCount, ...(out.cut ? { cutForLength: true } : {}), ...memoryLog(background) },
       'fast answer ready',
     );
     return { outcome: 'replied', route, parts: out.parts.length };

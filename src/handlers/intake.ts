@@ -2,15 +2,17 @@ import { createHash } from 'node:crypto';
 import { analyzeTrigger, isTriggered } from '../routing/trigger.js';
 import { commentPriority } from '../routing/priority.js';
 import { shouldShed } from '../routing/shedding.js';
-import { isVip } from '../routing/decide.js';
+import { isVip, userKeys } from '../routing/decide.js';
+import { isForgetMe } from '../memory/guard.js';
+import { forgetMe } from './forget-me.js';
 import { commentJobId } from '../queues.js';
-import { normalizeForMatch, sanitizeComment } from '../reply/safety.js';
+import { findBlockedWord, normalizeForMatch, sanitizeComment } from '../reply/safety.js';
 import { runtimeKeys } from '../runtime-keys.js';
 import { commentSchema, type CommentInput } from '../types.js';
 import { event } from './common.js';
 import type { HandlerContext } from './context.js';
 
-export type IntakeResult = 'queued' | 'invalid' | 'shed' | 'duplicate';
+export type IntakeResult = 'queued' | 'invalid' | 'shed' | 'duplicate' | 'forgotten';
 
 /** How long a measured queue depth is reused at intake (one Redis call per this, not per comment). */
 const DEPTH_CACHE_MS = 100;
@@ -69,8 +71,15 @@ export function createIntake(ctx: HandlerContext) {
       }
       delete c.sentAt;
     }
+    // a viewer's own privacy command: nothing of it is recorded before their memory is gone
+    if (isForgetMe(c.text)) return forgetMe(ctx, c, log);
     const controls = await ctx.controls.get(c.platform, c.channel);
     const vip = isVip(c, controls);
+    // recent chat and the viewer's last visit (memory on; never blocked users or words)
+    const noted =
+      controls.settings.memory && !userKeys(c).some((k) => controls.blockedUsers.has(k)) && !(controls.blockedWords.length && findBlockedWord(c.text, controls.blockedWords))
+        ? ctx.memory.store.noteChat(c).catch((err: unknown) => log.warn({ err, platform: c.platform }, 'could not note the chat line in memory'))
+        : undefined;
     const trig = analyzeTrigger(c.text, ctx.names);
     const priority = commentPriority(c, { mention: trig.mention, vip, triggered: isTriggered(trig, controls.settings.trigger, c.text) });
     // Commands on one connection run in order, so the intake's writes are pipelined and
@@ -84,7 +93,7 @@ export function createIntake(ctx: HandlerContext) {
       shedCount++;
       summary();
       log.debug({ platform: c.platform, channel: c.channel, commentId: c.id, priority, outcome: 'skipped', reason: 'shed' }, 'comment shed at intake');
-      await Promise.all([seen, event(ctx, c, { type: 'skip', reason: 'shed' })]);
+      await Promise.all([seen, noted, event(ctx, c, { type: 'skip', reason: 'shed' })]);
       return 'shed';
     }
     depth++;
@@ -103,7 +112,7 @@ export function createIntake(ctx: HandlerContext) {
         ? { deduplication: { id: `${c.platform}:${c.channel}:${createHash('sha1').update(norm).digest('hex')}`, ttl: ctx.config.DEDUP_WINDOW_S * 1000 } }
         : {}),
     });
-    await Promise.all([seen, latest, refreshing]);
+    await Promise.all([seen, latest, refreshing, noted]);
     if (job.id !== jobId) {
       depth--;
       dupCount++;

@@ -9,6 +9,9 @@ import type { Platform } from '../types.js';
 import { blockedWordIn, event, parseJob } from './common.js';
 import type { HandlerContext, Outcome } from './context.js';
 
+/** Replies a model wrote (kept in memory); acknowledgements and canned lines are not. */
+const MODEL_ROUTES: ReadonlySet<string> = new Set(['fast', 'slow', 'fallback']);
+
 /** Added to a platform's rate-limit window when pacing (delivery jitter; see the outbox handler). */
 export const WINDOW_MARGIN_MS = 1000;
 
@@ -90,6 +93,23 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
     );
     log.debug({ ...base, chat: { user: c.author.name, comment: c.text, reply: r.parts } }, 'reply text');
     await event(ctx, c, { type: 'reply', route: r.route, model: r.model, latency_ms: totalMs, text: r.parts.join(' '), user: c.author.name });
+    if (r.kind === 'answer' && MODEL_ROUTES.has(r.route) && controls.settings.memory) {
+      // the thread and the viewer's memory: only what was really posted (never a filtered reply)
+      await ctx.memory
+        .afterPosted({
+          id: c.id,
+          platform: c.platform,
+          channel: c.channel,
+          userId: c.author.id,
+          login: c.author.login,
+          name: c.author.name,
+          comment: c.text,
+          answer: r.parts.map((p) => p.replace(/^@\S+\s+/, '')).join(' '),
+          route: r.route,
+          at: ctx.now(),
+        })
+        .catch((err: unknown) => log.warn({ ...base, err }, 'could not keep the exchange in memory (the reply was posted)'));
+    }
     return { outcome: 'posted', parts: posted };
   };
 }

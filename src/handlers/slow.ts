@@ -4,7 +4,7 @@ import { slowJobSchema, type SlowJob } from '../queues.js';
 import { commentAge } from '../routing/decide.js';
 import { platformFormat } from '../platforms/format.js';
 import type { Comment } from '../types.js';
-import { generateAnswer, type AnswerOutcome, type EmptyReason, type ModelRoute } from './answer.js';
+import { generateAnswer, memoryBackground, memoryLog, type AnswerOutcome, type EmptyReason, type ModelRoute } from './answer.js';
 import { event, parseJob, replyFiltered } from './common.js';
 import type { HandlerContext, Outcome } from './context.js';
 import { cannedParts, enqueueReply } from './outbox-enqueue.js';
@@ -64,9 +64,12 @@ export function createSlowHandler(ctx: HandlerContext) {
       signal,
     };
     const deadline = (c.sentAt ?? c.receivedAt) + s.slow_max_age_s * 1000;
+    // the thread as it is now (a follow-up that asked for depth comes with the answer it follows)
+    const recall = await ctx.memory.store.recall(c, s.memory);
+    const background = memoryBackground(ctx, 'slow', s.context, recall);
     let out: AnswerOutcome;
     try {
-      out = await generateAnswer({ ...common, route: 'slow', model: ctx.slow, think: s.think });
+      out = await generateAnswer({ ...common, background, route: 'slow', model: ctx.slow, think: s.think });
       if (out.kind === 'empty') throw new EmptyAnswerError(ctx.slow.model, out.reason);
     } catch (err) {
       const retryable = err instanceof BotError ? err.retryable : true;
@@ -76,9 +79,9 @@ export function createSlowHandler(ctx: HandlerContext) {
         throw err;
       }
       log.warn({ ...base, err, outcome: 'fallback' }, 'slow model failed for good; answering with the fast model instead');
-      return fallback(ctx, c, common, deadline, pickedAt, log, base);
+      return fallback(ctx, c, { ...common, background: memoryBackground(ctx, 'fast', s.context, recall) }, deadline, pickedAt, log, base);
     }
-    return finish(ctx, c, out, 'slow', ctx.slow, deadline, pickedAt, log, base);
+    return finish(ctx, c, out, 'slow', ctx.slow, deadline, pickedAt, log, { ...base, ...memoryLog(background) });
   };
 }
 

@@ -16,8 +16,11 @@ export function memoryKeys(prefix: string) {
     viewerFacts: (p: Platform | string, userId: string) => `${prefix}:mem:v:${p}:${userId}:facts`,
     /** Hash: exchange id → embedding entry JSON (retrieval, only with EMBED_MODEL). */
     viewerVectors: (p: Platform | string, userId: string) => `${prefix}:mem:v:${p}:${userId}:vec`,
-    /** Pattern matching every key of one viewer (for forget). */
-    viewerPattern: (p: Platform | string, userId: string) => `${prefix}:mem:v:${p}:${userId}*`,
+    /** Every key of one viewer (forget deletes these, then their entries in channel keys). */
+    viewerAll: (p: Platform | string, userId: string) => {
+      const base = `${prefix}:mem:v:${p}:${userId}`;
+      return [base, `${base}:ex`, `${base}:facts`, `${base}:vec`];
+    },
     /** List of Exchange JSON of a channel, newest first, capped (threads, replies to the bot). */
     channelExchanges: (p: Platform | string, channel: string) => `${prefix}:mem:c:${p}:${channel}:ex`,
     /** List of ChatLine JSON of a channel, newest first, capped. */

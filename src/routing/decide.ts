@@ -1,4 +1,5 @@
 import type { ControlSnapshot } from '../controls/types.js';
+import type { ThreadSignal } from '../memory/thread.js';
 import type { Comment } from '../types.js';
 import { bandOf, scoreComplexity, type RuleHit } from './classify.js';
 import { analyzeTrigger, isTriggered } from './trigger.js';
@@ -55,6 +56,8 @@ export interface DecisionInput {
   abuseUntil?: number;
   /** A blocked word found in the comment (matching lives in reply/safety so both sides agree). */
   blockedWord?: string;
+  /** The exchange this comment follows up on, from memory (absent: none, or memory off). */
+  thread?: ThreadSignal;
 }
 
 /** The keys under which a user may appear in the blocked/vip sets. */
@@ -88,10 +91,22 @@ export function decide(input: DecisionInput): Decision {
   const trig = analyzeTrigger(text, input.names);
   if (trig.command) return { answer: false, reason: 'command' };
   const cx = scoreComplexity(text, { slowKeywords: controls.slowKeywords });
-  const band = bandOf(cx, s.slow_threshold, input.triageBand);
-  const scored: Scored = { score: cx.score, rules: cx.rules, band, mention: trig.mention, question: trig.question };
+  let band = bandOf(cx, s.slow_threshold, input.triageBand);
+  const rules = [...cx.rules];
+  // A reply to the bot, or a follow-up right after the bot answered this viewer, is addressed
+  // to the character ("why?", 「もっと詳しく」); one that asks for more depth on a slow answer
+  // goes slow with its thread (a trivial follow-up stays fast).
+  const t = input.thread;
+  const followUp = t !== undefined && t.followUp;
+  if (followUp) rules.push({ name: t.replyToBot ? 'thread_reply_to_bot' : 'thread_follow_up', weight: 0 });
+  if (followUp && t.depth && (t.last.route === 'slow' || t.last.route === 'fallback')) {
+    rules.push({ name: 'thread_depth_on_slow_answer', weight: 1 });
+    band = 'slow';
+  }
+  const mention = trig.mention || followUp;
+  const scored: Scored = { score: band === 'slow' ? Math.max(cx.score, s.slow_threshold) : cx.score, rules, band, mention, question: trig.question };
   // A paid comment is an explicit request for attention: answer it whatever the trigger.
-  if (!c.paid && !isTriggered(trig, s.trigger, text)) return { answer: false, reason: 'not_trigger', ...scored };
+  if (!c.paid && !isTriggered({ ...trig, mention }, s.trigger, text)) return { answer: false, reason: 'not_trigger', ...scored };
 
   let route: 'fast' | 'slow' = s.mode === 'fast' ? 'fast' : s.mode === 'slow' ? 'slow' : band === 'slow' ? 'slow' : 'fast';
   const maxAge = (route === 'slow' ? s.slow_max_age_s : s.fast_max_age_s) * 1000;

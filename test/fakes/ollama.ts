@@ -171,6 +171,22 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(parts).toString('utf8');
 }
 
+/**
+ * The viewer's comment in a request the bot built: the JSON string after the bot's
+ * "Comment (untrusted data, JSON string):" label (background such as recent chat comes before
+ * it), else the whole last user message.
+ */
+export function commentOf(req: Pick<FakeChatRequest, 'messages'>): string {
+  const user = [...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+  const at = user.lastIndexOf('Comment (untrusted data, JSON string):\n');
+  if (at < 0) return user;
+  try {
+    return String(JSON.parse(user.slice(at).split('\n')[1] ?? '""'));
+  } catch {
+    return user;
+  }
+}
+
 function defaultReply(req: FakeChatRequest): FakeReply {
   const last = [...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
   return {

@@ -39,6 +39,8 @@ export interface SentPrivmsg {
   raw: string;
   /** When the fake received it (epoch ms). */
   at: number;
+  /** The message id Twitch gave it (sent back in the USERSTATE that answers the PRIVMSG). */
+  id: string;
   /** Set when Twitch would not have shown it (and the fake sent the NOTICE). */
   dropped?: 'msg_duplicate' | 'msg_ratelimit';
 }
@@ -180,7 +182,7 @@ export async function startFakeTwitch(opts: FakeTwitchOptions = {}): Promise<Fak
     if (c.ws.readyState === c.ws.OPEN) c.ws.send(lines.join('\r\n') + '\r\n');
   };
 
-  const userstate = (c: Conn, channel: string): string => {
+  const userstate = (c: Conn, channel: string, sentId?: string): string => {
     const nick = c.nick ?? 'justinfan';
     const owner = nick === channel;
     const mod = modIn.has(channel);
@@ -192,6 +194,7 @@ export async function startFakeTwitch(opts: FakeTwitchOptions = {}): Promise<Fak
       'display-name': nick,
       'emote-sets': '0',
       mod: mod && !owner ? '1' : '0',
+      ...(sentId ? { id: sentId } : {}),
       subscriber: '0',
       'user-type': mod && !owner ? 'mod' : '',
     };
@@ -202,7 +205,7 @@ export async function startFakeTwitch(opts: FakeTwitchOptions = {}): Promise<Fak
     const channel = chanKey(params[0] ?? '');
     const text = params[1] ?? '';
     const at = Date.now();
-    const msg: SentPrivmsg = { channel, text, tags, raw: line, at };
+    const msg: SentPrivmsg = { channel, text, tags, raw: line, at, id: randomUUID() };
     const key = `${c.nick}|${channel}`;
     const prev = lastText.get(key);
     const times = (sendTimes.get(key) ?? []).filter((t) => t > at - 30_000);
@@ -219,8 +222,9 @@ export async function startFakeTwitch(opts: FakeTwitchOptions = {}): Promise<Fak
     }
     sendTimes.set(key, times);
     sent.push(msg);
-    // Twitch answers each PRIVMSG with the sender's USERSTATE for that channel.
-    if (c.channels.has(channel) && !opts.bare) send(c, [userstate(c, channel)]);
+    // Twitch answers each PRIVMSG with the sender's USERSTATE for that channel, whose `id` tag
+    // is the sent message's id (Twitch IRC reference, USERSTATE tags: "id").
+    if (c.channels.has(channel) && !opts.bare) send(c, [userstate(c, channel, msg.dropped ? undefined : msg.id)]);
   };
 
   const onLine = (c: Conn, line: string) => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { commentJobId } from '../../src/queues.js';
 import type { FakeChatRequest } from '../fakes/ollama.js';
+import { commentOf } from '../fakes/ollama.js';
 import { ARTICLE_QUESTION, startHarness, type Harness } from '../helpers/harness.js';
 
 const FAST = 'qwen2.5:14b';
@@ -13,8 +14,9 @@ afterEach(async () => {
   h = undefined;
 });
 
+/** The viewer's comment in the request (background such as recent chat comes before it). */
 function lastUserText(req: FakeChatRequest): string {
-  return req.messages.filter((m) => m.role === 'user').at(-1)?.content ?? '';
+  return commentOf(req);
 }
 
 describe('core pipeline, end to end (real Redis, fake Twitch, fake Ollama)', () => {

@@ -97,6 +97,15 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
   const joined = new Set<string>();
   const modIn = new Map<string, boolean>();
   const lastSent = new Map<string, LastSent>();
+  /**
+   * The bot's own messages: Twitch answers each PRIVMSG with a USERSTATE whose `id` tag is the
+   * sent message's id. Per channel, the comments answered by posts still waiting for theirs;
+   * and bot message id → the comment it answered (recent ones), so a viewer's reply to the bot
+   * is known as one even where the reply tags lack the thread's first message.
+   */
+  const awaitingId = new Map<string, string[]>();
+  const answeredBy = new Map<string, string>();
+  const ANSWERED_BY_MAX = 2000;
   const blocked = new Map<string, Hold>();
   const paused = new Map<string, Hold>();
   const ratelimitPause = new Map<string, { ms: number; at: number }>();
@@ -112,7 +121,12 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
     if (closed) return;
     try {
       const r = mapTwitchMessage(wire, { botLogin, ignoredBots, receivedAt: Date.now() });
-      if (r.ok) onComment?.(r.comment);
+      if (r.ok) {
+        const parent = r.comment.replyTo?.id;
+        const answered = parent ? answeredBy.get(parent) : undefined;
+        if (answered && r.comment.replyTo) r.comment.replyTo = { ...r.comment.replyTo, login: botLogin, threadId: r.comment.replyTo.threadId ?? answered };
+        onComment?.(r.comment);
+      }
       else if ('skip' in r) log.debug({ skip: r.skip }, 'twitch message ignored');
       else warnOnce(`malformed:${r.malformed}`, { detail: r.detail }, 'dropped a malformed Twitch message');
     } catch (err) {
@@ -167,6 +181,12 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
     if (selfJoin) return markJoined(selfJoin);
     const state = botStateFromUserstate(raw);
     if (!state) return;
+    const sentId = typeof raw.tags?.id === 'string' ? raw.tags.id : undefined;
+    const waiting = awaitingId.get(state.channel);
+    if (sentId && waiting?.length) {
+      answeredBy.set(sentId, waiting.shift()!);
+      if (answeredBy.size > ANSWERED_BY_MAX) answeredBy.delete(answeredBy.keys().next().value!);
+    }
     const was = modIn.get(state.channel);
     modIn.set(state.channel, state.moderator);
     if (was !== state.moderator) log.info({ channel: state.channel, moderator: state.moderator }, `bot moderator status in #${state.channel}: ${state.moderator}`);
@@ -309,6 +329,9 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
       const { text, last } = avoidDuplicate(clean, lastSent.get(channel), now, opts.maxChars);
       try {
         await c.raw(buildPrivmsgLine(channel, text, msg.replyTo.id));
+        const waiting = awaitingId.get(channel) ?? [];
+        waiting.push(msg.replyTo.id);
+        awaitingId.set(channel, waiting.slice(-20));
       } catch (err) {
         throw new TwitchNotConnectedError(channel, err);
       }

@@ -1,5 +1,6 @@
 import { commentSchema, type CommentInput } from '../../types.js';
 import type { TmiRawMessage, TmiTagValue, TmiUserstate } from './twitch.external.js';
+import { isForgetMe } from '../../memory/guard.js';
 
 /**
  * The one place tmi.js's userstate shape is read: a PRIVMSG or cheer → `CommentInput`,
@@ -105,6 +106,30 @@ function plainText(text: string): string {
   return (m ? m[1]! : text).replace(/\u0001/g, '');
 }
 
+/** IRCv3 tag value escapes (`\s` space, `\:` semicolon, `\\` backslash), where tmi.js left them. */
+function unescapeTag(v: string): string {
+  return v.replace(/\\(s|:|\\|r|n)/g, (_m, c: string) => (c === 's' ? ' ' : c === ':' ? ';' : c === '\\' ? '\\' : ' '));
+}
+
+/** Twitch's reply tags: the message this one replies to, and the thread's first message. */
+function replyTags(us: Record<string, TmiTagValue>): Pick<CommentInput, 'replyTo'> {
+  const id = tagString(us['reply-parent-msg-id']);
+  const threadId = tagString(us['reply-thread-parent-msg-id']);
+  if (!id && !threadId) return {};
+  const userId = tagString(us['reply-parent-user-id']);
+  const login = tagString(us['reply-parent-user-login'])?.toLowerCase();
+  const body = tagString(us['reply-parent-msg-body']);
+  return {
+    replyTo: {
+      ...(id ? { id } : {}),
+      ...(userId ? { userId } : {}),
+      ...(login ? { login } : {}),
+      ...(body ? { body: unescapeTag(body).slice(0, 2000) } : {}),
+      ...(threadId ? { threadId } : {}),
+    },
+  };
+}
+
 export function mapTwitchMessage(wire: TwitchWireMessage, rules: MapRules): MapResult {
   const us = wire.userstate ?? {};
   const channel = typeof wire.channel === 'string' ? wire.channel.replace(/^#/, '').toLowerCase() : '';
@@ -127,7 +152,8 @@ export function mapTwitchMessage(wire: TwitchWireMessage, rules: MapRules): MapR
     paid = { amount: bits, currency: 'bits' };
     text = stripCheermotes(text, bits);
   }
-  if (text.trimStart().startsWith('!')) return { ok: false, skip: 'command' };
+  // chat commands are for other bots; `!forgetme` is the viewer's own privacy command (memory)
+  if (text.trimStart().startsWith('!') && !isForgetMe(text)) return { ok: false, skip: 'command' };
 
   const badges = tagBadges(us.badges);
   const sent = Number(tagString(us['tmi-sent-ts']));
@@ -151,6 +177,7 @@ export function mapTwitchMessage(wire: TwitchWireMessage, rules: MapRules): MapR
     text,
     kind: wire.kind,
     ...(paid ? { paid } : {}),
+    ...replyTags(us),
     ...(Number.isSafeInteger(sent) && sent >= 0 ? { sentAt: sent } : {}),
     receivedAt: rules.receivedAt,
   };
