@@ -9,7 +9,7 @@ import { loadDotEnv } from '../config.js';
 import { FIELDS, FIELD_SPECS } from '../controls/fields.js';
 import { CliError, Ctx, EXIT_FAIL, EXIT_OK, EXIT_USAGE, parseBotctlEnv, type Io } from './context.js';
 
-type Opts = { channel?: string; all?: boolean; user?: string; stdin?: boolean; count?: string };
+type Opts = { channel?: string; all?: boolean; user?: string; stdin?: boolean; count?: string; clear?: boolean };
 type Run = (ctx: Ctx, args: string[], opts: Opts) => Promise<number>;
 
 // Commands load their modules on use: `botctl set` starts without loading BullMQ.
@@ -55,6 +55,20 @@ const COMMANDS: Record<string, Command> = {
     options: ['user', 'channel', 'stdin'],
     run: async (c, a, o) => (await import('./commands/explain.js')).explainCmd(c, a, o),
   },
+  context: {
+    usage: 'context ["<text>"] | --clear [--channel platform:channel]',
+    summary: 'what is on stream now (game, topic), given to the model with every comment; no text shows it',
+    details: ['at most 500 characters; --clear removes it', 'examples:', '  botctl context "Elden Ring, first try at Malenia"', '  botctl context --clear --channel twitch:somechannel'],
+    options: ['channel', 'clear'],
+    run: async (c, a, o) => (await import('./commands/memory.js')).contextCmd(c, a, o),
+  },
+  memory: {
+    usage: 'memory show <platform:user> | forget <platform:user> | forget-all',
+    summary: "what the bot keeps about a viewer (threads, facts); forget deletes every key that holds it",
+    details: ['user: platform:login or platform:userId, e.g. twitch:some_viewer', 'forget also removes their comments from the queues\' kept history, held replies and the events stream'],
+    options: [],
+    run: async (c, a) => (await import('./commands/memory.js')).memoryCmd(c, a),
+  },
   pending: { usage: 'pending [--json]', summary: 'replies waiting for approval (approval on), with the comment each answers', options: [], run: async (c) => (await approvals()).pendingCmd(c) },
   approve: { usage: 'approve <id>', summary: 'post a held reply', options: [], run: async (c, a) => (await approvals()).decideCmd('approve')(c, a) },
   reject: { usage: 'reject <id>', summary: 'drop a held reply', options: [], run: async (c, a) => (await approvals()).decideCmd('reject')(c, a) },
@@ -71,6 +85,7 @@ const OPTIONS = {
   user: { type: 'string' },
   stdin: { type: 'boolean' },
   count: { type: 'string', short: 'n' },
+  clear: { type: 'boolean' },
 } as const;
 
 export function usage(): string {
@@ -132,7 +147,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     io.stdout.write(`${commandHelp(name, cmd)}\n`);
     return EXIT_OK;
   }
-  for (const opt of ['channel', 'all', 'user', 'stdin', 'count'] as const) {
+  for (const opt of ['channel', 'all', 'user', 'stdin', 'count', 'clear'] as const) {
     if (values[opt] !== undefined && !cmd.options.includes(opt)) {
       io.stderr.write(`botctl: ${name} does not take --${opt}\n\n${commandHelp(name, cmd)}\n`);
       return EXIT_USAGE;

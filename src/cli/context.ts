@@ -35,6 +35,12 @@ export const botctlEnvSchema = envSchema.pick({
   TRIAGE_BAND: true,
   TRIAGE: true,
   ABUSE_STRIKES: true,
+  MEMORY_RETENTION_DAYS: true,
+  MEMORY_THREAD_EXCHANGES: true,
+  MEMORY_THREAD_WINDOW_S: true,
+  MEMORY_CHAT_LINES: true,
+  MEMORY_CHAT_WINDOW_S: true,
+  MEMORY_RETURN_AFTER_S: true,
 });
 
 export interface BotctlEnv {
@@ -47,6 +53,12 @@ export interface BotctlEnv {
   SLOW_MODEL: string;
   TRIAGE: boolean;
   ABUSE_STRIKES: number;
+  MEMORY_RETENTION_DAYS: number;
+  MEMORY_THREAD_EXCHANGES: number;
+  MEMORY_THREAD_WINDOW_S: number;
+  MEMORY_CHAT_LINES: number;
+  MEMORY_CHAT_WINDOW_S: number;
+  MEMORY_RETURN_AFTER_S: number;
   triageBand: [number, number];
 }
 

@@ -2,6 +2,7 @@ import type { Job } from 'bullmq';
 import { commentJobId, commentJobSchema, type CommentJob } from '../queues.js';
 import { decide, isVip, type DecisionInput } from '../routing/decide.js';
 import { runtimeKeys } from '../runtime-keys.js';
+import { analyzeTrigger } from '../routing/trigger.js';
 import { platformFormat } from '../platforms/format.js';
 import type { Comment } from '../types.js';
 import { looksLikeFollowUp, threadSignal, type ThreadSignal } from '../memory/thread.js';
@@ -35,7 +36,7 @@ export function createFastHandler(ctx: HandlerContext) {
     // answered here is not answered below either, so the claim is never needed later.
     // (a follow-up of the viewer's thread may be answered where it alone would not)
     const mayFollowUp = controls.settings.memory && (c.replyTo !== undefined || looksLikeFollowUp(c.text));
-    const permissiveThread: ThreadSignal | undefined = mayFollowUp ? { last: { route: 'fast', at: pickedAt, userId: c.author.id }, replyToBot: true, followUp: true, depth: false } : undefined;
+    const permissiveThread: ThreadSignal | undefined = mayFollowUp ? { last: { route: 'fast', at: pickedAt, userId: c.author.id }, replyToBot: true, followUp: true, depth: false, times: [] } : undefined;
     const claimAhead = cooled && decideWith({ thread: permissiveThread }).answer;
     const [cooldownRaw, strikesRaw, answered, latest, slowWaiting, claimedAhead, recall] = await Promise.all([
       ctx.redis.get(cooldownKey),
@@ -68,7 +69,12 @@ export function createFastHandler(ctx: HandlerContext) {
     }
     // several questions in a row from one viewer: the latest one is answered (where the
     // cooldown would hold the others back anyway)
-    if (latest && latest !== c.id && cooled) return notAnswered('superseded');
+    // (intake records mentions and questions only: a follow-up such as 「もっと詳しく」 is not in the list)
+    const recordedAsLatest = (() => {
+      const t = analyzeTrigger(c.text, ctx.names);
+      return t.mention || t.question;
+    })();
+    if (latest && latest !== c.id && cooled && recordedAsLatest) return notAnswered('superseded');
     const [lastAtStr, lastId] = (cooldownRaw ?? '').split('|');
     const decision = decideWith({
       // a retry of the comment that set the cooldown is not held back by it
@@ -83,7 +89,8 @@ export function createFastHandler(ctx: HandlerContext) {
       return notAnswered(decision.reason, decision.score);
     }
     // the claim above failed: held by another comment of this viewer, or by this one's earlier attempt
-    if (claimAhead && claimedAhead !== 'OK' && (await ctx.redis.get(cooldownKey))?.split('|')[1] !== c.id) return skip('cooldown');
+    if (decision.pastCooldown) await ctx.redis.set(cooldownKey, `${pickedAt}|${c.id}`, 'EX', Math.max(1, controls.settings.user_cooldown_s));
+    else if (claimAhead && claimedAhead !== 'OK' && (await ctx.redis.get(cooldownKey))?.split('|')[1] !== c.id) return skip('cooldown');
     const reasons = decision.rules.map((r) => r.name);
     // with approval on nothing reaches chat before a moderator approves it: no acknowledgement
     const ack = controls.settings.ack && !controls.settings.approval;

@@ -108,7 +108,7 @@ export function createIntake(ctx: HandlerContext) {
       priority,
       attempts: ctx.config.FAST_ATTEMPTS,
       backoff: { type: 'exponential', delay: ctx.config.RETRY_BACKOFF_MS },
-      ...(ctx.config.DEDUP_WINDOW_S > 0 && norm && !c.paid
+      ...(ctx.config.DEDUP_WINDOW_S > 0 && norm && !c.paid && !c.replyTo
         ? { deduplication: { id: `${c.platform}:${c.channel}:${createHash('sha1').update(norm).digest('hex')}`, ttl: ctx.config.DEDUP_WINDOW_S * 1000 } }
         : {}),
     });

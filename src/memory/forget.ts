@@ -173,7 +173,12 @@ export async function forgetViewer(
       // not ours
     }
   }
-  const deleted = await redis.del(...viewerKeys);
+  const loginKeys: string[] = [];
+  for (const n of names) {
+    const k = keys.login(who.platform, n);
+    if ((await redis.get(k)) === who.userId) loginKeys.push(k);
+  }
+  const deleted = await redis.del(...viewerKeys, ...loginKeys);
   const channelEntries = await forgetInChannels(redis, prefix, who);
   const jobs = await forgetJobs(connection, prefix, who, opts.waitActiveMs ?? 15_000);
   const approvals = await forgetApprovals(redis, prefix, who);

@@ -27,6 +27,8 @@ export function memoryKeys(prefix: string) {
     channelChat: (p: Platform | string, channel: string) => `${prefix}:mem:c:${p}:${channel}:chat`,
     /** Hash: `<userId>:<exchangeId>` → embedding entry JSON of the channel's exchanges (retrieval). */
     channelVectors: (p: Platform | string, channel: string) => `${prefix}:mem:c:${p}:${channel}:vec`,
+    /** String: a viewer's login → their user id (botctl memory show/forget take a login), with the retention as TTL. */
+    login: (p: Platform | string, login: string) => `${prefix}:mem:login:${p}:${login.toLowerCase()}`,
     /** Pattern of every channel-level memory key (for forget: entries of one viewer are removed). */
     channelPattern: `${prefix}:mem:c:*`,
     /** Pattern of every memory key (forget-all). */

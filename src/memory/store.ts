@@ -104,6 +104,7 @@ export function createMemoryStore(opts: { redis: Redis; prefix: string; config: 
         m.lpush(k, JSON.stringify(line)).ltrim(k, 0, MEMORY_CAPS.channelChat - 1).pexpire(k, MEMORY_CAPS.channelTtlMs);
       }
       m.eval(SEEN_SCRIPT, 1, keys.viewer(c.platform, c.author.id), String(now), String(config.MEMORY_RETURN_AFTER_S * 1000), String(retentionMs));
+      if (c.author.login) m.set(keys.login(c.platform, c.author.login), c.author.id, 'PX', retentionMs);
       await m.exec();
     },
 
@@ -175,6 +176,11 @@ export function createMemoryStore(opts: { redis: Redis; prefix: string; config: 
       const facts = returning ? parseList<Fact>(res[4]?.[1]) : [];
       const replyTo = c.replyTo ? resolveReplyTarget(c, parseList<Exchange>(res[5]?.[1]), botLogins) : undefined;
       return { thread, chat, facts, returning, ...(replyTo ? { replyTo } : {}), ...(stream ? { stream } : {}) };
+    },
+
+    /** A viewer's user id from `login` (as seen in chat), else the text itself taken as an id. */
+    async resolveUser(p: Platform | string, loginOrId: string): Promise<string> {
+      return (await redis.get(keys.login(p, loginOrId))) ?? loginOrId;
     },
 
     /** Everything kept about one viewer (for botctl memory show). */

@@ -66,11 +66,19 @@ export interface ThreadSignal {
   followUp: boolean;
   /** It asks for more depth. */
   depth: boolean;
+  /** When the bot answered this viewer in the thread (epoch ms), newest last. */
+  times: number[];
 }
 
 export function threadSignal(text: string, recall: Pick<Recall, 'thread' | 'replyTo'>): ThreadSignal | undefined {
   const last = recall.replyTo ?? recall.thread[recall.thread.length - 1];
   if (!last) return undefined;
   const replyToBot = recall.replyTo !== undefined;
-  return { last: { route: last.route, at: last.at, userId: last.userId }, replyToBot, followUp: replyToBot || looksLikeFollowUp(text), depth: asksForDepth(text) };
+  return {
+    last: { route: last.route, at: last.at, userId: last.userId },
+    replyToBot,
+    followUp: replyToBot || looksLikeFollowUp(text),
+    depth: asksForDepth(text),
+    times: recall.thread.map((e) => e.at),
+  };
 }

@@ -18,6 +18,12 @@ export type SkipReason =
 
 export type Band = 'fast' | 'uncertain' | 'slow';
 
+/**
+ * A conversation is not spam: a viewer's follow-up to the bot's answer to them ("why?") is
+ * answered within their cooldown, while fewer than this many answers to them fall in it.
+ */
+export const MAX_FOLLOW_UPS = 3;
+
 interface Scored {
   score: number;
   rules: RuleHit[];
@@ -36,6 +42,8 @@ export type Decision =
       /** A complex comment answered fast because the slow pool was full. */
       overflow: boolean;
       vip: boolean;
+      /** A follow-up in the viewer's own thread answered within their cooldown (see MAX_FOLLOW_UPS). */
+      pastCooldown: boolean;
     } & Scored);
 
 export interface DecisionInput {
@@ -114,8 +122,12 @@ export function decide(input: DecisionInput): Decision {
   if (age > maxAge) return { answer: false, reason: 'stale', detail: `${Math.round(age / 1000)}s old`, ...scored };
 
   const vip = isVip(c, controls);
+  const cooling = input.lastAnsweredAt !== undefined && now - input.lastAnsweredAt < s.user_cooldown_s * 1000;
+  const ownThread = followUp && t.last.userId === c.author.id && t.times.filter((at) => now - at < s.user_cooldown_s * 1000).length < MAX_FOLLOW_UPS;
+  const pastCooldown = cooling && !vip && !c.paid && ownThread;
+  if (pastCooldown) rules.push({ name: 'thread_follow_up_in_cooldown', weight: 0 });
   // VIPs and paid comments are not held back by the cooldown
-  if (!vip && !c.paid && input.lastAnsweredAt !== undefined && now - input.lastAnsweredAt < s.user_cooldown_s * 1000) {
+  if (!vip && !c.paid && cooling && !pastCooldown) {
     return { answer: false, reason: 'cooldown', ...scored };
   }
 
@@ -126,5 +138,5 @@ export function decide(input: DecisionInput): Decision {
     overflow = true;
   }
   const triage = route === 'fast' && !overflow && s.mode === 'auto' && input.triageEnabled && band === 'uncertain';
-  return { answer: true, route, triage, overflow, vip, ...scored };
+  return { answer: true, route, triage, overflow, vip, pastCooldown, ...scored };
 }

@@ -15,6 +15,8 @@ import { bandOf, scoreComplexity } from '../../routing/classify.js';
 import { decide, type Decision } from '../../routing/decide.js';
 import { analyzeTrigger } from '../../routing/trigger.js';
 import { runtimeKeys } from '../../runtime-keys.js';
+import { createMemoryStore, type Recall } from '../../memory/store.js';
+import { threadSignal } from '../../memory/thread.js';
 import type { Comment, Platform } from '../../types.js';
 import { CliError, EXIT_OK, EXIT_USAGE, type Ctx } from '../context.js';
 import { parseChannel, parseTarget } from '../scope.js';
@@ -52,6 +54,8 @@ export interface Explanation {
   vip: boolean;
   cooldownRemainingS: number | null;
   slowWaiting: number;
+  /** What memory would give the model (memory on): the viewer's thread, recent chat lines, facts. */
+  thread: { exchanges: { comment: string; answer: string; route: string; at: number }[]; chatLines: number; facts: string[]; returning: boolean; memory: boolean };
   settings: ControlSnapshot['settings'];
 }
 
@@ -81,6 +85,17 @@ function reasonsOf(d: Decision, x: Omit<Explanation, 'reasons'>): string[] {
   const t = x.trigger;
   r.push(`trigger=${s.trigger}: ${t.command ? 'chat command' : [t.mention ? 'mentions the character' : 'no mention', t.question ? 'a question' : 'not a question'].join(', ')}`);
   for (const rule of x.rules) r.push(`rule ${rule.name} ${rule.weight >= 0 ? '+' : ''}${rule.weight}`);
+  const th = x.thread;
+  if (!th.memory) r.push('memory=off: no thread, recent chat or viewer memory');
+  else {
+    const last = th.exchanges.at(-1);
+    r.push(
+      last
+        ? `thread: ${th.exchanges.length} recent exchange(s) with this viewer; the last (${last.route}, ${Math.round((Date.now() - last.at) / 1000)} s ago): "${last.comment}" → "${last.answer}"`
+        : 'thread: no recent exchange with this viewer',
+    );
+    r.push(`background: ${th.chatLines} recent chat line(s)${th.facts.length ? `, ${th.facts.length} fact(s) about a returning viewer` : ''}`);
+  }
   r.push(`score ${x.score.toFixed(2)} ${x.score >= s.slow_threshold ? '≥' : '<'} slow_threshold ${s.slow_threshold} (band ${x.band})`);
   if (d.answer) {
     if (s.mode !== 'auto') r.push(`mode=${s.mode}: every answer goes ${s.mode}`);
@@ -105,11 +120,17 @@ async function explainOne(ctx: Ctx, text: string, inp: Inputs, controls: ReturnT
     kind: 'chat',
     receivedAt: now,
   };
-  const [cooldownRaw, strikesRaw, slowWaiting] = await Promise.all([
-    redis.get(runtimeKeys.cooldown(ctx.prefix, inp.platform, inp.user)),
-    redis.get(runtimeKeys.strikes(ctx.prefix, inp.platform, inp.user)),
+  // the workers key a viewer's state by user id: a login typed here is looked up (memory keeps the mapping)
+  const store = createMemoryStore({ redis, prefix: ctx.prefix, now: () => now, config: ctx.env, botLogins: inp.names });
+  const userId = await store.resolveUser(inp.platform, inp.user);
+  comment.author.id = userId;
+  const [cooldownRaw, strikesRaw, slowWaiting, recall] = await Promise.all([
+    redis.get(runtimeKeys.cooldown(ctx.prefix, inp.platform, userId)),
+    redis.get(runtimeKeys.strikes(ctx.prefix, inp.platform, userId)),
     slow.getWaitingCount(),
+    store.recall(comment, snap.settings.memory) as Promise<Recall>,
   ]);
+  const thread = snap.settings.memory ? threadSignal(text, recall) : undefined;
   const lastAnsweredAt = cooldownRaw ? Number(cooldownRaw.split('|')[0]) : undefined;
   const d = decide({
     comment,
@@ -122,6 +143,7 @@ async function explainOne(ctx: Ctx, text: string, inp: Inputs, controls: ReturnT
     triageEnabled: ctx.env.TRIAGE,
     abuseUntil: Number(strikesRaw ?? 0) >= ctx.env.ABUSE_STRIKES ? now + 1 : undefined,
     blockedWord: findBlockedWord(text, snap.blockedWords),
+    thread,
   });
   // early skips (paused, blocked) carry no score: compute it for the explanation only
   const cx = scoreComplexity(text.trim(), { slowKeywords: snap.slowKeywords });
@@ -147,6 +169,13 @@ async function explainOne(ctx: Ctx, text: string, inp: Inputs, controls: ReturnT
     vip: d.answer ? d.vip : false,
     cooldownRemainingS: remaining,
     slowWaiting,
+    thread: {
+      exchanges: recall.thread.map((e) => ({ comment: e.comment, answer: e.answer, route: e.route, at: e.at })),
+      chatLines: recall.chat.length,
+      facts: recall.facts.map((f) => f.text),
+      returning: recall.returning,
+      memory: snap.settings.memory,
+    },
     settings: snap.settings,
   };
   return { ...x, reasons: reasonsOf(d, x) };
