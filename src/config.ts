@@ -125,7 +125,7 @@ export const envSchema = z.object({
   MEMORY_CHAT_LINES: int(10, 0, 50),
   MEMORY_CHAT_WINDOW_S: int(120, 10, 3600),
   MEMORY_RETURN_AFTER_S: int(3600, 60, 30 * 86_400),
-  MEMORY_FAST_CHARS: int(1200, 0, 20_000),
+  MEMORY_FAST_CHARS: int(800, 0, 20_000),
   MEMORY_SLOW_CHARS: int(4000, 0, 50_000),
   MEMORY_EXTRACT: onOff(true),
 

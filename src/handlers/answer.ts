@@ -44,9 +44,9 @@ export interface AnswerRequest {
 }
 
 /** Stream context and recalled memory as prompt text, within the route's budget. */
-export function memoryBackground(ctx: Pick<HandlerContext, 'config'>, route: 'fast' | 'slow', context: string, recall: Recall, related?: readonly Exchange[]): Rendered {
+export function memoryBackground(ctx: Pick<HandlerContext, 'config'>, route: 'fast' | 'slow', c: Comment, context: string, recall: Recall, related?: readonly Exchange[]): Rendered {
   const budget = route === 'fast' ? ctx.config.MEMORY_FAST_CHARS : ctx.config.MEMORY_SLOW_CHARS;
-  return renderMemory({ context, recall, related, budget, quote: quoteUntrusted });
+  return renderMemory({ comment: c.text, context, recall, related, budget, quote: quoteUntrusted });
 }
 
 /** Log fields saying what background an answer carried. */

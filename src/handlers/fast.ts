@@ -99,7 +99,7 @@ export function createFastHandler(ctx: HandlerContext) {
     const queueWaitMs = pickedAt - c.receivedAt;
     const deadline = (c.sentAt ?? c.receivedAt) + controls.settings.fast_max_age_s * 1000;
     const format = platformFormat(c.platform, ctx.config);
-    const background = memoryBackground(ctx, 'fast', controls.settings.context, recall);
+    const background = memoryBackground(ctx, 'fast', c, controls.settings.context, recall);
     const leave = ctx.memory.slots.enter();
     const out = await generateAnswer({
       background,
