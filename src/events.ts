@@ -25,6 +25,8 @@ export interface BotEvent {
   model?: string;
   reason?: string;
   latency_ms?: number;
+  /** A reply: the background its prompt carried (thread, reply, context, stream, facts, chat, related), comma-separated. */
+  memory?: string;
 }
 
 /** Append one event; never throws (events are best effort and must not stop a reply). */

@@ -56,7 +56,7 @@ export function memoryLog(b: Rendered | undefined): { memory?: string[]; memoryC
 
 export type AnswerOutcome =
   /** cut: the model stopped for length and only its whole sentences are kept. */
-  | { kind: 'answer'; parts: string[]; result: ChatResult; cut: boolean }
+  | { kind: 'answer'; parts: string[]; result: ChatResult; cut: boolean; memory?: string[] }
   | { kind: 'escalate'; result: ChatResult }
   /** Nothing left to post: see EmptyReason. */
   | { kind: 'empty'; result: ChatResult; reason: EmptyReason }
@@ -157,5 +157,5 @@ export async function generateAnswer(req: AnswerRequest): Promise<AnswerOutcome>
     secrets: req.secrets,
   });
   if (!verdict.ok) return { kind: 'filtered', verdict, result };
-  return { kind: 'answer', parts, result, cut: got.cut };
+  return { kind: 'answer', parts, result, cut: got.cut, ...(req.background?.used.length ? { memory: req.background.used } : {}) };
 }

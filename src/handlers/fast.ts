@@ -137,6 +137,7 @@ export function createFastHandler(ctx: HandlerContext) {
       timings: { queueWaitMs, ttftMs: out.result.ttftMs, modelMs: out.result.modelMs, totalMs: ctx.now() - c.receivedAt },
       deadline,
       tokens: { prompt: out.result.promptEvalCount, eval: out.result.evalCount },
+      ...(out.memory ? { memory: out.memory } : {}),
     });
     log.info(
       { ...base, outcome: 'replied', route, overflow: decision.overflow, score: decision.score, stoppedEarly: out.result.stoppedEarly, promptEvalCount: out.result.promptEvalCount, ...(out.cut ? { cutForLength: true } : {}), ...memoryLog(background) },

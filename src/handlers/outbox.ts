@@ -92,7 +92,7 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
       'reply posted',
     );
     log.debug({ ...base, chat: { user: c.author.name, comment: c.text, reply: r.parts } }, 'reply text');
-    await event(ctx, c, { type: 'reply', route: r.route, model: r.model, latency_ms: totalMs, text: r.parts.join(' '), user: c.author.name });
+    await event(ctx, c, { type: 'reply', route: r.route, model: r.model, latency_ms: totalMs, text: r.parts.join(' '), user: c.author.name, ...(r.memory?.length ? { memory: r.memory.join(',') } : {}) });
     if (r.kind === 'answer' && MODEL_ROUTES.has(r.route) && controls.settings.memory) {
       // the thread and the viewer's memory: only what was really posted (never a filtered reply)
       await ctx.memory

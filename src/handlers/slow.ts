@@ -135,6 +135,7 @@ async function finish(
     timings: { queueWaitMs: pickedAt - c.receivedAt, ttftMs: out.result.ttftMs, modelMs: out.result.modelMs, totalMs: ctx.now() - c.receivedAt },
     deadline,
     tokens: { prompt: out.result.promptEvalCount, eval: out.result.evalCount },
+    ...(out.memory ? { memory: out.memory } : {}),
   });
   log.info(
     { ...base, outcome: 'replied', route, model: model.model, thinkingChars: out.result.thinking.length, promptEvalCount: out.result.promptEvalCount, ...(out.cut ? { cutForLength: true } : {}) },
