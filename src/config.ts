@@ -128,6 +128,7 @@ export const envSchema = z.object({
   MEMORY_FAST_CHARS: int(800, 0, 20_000),
   MEMORY_SLOW_CHARS: int(4000, 0, 50_000),
   MEMORY_EXTRACT: onOff(true),
+  MEMORY_MAX_VIEWERS: int(100_000, 10, 100_000_000),
 
   TWITCH_CHANNELS: list([]).transform((a) => a.map((c) => c.replace(/^#/, '').toLowerCase())),
   TWITCH_USERNAME: optionalStr.transform((v) => v?.toLowerCase()),

@@ -41,6 +41,7 @@ export const botctlEnvSchema = envSchema.pick({
   MEMORY_CHAT_LINES: true,
   MEMORY_CHAT_WINDOW_S: true,
   MEMORY_RETURN_AFTER_S: true,
+  MEMORY_MAX_VIEWERS: true,
 });
 
 export interface BotctlEnv {
@@ -59,6 +60,7 @@ export interface BotctlEnv {
   MEMORY_CHAT_LINES: number;
   MEMORY_CHAT_WINDOW_S: number;
   MEMORY_RETURN_AFTER_S: number;
+  MEMORY_MAX_VIEWERS: number;
   triageBand: [number, number];
 }
 

@@ -179,6 +179,7 @@ export async function forgetViewer(
     if ((await redis.get(k)) === who.userId) loginKeys.push(k);
   }
   const deleted = await redis.del(...viewerKeys, ...loginKeys);
+  await redis.zrem(keys.viewerIndex, `${who.platform}:${who.userId}`);
   const channelEntries = await forgetInChannels(redis, prefix, who);
   const jobs = await forgetJobs(connection, prefix, who, opts.waitActiveMs ?? 15_000);
   const approvals = await forgetApprovals(redis, prefix, who);

@@ -29,6 +29,8 @@ export function memoryKeys(prefix: string) {
     channelVectors: (p: Platform | string, channel: string) => `${prefix}:mem:c:${p}:${channel}:vec`,
     /** String: a viewer's login → their user id (botctl memory show/forget take a login), with the retention as TTL. */
     login: (p: Platform | string, login: string) => `${prefix}:mem:login:${p}:${login.toLowerCase()}`,
+    /** Sorted set: `<platform>:<userId>` scored by last visit, for the MEMORY_MAX_VIEWERS cap (oldest evicted). */
+    viewerIndex: `${prefix}:mem:viewers`,
     /** Pattern of every channel-level memory key (for forget: entries of one viewer are removed). */
     channelPattern: `${prefix}:mem:c:*`,
     /** Pattern of every memory key (forget-all). */

@@ -24,7 +24,8 @@ export type MemoryConfig = Pick<
   | 'MEMORY_CHAT_LINES'
   | 'MEMORY_CHAT_WINDOW_S'
   | 'MEMORY_RETURN_AFTER_S'
->;
+> &
+  Partial<Pick<Config, 'MEMORY_MAX_VIEWERS'>>;
 
 /** Caps: memory stays bounded whatever the stream's length. */
 export const MEMORY_CAPS = {
@@ -89,6 +90,20 @@ export function createMemoryStore(opts: { redis: Redis; prefix: string; config: 
   const keys = memoryKeys(opts.prefix);
   const retentionMs = config.MEMORY_RETENTION_DAYS * 86_400_000;
   const botLogins = (opts.botLogins ?? []).map((l) => l.toLowerCase());
+  const maxViewers = config.MEMORY_MAX_VIEWERS ?? 100_000;
+
+  /** Past MEMORY_MAX_VIEWERS, the viewers not seen the longest lose their memory (their channel entries age out). */
+  async function evictOldest(n: number): Promise<void> {
+    const popped = await redis.zpopmin(keys.viewerIndex, n);
+    const victims = popped.filter((_, i) => i % 2 === 0);
+    if (victims.length === 0) return;
+    const del: string[] = [];
+    for (const v of victims) {
+      const at = v.indexOf(':');
+      del.push(...keys.viewerAll(v.slice(0, at), v.slice(at + 1)));
+    }
+    await redis.del(...del);
+  }
 
   return {
     keys,
@@ -105,7 +120,10 @@ export function createMemoryStore(opts: { redis: Redis; prefix: string; config: 
       }
       m.eval(SEEN_SCRIPT, 1, keys.viewer(c.platform, c.author.id), String(now), String(config.MEMORY_RETURN_AFTER_S * 1000), String(retentionMs));
       if (c.author.login) m.set(keys.login(c.platform, c.author.login), c.author.id, 'PX', retentionMs);
-      await m.exec();
+      m.zadd(keys.viewerIndex, now, `${c.platform}:${c.author.id}`).zcard(keys.viewerIndex);
+      const res = await m.exec();
+      const count = Number(res?.at(-1)?.[1] ?? 0);
+      if (count > maxViewers) await evictOldest(count - maxViewers);
     },
 
     /** An exchange the bot posted: the viewer's thread and the channel's exchanges. */
