@@ -95,6 +95,17 @@ describe('threads', () => {
     expect(systemOf(why!)).not.toContain(FOOD_A);
   }, 40_000);
 
+  it('botctl explain shows the thread it would use (by login, as moderators type it)', async () => {
+    let out = '';
+    const io = { stdout: { write: (s: string) => ((out += s), true) }, stderr: { write: () => true }, stdin: process.stdin } as never;
+    expect(await botctl(['explain', 'もっと詳しく', '--user', 'twitch:alice', '--channel', `twitch:${h.channel}`, '--json'], io, { REDIS_URL, REDIS_PREFIX: h.prefix, TWITCH_USERNAME: 'botan_bot' })).toBe(0);
+    const e = JSON.parse(out) as { answer: boolean; thread: { exchanges: { answer: string }[] }; rules: { name: string }[]; reasons: string[] };
+    expect(e.thread.exchanges.map((x) => x.answer)).toContain(FOOD_A);
+    expect(e.rules.map((r) => r.name)).toContain('thread_follow_up');
+    expect(e.answer).toBe(true);
+    expect(e.reasons.join('\n')).toMatch(/thread: \d+ recent exchange/);
+  }, 20_000);
+
   it("another viewer's \"why?\" does not get that exchange", async () => {
     await chatAndWait('bob', 'why though?');
     const [req] = answersTo(h, 'why though?');
