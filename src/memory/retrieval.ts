@@ -39,7 +39,7 @@ export interface RetrievalDeps {
   topK: number;
   /** MEMORY_MIN_SIMILARITY: cosine below this is never returned. */
   minSimilarity: number;
-  /** Entries kept per hash; the oldest go first (default viewer 200, channel 2000). */
+  /** Entries kept per hash; the oldest go first (default viewer 200, channel 500: see docs/memory.md for why). */
   maxPerScope?: { viewer?: number; channel?: number };
   /** How long entries live (MEMORY_RETENTION_DAYS in ms; default 30 days). */
   retentionMs?: number;
@@ -122,7 +122,7 @@ export function createRetrieval(deps: RetrievalDeps): Retrieval {
   const topK = Math.max(0, Math.floor(deps.topK));
   const floor = deps.minSimilarity;
   const capViewer = Math.max(1, deps.maxPerScope?.viewer ?? 200);
-  const capChannel = Math.max(1, deps.maxPerScope?.channel ?? 2000);
+  const capChannel = Math.max(1, deps.maxPerScope?.channel ?? 500);
   const retentionMs = deps.retentionMs ?? 30 * DAY_MS;
   const timeoutMs = deps.timeoutMs ?? 300;
   const indexTimeoutMs = deps.indexTimeoutMs ?? 10_000;
@@ -238,12 +238,15 @@ export function createRetrieval(deps: RetrievalDeps): Retrieval {
     for (let i = 0; i < drop.length; i += 500) await redis.hdel(key, ...drop.slice(i, i + 500));
   }
 
-  async function lookup(q: RetrievalQuery, signal: AbortSignal): Promise<RetrievalHit[]> {
+  async function lookup(q: RetrievalQuery, signal: AbortSignal, deadline: number): Promise<RetrievalHit[]> {
     // The hashes are read while the comment is embedded.
     const reads = readScopes(redis, keys, q);
     reads.catch(() => undefined); // a late failure after a timeout is not unhandled
     const [qv] = (await embed([q.text], timeoutMs, signal, 'embedding the comment')) as [Float32Array];
     const { viewer, channel } = await reads;
+    // The scan is synchronous: once started, no timer can cut it. Start it only within budget.
+    if (signal.aborted) throw new Aborted();
+    if (performance.now() > deadline) throw new RetrievalTimeout('a retrieval lookup', timeoutMs);
     return rankEntries(viewer, channel, qv, q, { model, topK, minSimilarity: floor, oldest: now() - retentionMs });
   }
 
@@ -258,7 +261,7 @@ export function createRetrieval(deps: RetrievalDeps): Retrieval {
       timer = setTimeout(() => resolve('timeout'), timeoutMs + 5);
     });
     try {
-      const r = await Promise.race([lookup(q, controller.signal), deadline]);
+      const r = await Promise.race([lookup(q, controller.signal, performance.now() + timeoutMs), deadline]);
       if (r === 'timeout') {
         if (!q.signal?.aborted) fault('timeout', new RetrievalTimeout('a retrieval lookup', timeoutMs), 'search');
         return [];
