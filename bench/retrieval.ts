@@ -11,10 +11,12 @@
  *    entry. Entries are written in the stored format without embedding each one.
  *
  * Writes its section into BENCHMARKS.md (`--no-write` to only print).
- * Options: --dims=768 (vector size of the fake model)  --runs=30  --sizes=100,1000,10000
+ * Options: --dims=768 (vector size of the fake model)  --runs=30  --sizes=100,500,1000,10000
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { Redis } from 'ioredis';
 import { Ollama } from 'ollama';
 import { pino } from 'pino';
 import { memoryKeys } from '../src/memory/keys.js';
@@ -27,7 +29,6 @@ import { fakeEmbedding } from '../test/fakes/ollama-embed.js';
 import { summarize } from './metrics.js';
 import { machine, replaceSection } from './report.js';
 import { PAIRS } from './retrieval-pairs.js';
-import { Redis } from 'ioredis';
 
 const args = process.argv.slice(2);
 const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=').slice(1).join('=');
@@ -42,6 +43,7 @@ const out = (s: string) => process.stdout.write(s + '\n');
 const FILE = 'BENCHMARKS.md';
 const MARK = ['<!-- bench:retrieval:start -->', '<!-- bench:retrieval:end -->'] as const;
 const FAKE_MODEL = 'nomic-embed-text';
+const loadStart = os.loadavg()[0]!;
 
 const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '–');
 
@@ -234,7 +236,7 @@ function report(cal: { table: string; best: number }, rs: SizeResult[], index: R
   return [
     '## Retrieval lookup (`npx tsx bench/retrieval.ts`)',
     '',
-    `Produced by \`${command}\` on ${new Date().toISOString().slice(0, 10)} (${machine()}), Redis at 127.0.0.1 (shared with other work while it ran).`,
+    `Produced by \`${command}\` on ${new Date().toISOString().slice(0, 10)} (${machine()}), Redis at 127.0.0.1; other work shared the 2 cores (load average ${loadStart.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end), so p95 is mostly that noise.`,
     `Vectors: ${dims} dimensions (nomic-embed-text's size; bge-m3 has 1024), stored as Float32 base64 with the exchange JSON (src/memory/vectors.ts).`,
     `Each size: N entries in the channel's vector hash from N/5 viewers plus 50 in the viewer's own hash; top k = 3, floor 0.3; ${runs} searches (a third of that at 10,000), p50 / p95 in ms.`,
     '',

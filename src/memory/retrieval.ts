@@ -23,7 +23,7 @@ import type { Logger } from '../log.js';
 import type { Platform } from '../types.js';
 import { memoryKeys } from './keys.js';
 import type { Exchange } from './types.js';
-import { decodeEntry, decodeVector, dot, encodeEntry, normalize, offerTop, readEntryHead } from './vectors.js';
+import { decodeEntry, decodeVector, dot, encodeEntry, normalize, offerTop, readEntryHead, readEntryHeadBuffer } from './vectors.js';
 
 export interface RetrievalDeps {
   redis: Redis;
@@ -333,16 +333,22 @@ export function createRetrieval(deps: RetrievalDeps): Retrieval {
   return { index, search, forget, forgetAll, warm, close };
 }
 
-/** The two hashes a search reads, in one round trip: the viewer's and the channel's vector entries. */
+/** The entries of one hash as Redis sent them: field → raw bytes. */
+export type RawEntries = Record<string, Buffer>;
+
+/**
+ * The two hashes a search reads, in one round trip: the viewer's and the channel's vector
+ * entries, as Buffers (decoding megabytes of replies into strings would double the cost).
+ */
 export async function readScopes(
   redis: Redis,
   keys: ReturnType<typeof memoryKeys>,
   q: Pick<RetrievalQuery, 'platform' | 'channel' | 'userId'>,
-): Promise<{ viewer: Record<string, string>; channel: Record<string, string> }> {
-  const res = await redis.multi().hgetall(keys.viewerVectors(q.platform, q.userId)).hgetall(keys.channelVectors(q.platform, q.channel)).exec();
+): Promise<{ viewer: RawEntries; channel: RawEntries }> {
+  const res = await redis.multi().hgetallBuffer(keys.viewerVectors(q.platform, q.userId)).hgetallBuffer(keys.channelVectors(q.platform, q.channel)).exec();
   const err = res?.find(([e]) => e)?.[0];
   if (err) throw err;
-  return { viewer: (res?.[0]?.[1] ?? {}) as Record<string, string>, channel: (res?.[1]?.[1] ?? {}) as Record<string, string> };
+  return { viewer: (res?.[0]?.[1] ?? {}) as RawEntries, channel: (res?.[1]?.[1] ?? {}) as RawEntries };
 }
 
 export interface RankOptions {
@@ -353,7 +359,7 @@ export interface RankOptions {
   oldest: number;
 }
 
-type Candidate = { score: number; raw: string; scope: 'viewer' | 'channel' };
+type Candidate = { score: number; raw: Buffer; scope: 'viewer' | 'channel' };
 
 /**
  * The in-process scan (the part Redis's FT.SEARCH KNN would replace): score every entry of
@@ -363,8 +369,8 @@ type Candidate = { score: number; raw: string; scope: 'viewer' | 'channel' };
  * exchange; a 'channel' hit is always another viewer's in this channel.
  */
 export function rankEntries(
-  viewer: Record<string, string>,
-  channel: Record<string, string>,
+  viewer: RawEntries,
+  channel: RawEntries,
   qv: Float32Array,
   q: Pick<RetrievalQuery, 'platform' | 'channel' | 'userId' | 'excludeIds'>,
   o: RankOptions,
@@ -372,11 +378,11 @@ export function rankEntries(
   const excluded = new Set(q.excludeIds ?? []);
   const own = `${q.userId}:`;
   const top: Candidate[] = [];
-  const scan = (entries: Record<string, string>, scope: 'viewer' | 'channel', skip: (field: string) => boolean) => {
+  const scan = (entries: RawEntries, scope: 'viewer' | 'channel', skip: (field: string) => boolean) => {
     for (const field in entries) {
       if (skip(field)) continue;
       const raw = entries[field]!;
-      const head = readEntryHead(raw);
+      const head = readEntryHeadBuffer(raw);
       if (!head || head.model !== o.model || head.at < o.oldest) continue;
       const v = decodeVector(head.v);
       if (!v || v.length !== qv.length) continue;

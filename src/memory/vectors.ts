@@ -123,8 +123,36 @@ export function readEntryHead(s: string): EntryHead | undefined {
   return undefined;
 }
 
+const HEAD_BUF = Buffer.from(HEAD);
+const M_BUF = Buffer.from(',"m":');
+const V_BUF = Buffer.from(',"v":"');
+
+/**
+ * readEntryHead on the raw bytes Redis sent (a search reads replies as Buffers: half the
+ * cost of decoding megabytes into strings first). The base64 and the number are ASCII.
+ */
+export function readEntryHeadBuffer(b: Buffer): EntryHead | undefined {
+  if (b.length > HEAD_BUF.length && b.compare(HEAD_BUF, 0, HEAD_BUF.length, 0, HEAD_BUF.length) === 0) {
+    const m = b.indexOf(M_BUF, HEAD_BUF.length);
+    const v = m < 0 ? -1 : b.indexOf(V_BUF, m);
+    const end = v < 0 ? -1 : b.indexOf(0x22, v + V_BUF.length);
+    if (end > 0) {
+      const at = Number(b.toString('latin1', HEAD_BUF.length, m));
+      let model: unknown;
+      try {
+        model = JSON.parse(b.toString('utf8', m + M_BUF.length, v));
+      } catch {
+        model = undefined;
+      }
+      if (Number.isFinite(at) && typeof model === 'string') return { at, model, v: b.toString('latin1', v + V_BUF.length, end) };
+    }
+  }
+  return readEntryHead(b.toString('utf8'));
+}
+
 /** The whole entry; undefined when it does not parse or lacks a field. */
-export function decodeEntry(s: string): VectorEntry | undefined {
+export function decodeEntry(raw: string | Buffer): VectorEntry | undefined {
+  const s = typeof raw === 'string' ? raw : raw.toString('utf8');
   let o: { at?: unknown; m?: unknown; v?: unknown; ex?: unknown };
   try {
     o = JSON.parse(s) as typeof o;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Exchange } from '../../src/memory/types.js';
-import { cosine, decodeEntry, decodeVector, dot, encodeEntry, encodeVector, normalize, offerTop, readEntryHead } from '../../src/memory/vectors.js';
+import { cosine, decodeEntry, decodeVector, dot, encodeEntry, encodeVector, normalize, offerTop, readEntryHead, readEntryHeadBuffer } from '../../src/memory/vectors.js';
 
 const ex = (over: Partial<Exchange> = {}): Exchange => ({
   id: 'm1',
@@ -92,24 +92,36 @@ describe('entries', () => {
     expect(Array.from(back.vector)).toEqual(Array.from(e.vector));
   });
 
-  it('reads the head by position without parsing the exchange', () => {
+  // The scan reads heads from the Buffers Redis sent; trimming reads them from strings.
+  const readers = [
+    ['string', (s: string) => readEntryHead(s)],
+    ['Buffer', (s: string) => readEntryHeadBuffer(Buffer.from(s, 'utf8'))],
+  ] as const;
+
+  it.each(readers)('reads the head by position without parsing the exchange (%s)', (_r, read) => {
     const s = encodeEntry({ at: 42, model: 'nomic-embed-text:latest', vector: normalize([1, 1]), exchange: ex({ comment: '","v":"trap' }) });
-    expect(readEntryHead(s)).toEqual({ at: 42, model: 'nomic-embed-text:latest', v: encodeVector(normalize([1, 1])) });
+    expect(read(s)).toEqual({ at: 42, model: 'nomic-embed-text:latest', v: encodeVector(normalize([1, 1])) });
   });
 
-  it.each([
-    ['same fields, another order', JSON.stringify({ v: encodeVector([1, 0]), m: 'm', at: 7, ex: ex() }), { at: 7, model: 'm' }],
-    ['a model name with a quote', encodeEntry({ at: 8, model: 'we"ird', vector: normalize([0, 1]), exchange: ex() }), { at: 8, model: 'we"ird' }],
-  ])('reads the head of %s', (_n, s, want) => {
-    expect(readEntryHead(s)).toMatchObject(want);
+  it.each(
+    readers.flatMap(([r, read]) => [
+      [r, 'same fields, another order', read, JSON.stringify({ v: encodeVector([1, 0]), m: 'm', at: 7, ex: ex() }), { at: 7, model: 'm' }],
+      [r, 'a model name with a quote', read, encodeEntry({ at: 8, model: 'we"ird', vector: normalize([0, 1]), exchange: ex() }), { at: 8, model: 'we"ird' }],
+      [r, 'a Japanese model name', read, encodeEntry({ at: 9, model: 'ベクトル:v1', vector: normalize([0, 1]), exchange: ex() }), { at: 9, model: 'ベクトル:v1' }],
+    ]),
+  )('(%s) reads the head of %s', (_r, _n, read, s, want) => {
+    expect(read(s)).toMatchObject(want);
   });
 
-  it.each([
-    ['not JSON', 'garbage'],
-    ['truncated', '{"at":1,"m":"x","v":"AAAA'],
-    ['a field missing', JSON.stringify({ at: 1, v: 'AACAPw==' })],
-  ])('an unreadable head (%s) is undefined', (_n, s) => {
-    expect(readEntryHead(s)).toBeUndefined();
+  it.each(
+    readers.flatMap(([r, read]) => [
+      [r, 'not JSON', read, 'garbage'],
+      [r, 'empty', read, ''],
+      [r, 'truncated', read, '{"at":1,"m":"x","v":"AAAA'],
+      [r, 'a field missing', read, JSON.stringify({ at: 1, v: 'AACAPw==' })],
+    ]),
+  )('(%s) an unreadable head (%s) is undefined', (_r, _n, read, s) => {
+    expect(read(s)).toBeUndefined();
   });
 
   it.each([
