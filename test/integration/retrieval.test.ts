@@ -181,6 +181,16 @@ describe('search finds what is similar', () => {
   });
 });
 
+describe('warm', () => {
+  it('loads the model with an empty /api/embed, keeping it loaded as asked', async () => {
+    const r = retrieval({ keepAlive: '30m' });
+    expect(await r.warm()).toBe(true);
+    expect(fake.embedRequests).toMatchObject([{ model: EMBED, input: [], keep_alive: '30m' }]);
+    expect(await retrieval({ model: 'bge-m3' }).warm()).toBe(false);
+    expect(warnings()).toMatchObject([{ code: 'BOT_ERR_MODEL_NOT_FOUND', op: 'warm' }]);
+  });
+});
+
 describe('storage', () => {
   it('stores each exchange once per hash, compactly, expiring like the rest of memory', async () => {
     const r = retrieval({ retentionMs: 86_400_000 });
