@@ -56,6 +56,21 @@ const optionalHttpUrl = z
   .optional()
   .transform((v, ctx) => (v?.trim() ? parseHttpUrl(v.trim(), ctx) : undefined));
 
+/** A number from 0 to 1 (a similarity, a share). */
+const fraction = (def: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return def;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0 || n > 1) {
+        ctx.addIssue({ code: 'custom', message: 'must be a number from 0 to 1, such as 0.3' });
+        return z.NEVER;
+      }
+      return n;
+    });
+
 const optionalStr = z
   .string()
   .optional()
@@ -173,6 +188,13 @@ export const envSchema = z.object({
     .transform((v) => v ?? '0.35-0.6')
     .pipe(z.string().regex(/^(0(\.\d+)?|1(\.0+)?)-(0(\.\d+)?|1(\.0+)?)$/, 'must look like 0.35-0.6 (low-high, 0..1)')),
   TRIAGE: onOff(true),
+
+  /** Retrieval (docs/memory.md): the Ollama embedding model, e.g. nomic-embed-text or bge-m3; unset = retrieval off. */
+  EMBED_MODEL: optionalStr,
+  /** Past exchanges retrieval adds to a prompt at most. */
+  MEMORY_TOP_K: int(3, 1, 20),
+  /** Cosine similarity below which a past exchange is never retrieved (0.3: best F1 of the calibration in BENCHMARKS.md). */
+  MEMORY_MIN_SIMILARITY: fraction(0.3),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,7 +1,8 @@
 /**
  * A fake Ollama that speaks the real HTTP API on 127.0.0.1 (free port): streaming NDJSON
  * `/api/chat` with `thinking`, final stats in nanoseconds, `/api/tags`, `/api/show`,
- * `/api/ps`, `/api/version`, errors as Ollama sends them (status + `{"error": …}`), parallel
+ * `/api/ps`, `/api/version`, `/api/embed` (deterministic embeddings, see ollama-embed.ts),
+ * errors as Ollama sends them (status + `{"error": …}`), parallel
  * slots per model, time to first token and tokens/s, prompt-cache accounting, and faults.
  * Used by the integration tests and the benchmark (which replays real models' timings).
  *
@@ -13,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { fakeEmbedding, truncateDimensions } from './ollama-embed.js';
 
 export interface FakeReply {
   /** Answer text, streamed in token-sized chunks (~4 characters, or one CJK character). */
@@ -37,6 +39,28 @@ export interface FakeModel {
   /** `details.family` (default from the name: qwen2.5 → qwen2, gpt-oss → gptoss). */
   family?: string;
   contextLength?: number;
+  /** Components of the vectors `/api/embed` returns for this model (default 256). */
+  embeddingLength?: number;
+}
+
+/** One /api/embed request as it reached the socket. */
+export interface FakeEmbedRequest {
+  model: string;
+  /** The texts to embed (a string input is one text; an empty string is none, as in Ollama). */
+  input: string[];
+  truncate?: unknown;
+  keep_alive?: unknown;
+  dimensions?: unknown;
+  raw: unknown;
+  at: number;
+}
+
+/** How /api/embed behaves from now on (tests of a slow or broken embedding model). */
+export interface FakeEmbedBehaviour {
+  /** Time before the response (default 0). */
+  delayMs?: number;
+  /** `http500`: `{"error": …}` with status 500; `close_socket`: the connection is dropped. */
+  fault?: 'http500' | 'close_socket';
 }
 
 export interface FakeChatRequest {
@@ -101,6 +125,9 @@ export interface FakeOllama {
   requests: FakeChatRequest[];
   /** Model names asked for on /api/show, in order. */
   showRequests: string[];
+  /** Every /api/embed request, in order of arrival. */
+  embedRequests: FakeEmbedRequest[];
+  setEmbed(b: FakeEmbedBehaviour): void;
   stats: FakeStats;
   setReply(fn: FakeReplyFn): void;
   setTiming(t: { ttftMs?: number; tokensPerSec?: number; promptTokensPerSec?: number }): void;
@@ -297,6 +324,8 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
   let reply: FakeReplyFn = opts.reply ?? defaultReply;
   const requests: FakeChatRequest[] = [];
   const showRequests: string[] = [];
+  const embedRequests: FakeEmbedRequest[] = [];
+  let embedBehaviour: FakeEmbedBehaviour = {};
   const stats: FakeStats = { generatedTokens: 0, abortedStreams: 0, completedStreams: 0, plannedTokens: 0, promptEvalTokens: 0, cachedPromptTokens: 0 };
   const slots = new Map<string, Slots>();
   const lastUsed = new Map<string, number>();
@@ -499,6 +528,59 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
     });
   }
 
+  /**
+   * POST /api/embed as Ollama's EmbedHandler answers it: `input` a string or an array of
+   * strings; an empty input gives `embeddings: []`; each text is cut to the context length
+   * unless `truncate` is false (then 400); `dimensions` keeps the first n components,
+   * normalised again; durations in nanoseconds; `prompt_eval_count` counts the tokens.
+   */
+  async function embed(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const t0 = performance.now();
+    const text = await readBody(req);
+    if (text.trim() === '') return sendJson(res, 400, { error: 'missing request body' });
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return sendJson(res, 400, { error: 'invalid character looking for beginning of value' });
+    }
+    const model = typeof body.model === 'string' ? body.model : '';
+    const raw = body.input;
+    let input: string[];
+    if (typeof raw === 'string') input = raw === '' ? [] : [raw];
+    else if (Array.isArray(raw) && raw.every((x) => typeof x === 'string')) input = raw as string[];
+    else if (raw === undefined || raw === null) input = [];
+    else return sendJson(res, 400, { error: 'invalid input type' });
+    embedRequests.push({ model, input, truncate: body.truncate, keep_alive: body.keep_alive, dimensions: body.dimensions, raw: body, at: Date.now() });
+    if (!model) return sendJson(res, 400, { error: 'model is required' });
+    const spec = models[model];
+    if (!spec) return notFound(res, model);
+    const { delayMs = 0, fault } = embedBehaviour;
+    if (delayMs > 0) {
+      const ex = new Exchange(res);
+      if (!(await ex.wait(delayMs))) return;
+    }
+    if (fault === 'close_socket') return void res.socket?.destroy();
+    if (fault === 'http500') return sendJson(res, 500, { error: 'llama runner process has terminated: exit status 2' });
+    const tLoaded = performance.now();
+    const ctx = spec.contextLength ?? 2048;
+    const dims = spec.embeddingLength ?? 256;
+    const want = typeof body.dimensions === 'number' ? body.dimensions : 0;
+    let tokens = 0;
+    const embeddings: number[][] = [];
+    for (const t of input) {
+      let toks = fakeTokens(t);
+      if (toks.length > ctx) {
+        if (body.truncate === false) return sendJson(res, 400, { error: 'the input length exceeds the context length' });
+        toks = toks.slice(0, ctx);
+      }
+      tokens += toks.length;
+      embeddings.push(truncateDimensions(fakeEmbedding(toks.join(''), dims), want));
+    }
+    lastUsed.set(model, Date.now());
+    sendJson(res, 200, { model, embeddings, total_duration: ns(performance.now() - t0), load_duration: ns(tLoaded - t0), prompt_eval_count: tokens });
+  }
+
   function tags(res: ServerResponse): void {
     sendJson(res, 200, {
       models: Object.keys(models).map((name) => ({
@@ -535,6 +617,7 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
     };
     if (route === 'POST /api/chat') return void chat(req, res).catch(fail);
     if (route === 'POST /api/show') return void show(req, res).catch(fail);
+    if (route === 'POST /api/embed') return void embed(req, res).catch(fail);
     if (route === 'GET /api/tags') return tags(res);
     if (route === 'GET /api/ps') return ps(res);
     if (route === 'GET /api/version') return sendJson(res, 200, { version: '0.12.6' });
@@ -576,6 +659,10 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
     host: `http://127.0.0.1:${port}`,
     requests,
     showRequests,
+    embedRequests,
+    setEmbed(b) {
+      embedBehaviour = { ...b };
+    },
     stats,
     setReply(fn) {
       reply = fn;

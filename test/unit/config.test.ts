@@ -43,6 +43,11 @@ describe('config', () => {
     [{ YOUTUBE_POLL_INTERVAL_MS: '50' }, 'YOUTUBE_POLL_INTERVAL_MS'],
     [{ REDIS_PREFIX: 'a*b' }, 'REDIS_PREFIX'],
     [{ REDIS_PREFIX: 'has space' }, 'REDIS_PREFIX'],
+    [{ MEMORY_TOP_K: '0' }, 'MEMORY_TOP_K'],
+    [{ MEMORY_TOP_K: 'three' }, 'MEMORY_TOP_K'],
+    [{ MEMORY_MIN_SIMILARITY: '1.5' }, 'MEMORY_MIN_SIMILARITY'],
+    [{ MEMORY_MIN_SIMILARITY: '-0.1' }, 'MEMORY_MIN_SIMILARITY'],
+    [{ MEMORY_MIN_SIMILARITY: '0,3' }, 'MEMORY_MIN_SIMILARITY'],
   ])('rejects %j naming %s', (env, name) => {
     const r = parseConfig(env);
     expect(r.ok).toBe(false);
@@ -64,6 +69,13 @@ describe('config', () => {
     const text = r.errors.join('\n');
     for (const n of ['FAST_CONCURRENCY', 'SLOW_CONCURRENCY', 'TWITCH_CHANNELS', 'TWITCH_USERNAME']) expect(text).toContain(n);
     expect(text).not.toContain('topsecretvalue123');
+  });
+
+  it('leaves retrieval off unless EMBED_MODEL is set, with top k 3 and floor 0.3 by default', () => {
+    const off = parseConfig({});
+    expect(off.ok && [off.config.EMBED_MODEL, off.config.MEMORY_TOP_K, off.config.MEMORY_MIN_SIMILARITY]).toEqual([undefined, 3, 0.3]);
+    const on = parseConfig({ EMBED_MODEL: ' bge-m3 ', MEMORY_TOP_K: '5', MEMORY_MIN_SIMILARITY: '0.55' });
+    expect(on.ok && [on.config.EMBED_MODEL, on.config.MEMORY_TOP_K, on.config.MEMORY_MIN_SIMILARITY]).toEqual(['bge-m3', 5, 0.55]);
   });
 
   it('splits models across hosts, with or without a scheme', () => {
