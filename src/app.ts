@@ -109,7 +109,7 @@ export function buildApp(opts: AppOptions): App {
   const secrets = [config.TWITCH_OAUTH_TOKEN, config.TWITCH_OAUTH_TOKEN?.replace(/^oauth:/, ''), config.YOUTUBE_CLIENT_SECRET, config.YOUTUBE_REFRESH_TOKEN, redisPassword(config.REDIS_URL)]
     .filter((s): s is string => !!s && s.length >= 6);
   const names = [character.name, ...character.aliases, ...(config.TWITCH_USERNAME ? [config.TWITCH_USERNAME] : [])];
-  const memory = createMemory({ redis, connection: redis, prefix, config, names, now: Date.now });
+  const memory = createMemory({ redis, connection: redis, prefix, config, names, now: Date.now, logger });
   const ctx: HandlerContext = {
     config,
     memory,

@@ -38,7 +38,7 @@ export function createFastHandler(ctx: HandlerContext) {
     const mayFollowUp = controls.settings.memory && (c.replyTo !== undefined || looksLikeFollowUp(c.text));
     const permissiveThread: ThreadSignal | undefined = mayFollowUp ? { last: { route: 'fast', at: pickedAt, userId: c.author.id }, replyToBot: true, followUp: true, depth: false, times: [] } : undefined;
     const claimAhead = cooled && decideWith({ thread: permissiveThread }).answer;
-    const [cooldownRaw, strikesRaw, answered, latest, slowWaiting, claimedAhead, recall] = await Promise.all([
+    const [cooldownRaw, strikesRaw, answered, latest, slowWaiting, claimedAhead, recall, related] = await Promise.all([
       ctx.redis.get(cooldownKey),
       ctx.redis.get(strikesKey),
       ctx.redis.exists(answeredKey),
@@ -46,6 +46,7 @@ export function createFastHandler(ctx: HandlerContext) {
       ctx.queues.slow.getWaitingCount(),
       claimAhead ? ctx.redis.set(cooldownKey, `${pickedAt}|${c.id}`, 'EX', controls.settings.user_cooldown_s, 'NX') : undefined,
       ctx.memory.store.recall(c, controls.settings.memory),
+      ctx.memory.related(c, controls.settings.memory, []),
     ]);
     const thread = controls.settings.memory ? threadSignal(c.text, recall) : undefined;
     const base = { platform: c.platform, channel: c.channel, commentId: c.id, attempt: job.attemptsMade + 1 };
@@ -99,7 +100,7 @@ export function createFastHandler(ctx: HandlerContext) {
     const queueWaitMs = pickedAt - c.receivedAt;
     const deadline = (c.sentAt ?? c.receivedAt) + controls.settings.fast_max_age_s * 1000;
     const format = platformFormat(c.platform, ctx.config);
-    const background = memoryBackground(ctx, 'fast', c, controls.settings.context, recall);
+    const background = memoryBackground(ctx, 'fast', c, controls.settings.context, recall, related);
     const leave = ctx.memory.slots.enter();
     const out = await generateAnswer({
       background,

@@ -65,8 +65,8 @@ export function createSlowHandler(ctx: HandlerContext) {
     };
     const deadline = (c.sentAt ?? c.receivedAt) + s.slow_max_age_s * 1000;
     // the thread as it is now (a follow-up that asked for depth comes with the answer it follows)
-    const recall = await ctx.memory.store.recall(c, s.memory);
-    const background = memoryBackground(ctx, 'slow', c, s.context, recall);
+    const [recall, related] = await Promise.all([ctx.memory.store.recall(c, s.memory), ctx.memory.related(c, s.memory, [])]);
+    const background = memoryBackground(ctx, 'slow', c, s.context, recall, related);
     let out: AnswerOutcome;
     try {
       out = await generateAnswer({ ...common, background, route: 'slow', model: ctx.slow, think: s.think });
@@ -79,7 +79,7 @@ export function createSlowHandler(ctx: HandlerContext) {
         throw err;
       }
       log.warn({ ...base, err, outcome: 'fallback' }, 'slow model failed for good; answering with the fast model instead');
-      return fallback(ctx, c, { ...common, background: memoryBackground(ctx, 'fast', c, s.context, recall) }, deadline, pickedAt, log, base);
+      return fallback(ctx, c, { ...common, background: memoryBackground(ctx, 'fast', c, s.context, recall, related) }, deadline, pickedAt, log, base);
     }
     return finish(ctx, c, out, 'slow', ctx.slow, deadline, pickedAt, log, { ...base, ...memoryLog(background) });
   };

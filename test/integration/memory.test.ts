@@ -8,7 +8,7 @@ import { buildApp, type App } from '../../src/app.js';
 import { main as botctl } from '../../src/cli/botctl.js';
 import { createLogger } from '../../src/log.js';
 import { memoryKeys } from '../../src/memory/keys.js';
-import { commentOf, type FakeChatRequest, type FakeReply } from '../fakes/ollama.js';
+import { commentOf, FAKE_DEFAULT_MODELS, type FakeChatRequest, type FakeReply } from '../fakes/ollama.js';
 import type { ChatOptions } from '../fakes/twitch.js';
 import { LogCapture } from '../helpers/log-capture.js';
 import { ARTICLE_QUESTION, startHarness, type Harness } from '../helpers/harness.js';
@@ -258,4 +258,32 @@ describe('forgetting leaves nothing behind', () => {
     expect(await botctl(['memory', 'show', 'twitch:judy'], io, { REDIS_URL, REDIS_PREFIX: h.prefix })).toBe(0);
     expect(out).toContain('nothing kept');
   }, 40_000);
+});
+
+describe('retrieval (EMBED_MODEL set)', () => {
+  it('a similar earlier exchange joins the prompt once it is past the thread window', async () => {
+    const r = await startHarness({
+      env: { DEDUP_WINDOW_S: '0', EMBED_MODEL: 'nomic-embed-text', MEMORY_THREAD_WINDOW_S: '10' },
+      ollama: { models: { ...FAKE_DEFAULT_MODELS, 'nomic-embed-text': { capabilities: ['embedding'] } }, reply },
+    });
+    try {
+      await r.redis.hset(`${r.prefix}:routing`, 'user_cooldown_s', '0', 'trigger', 'all');
+      await new Promise((res) => setTimeout(res, 1100));
+      const ask = async (user: string, text: string) => {
+        const before = r.twitch.privmsgs().length;
+        const id = r.twitch.chat(r.channel, { user, text });
+        await until(() => r.twitch.privmsgs().slice(before).some((m) => m.tags['reply-parent-msg-id'] === id), 15_000, `a reply to ${text}`);
+      };
+      await ask('kai', 'what is your favourite strawberry dessert?');
+      await until(async () => (await r.redis.exists(memoryKeys(r.prefix).channelVectors('twitch', r.channel))) === 1, 10_000, 'the exchange indexed');
+      // past the thread window: only retrieval can bring it back
+      await new Promise((res) => setTimeout(res, 10_500));
+      await ask('kai', 'any other strawberry dessert you like?');
+      const req = r.ollama.requests.filter((q) => !q.format && commentOf(q) === 'any other strawberry dessert you like?')[0]!;
+      expect(backgroundOf(req)).toContain('Earlier exchanges that may be related');
+      expect(backgroundOf(req)).toContain(JSON.stringify('what is your favourite strawberry dessert?'));
+    } finally {
+      await r.close();
+    }
+  }, 60_000);
 });
