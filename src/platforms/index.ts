@@ -3,6 +3,8 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { ChatAdapter } from './port.js';
 import { createTwitchAdapter } from './twitch/adapter.js';
+import { createTwitchAuth } from './twitch/auth.js';
+import { createIdApi } from './twitch/id-api.js';
 import { createYouTubeAdapter } from './youtube/adapter.js';
 
 /** The live platform adapters the configuration asks for. */
@@ -10,11 +12,24 @@ export function createAdapters(config: Config, deps: { redis: Redis; prefix: str
   const adapters: ChatAdapter[] = [];
   if (config.twitchEnabled) {
     const [max, windowSeconds] = (config.TWITCH_RATE_LIMIT ?? '').split('/').map(Number);
+    const twitchLog = deps.logger.child({ component: 'twitch' });
+    const auth = createTwitchAuth({
+      idApi: createIdApi({ baseUrl: config.TWITCH_AUTH_URL, clientId: config.TWITCH_CLIENT_ID ?? '', clientSecret: config.TWITCH_CLIENT_SECRET }),
+      redis: deps.redis,
+      prefix: deps.prefix,
+      staticToken: config.TWITCH_OAUTH_TOKEN,
+      refreshToken: config.TWITCH_REFRESH_TOKEN,
+      canRefresh: !!config.TWITCH_CLIENT_ID,
+      username: config.TWITCH_USERNAME!,
+      transport: config.TWITCH_TRANSPORT,
+      logger: twitchLog.child({ part: 'auth' }),
+    });
     adapters.push(
       createTwitchAdapter({
         url: config.TWITCH_IRC_URL,
         username: config.TWITCH_USERNAME!,
-        token: config.TWITCH_OAUTH_TOKEN!,
+        token: config.TWITCH_OAUTH_TOKEN ?? '',
+        auth,
         channels: config.TWITCH_CHANNELS,
         ignoredBots: config.TWITCH_IGNORED_BOTS,
         rateLimit: max && windowSeconds ? { max, windowSeconds } : undefined,

@@ -26,6 +26,8 @@ export interface FakeTwitchOptions {
    * Off by default. Duplicate detection (msg_duplicate within 30 s) is always on.
    */
   enforceRateLimit?: boolean;
+  /** Checks the PASS token (without "oauth:"); a refused one gets `NOTICE * :Login authentication failed`, as Twitch does. */
+  checkToken?: (token: string) => boolean;
   /** A bare server: JOIN is answered with the JOIN echo and NAMES only (no USERSTATE or ROOMSTATE, ever). */
   bare?: boolean;
 }
@@ -235,7 +237,7 @@ export async function startFakeTwitch(opts: FakeTwitchOptions = {}): Promise<Fak
         break;
       case 'NICK': {
         c.nick = (params[0] ?? '').toLowerCase();
-        if (opts.rejectLogin) {
+        if (opts.rejectLogin || (opts.checkToken && !opts.checkToken((c.pass ?? '').replace(/^oauth:/i, '')))) {
           send(c, [`:${HOST} NOTICE * :Login authentication failed`]);
           setTimeout(() => c.ws.close(), 50).unref();
           break;

@@ -15,12 +15,16 @@ import {
 } from './irc.js';
 import { botStateFromUserstate, selfJoinChannel, mapTwitchMessage, type TwitchWireMessage } from './map.js';
 import type { TmiRawMessage, TmiUserstate } from './twitch.external.js';
+import type { TwitchAuth, TwitchAuthFailedError } from './auth.js';
 
 export interface TwitchAdapterOptions {
   /** TWITCH_IRC_URL: default wss://irc-ws.chat.twitch.tv:443; ws://127.0.0.1:PORT works. */
   url: string;
   username: string;
+  /** A static token, used when there is no `auth`. */
   token: string;
+  /** Token lifecycle (validation, refresh); the adapter stops when it says the token is unusable. */
+  auth?: TwitchAuth;
   channels: string[];
   /** Lower-case logins never answered (TWITCH_IGNORED_BOTS). */
   ignoredBots: string[];
@@ -101,6 +105,21 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
   const paused = new Map<string, Hold>();
   const ratelimitPause = new Map<string, { ms: number; at: number }>();
   const warnedKinds = new Set<string>();
+  let stopped: TwitchAuthFailedError | undefined;
+  /** The token tmi.js last logged in with (what Twitch refused, on a login failure). */
+  let lastToken = '';
+  const auth = opts.auth;
+  const password = auth
+    ? async () => {
+        try {
+          lastToken = await auth.token();
+        } catch {
+          // unusable token: Twitch refuses the login and the auth logs why; never a rejection into tmi.js
+          lastToken = 'unavailable';
+        }
+        return `oauth:${lastToken}`;
+      }
+    : opts.token;
 
   function warnOnce(kind: string, fields: Record<string, unknown>, msg: string): void {
     if (warnedKinds.has(kind)) return log.debug({ kind, ...fields }, msg);
@@ -175,6 +194,21 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
 
   function onLoginRefused(): void {
     loginFailures++;
+    if (auth && loginFailures <= 3) {
+      // a refused login with a refreshable token: refresh (once for the deployment) and log in again now
+      void auth.recover(lastToken).then((renewed) => {
+        if (closed) return;
+        if (renewed) {
+          log.info('Twitch refused the login; logging in again with a refreshed token');
+          connectFresh();
+        } else if (!stopped) backoffLogin();
+      });
+      return;
+    }
+    backoffLogin();
+  }
+
+  function backoffLogin(): void {
     const delay = Math.min(LOGIN_RETRY_MS * 2 ** (loginFailures - 1), LOGIN_RETRY_MAX_MS);
     const err = new TwitchLoginError(botLogin);
     if (loginFailures === 1) log.error({ err, retryInMs: delay }, `${err.message}. Next try in ${delay / 1000} s; fix the token and restart to retry sooner.`);
@@ -208,7 +242,7 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
         reconnectDecay: 1.5,
         maxReconnectInterval: 30_000,
       },
-      identity: { username: botLogin, password: opts.token },
+      identity: { username: botLogin, password },
       channels: channels.map((ch) => `#${ch}`),
       // tmi.js logs chat lines at info: keep all of it at debug, chat text under `chat`.
       logger: { info: quiet('chat'), warn: quiet('chat'), error: quiet('tmi') },
@@ -275,6 +309,13 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
       if (closed) return;
       onComment = cb;
       if (client) return;
+      if (auth) {
+        auth.onFatal((err) => {
+          stopped = err;
+          void this.close();
+        });
+        if (!(await auth.start()) || closed) return;
+      }
       const ready = new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           const missing = channels.filter((c) => !joined.has(c));
@@ -294,6 +335,7 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
     },
 
     async post(msg: OutgoingMessage): Promise<PostResult> {
+      if (stopped) return { status: 'rejected', reason: `Twitch chat is stopped: ${stopped.code} (see the error logged at the time)` };
       const channel = normalizeChannel(msg.channel);
       if (!channel) return { status: 'rejected', reason: 'not a valid Twitch channel login' };
       if (!channels.includes(channel)) return { status: 'rejected', reason: `#${channel} is not in TWITCH_CHANNELS` };
@@ -329,6 +371,7 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
       closed = true;
       onComment = null;
       clearTimeout(loginTimer);
+      auth?.close();
       startSettled?.();
       const c = client;
       client = null;
