@@ -16,6 +16,7 @@ import {
 import { botStateFromUserstate, selfJoinChannel, mapTwitchMessage, type TwitchWireMessage } from './map.js';
 import type { TmiRawMessage, TmiUserstate } from './twitch.external.js';
 import type { TwitchAuth, TwitchAuthFailedError } from './auth.js';
+import { createRoomTracker } from './room-tracker.js';
 
 export interface TwitchAdapterOptions {
   /** TWITCH_IRC_URL: default wss://irc-ws.chat.twitch.tv:443; ws://127.0.0.1:PORT works. */
@@ -105,6 +106,7 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
   const paused = new Map<string, Hold>();
   const ratelimitPause = new Map<string, { ms: number; at: number }>();
   const warnedKinds = new Set<string>();
+  const room = createRoomTracker(log);
   let stopped: TwitchAuthFailedError | undefined;
   /** The token tmi.js last logged in with (what Twitch refused, on a login failure). */
   let lastToken = '';
@@ -182,6 +184,9 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
   // joined on the bot's own JOIN echo or on USERSTATE (which Twitch sends after it, with
   // the bot's badges: moderator or not), whichever comes first
   function onRaw(raw: TmiRawMessage): void {
+    const stateOf = raw.command === 'ROOMSTATE' || raw.command === 'USERSTATE' ? normalizeChannel(raw.params?.[0] ?? '') : null;
+    if (stateOf && raw.command === 'ROOMSTATE') room.onModes(stateOf, raw.tags ?? {});
+    if (stateOf && raw.command === 'USERSTATE') room.onUserstateTags(stateOf, raw.tags ?? {});
     const selfJoin = selfJoinChannel(raw, botLogin);
     if (selfJoin) return markJoined(selfJoin);
     const state = botStateFromUserstate(raw);
@@ -344,6 +349,11 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
       if (block) return { status: 'rejected', reason: `${block.reason} in #${channel}` };
       const pause = holdFor(paused, channel, now);
       if (pause) throw new TwitchPausedError(channel, pause.reason, pause.until);
+      // chat modes, known from ROOMSTATE before posting: nothing is sent that Twitch would refuse
+      const mode = room.verdict(channel);
+      if (mode.kind === 'blocked') return { status: 'rejected', reason: `${mode.reason} in #${channel}` };
+      const prev = lastSent.get(channel);
+      if (mode.kind === 'slow' && prev && now - prev.at < mode.spacingMs) throw new TwitchPausedError(channel, 'slow mode', prev.at + mode.spacingMs);
       const c = client;
       if (closed || !c || !connected || !joined.has(channel) || c.readyState() !== 'OPEN') throw new TwitchNotConnectedError(channel);
       const clean = [...sanitizeChatText(msg.text)].slice(0, opts.maxChars).join('').trim();
@@ -362,8 +372,11 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
     limits(channel: string): ChannelLimits {
       const ch = normalizeChannel(channel) ?? channel;
       const base = modIn.get(ch) ? MOD : NON_MOD;
-      if (!opts.rateLimit) return { ...base };
-      return { max: opts.rateLimit.max, windowMs: opts.rateLimit.windowSeconds * 1000, minSpacingMs: base.minSpacingMs };
+      // slow mode: the pacer spaces the bot's messages as the channel requires (plus a margin for clock and network)
+      const mode = room.verdict(ch);
+      const minSpacingMs = mode.kind === 'slow' ? Math.max(base.minSpacingMs, mode.spacingMs + 250) : base.minSpacingMs;
+      if (!opts.rateLimit) return { ...base, windowMs: Math.max(base.windowMs, minSpacingMs), minSpacingMs };
+      return { max: opts.rateLimit.max, windowMs: Math.max(opts.rateLimit.windowSeconds * 1000, minSpacingMs), minSpacingMs };
     },
 
     close() {
