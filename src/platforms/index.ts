@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import type { ChatAdapter } from './port.js';
 import { createTwitchAdapter } from './twitch/adapter.js';
 import { createTwitchAuth } from './twitch/auth.js';
+import { createEventSubAdapter } from './twitch/eventsub-adapter.js';
 import { createIdApi } from './twitch/id-api.js';
 import { createYouTubeAdapter } from './youtube/adapter.js';
 
@@ -24,19 +25,37 @@ export function createAdapters(config: Config, deps: { redis: Redis; prefix: str
       transport: config.TWITCH_TRANSPORT,
       logger: twitchLog.child({ part: 'auth' }),
     });
-    adapters.push(
-      createTwitchAdapter({
-        url: config.TWITCH_IRC_URL,
-        username: config.TWITCH_USERNAME!,
-        token: config.TWITCH_OAUTH_TOKEN ?? '',
-        auth,
-        channels: config.TWITCH_CHANNELS,
-        ignoredBots: config.TWITCH_IGNORED_BOTS,
-        rateLimit: max && windowSeconds ? { max, windowSeconds } : undefined,
-        maxChars: config.TWITCH_MAX_CHARS,
-        logger: deps.logger.child({ component: 'twitch' }),
-      }),
-    );
+    const rateLimit = max && windowSeconds ? { max, windowSeconds } : undefined;
+    if (config.TWITCH_TRANSPORT === 'eventsub') {
+      adapters.push(
+        createEventSubAdapter({
+          eventsubUrl: config.TWITCH_EVENTSUB_URL,
+          apiUrl: config.TWITCH_API_URL,
+          clientId: config.TWITCH_CLIENT_ID,
+          username: config.TWITCH_USERNAME!,
+          channels: config.TWITCH_CHANNELS,
+          ignoredBots: config.TWITCH_IGNORED_BOTS,
+          rateLimit,
+          maxChars: config.TWITCH_MAX_CHARS,
+          auth,
+          logger: twitchLog,
+        }),
+      );
+    } else {
+      adapters.push(
+        createTwitchAdapter({
+          url: config.TWITCH_IRC_URL,
+          username: config.TWITCH_USERNAME!,
+          token: config.TWITCH_OAUTH_TOKEN ?? '',
+          auth,
+          channels: config.TWITCH_CHANNELS,
+          ignoredBots: config.TWITCH_IGNORED_BOTS,
+          rateLimit,
+          maxChars: config.TWITCH_MAX_CHARS,
+          logger: deps.logger.child({ component: 'twitch' }),
+        }),
+      );
+    }
   }
   if (config.youtubeEnabled) {
     adapters.push(createYouTubeAdapter({ config, redis: deps.redis, prefix: deps.prefix, logger: deps.logger.child({ component: 'youtube' }) }));

@@ -53,6 +53,8 @@ export interface FakeTwitchId {
   isValid(token: string): boolean;
   /** Make an access token expire now. */
   expire(token: string): void;
+  /** Make every access token of a login expire now (refresh tokens stay valid). */
+  expireAccess(login: string): void;
   /** Revoke every token (access and refresh) of a login, as disconnecting the app does. */
   revokeAll(login: string): void;
   /** Act as the user who entered `userCode` at the verification URL and authorised the app. */
@@ -208,6 +210,9 @@ export async function startFakeTwitchId(opts: FakeTwitchIdOptions = {}): Promise
     expire(t) {
       const a = access.get(t.replace(/^oauth:/i, ''));
       if (a) a.expiresAt = Date.now() - 1;
+    },
+    expireAccess(login) {
+      for (const a of access.values()) if (a.login === login) a.expiresAt = Date.now() - 1;
     },
     revokeAll(login) {
       for (const [k, v] of access) if (v.login === login) access.delete(k);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyRoomstate, describeVerdict, modesFromHelix, NO_MODES, postingVerdict, standingFromTags, type BotStanding } from '../../src/platforms/twitch/room-state.js';
+import { modesFromSettings } from '../../src/platforms/twitch/eventsub-map.js';
+import { applyRoomstate, describeVerdict, NO_MODES, postingVerdict, standingFromTags, type BotStanding } from '../../src/platforms/twitch/room-state.js';
 
 const plain: BotStanding = { moderator: false, vip: false, subscriber: false };
 
@@ -38,9 +39,10 @@ describe('Twitch room state', () => {
     expect(describeVerdict(postingVerdict(NO_MODES, plain))).toBe('no chat restrictions');
   });
 
-  it('reads Helix chat settings', () => {
-    expect(modesFromHelix({ emote_mode: false, follower_mode: true, follower_mode_duration: 0, slow_mode: true, slow_mode_wait_time: 10, subscriber_mode: false })).toEqual({ emoteOnly: false, followersOnlyMin: 0, slowS: 10, subsOnly: false });
-    expect(modesFromHelix({ follower_mode: false, follower_mode_duration: null, slow_mode: false, slow_mode_wait_time: null })).toEqual(NO_MODES);
+  it('reads Helix chat settings and the chat_settings.update event (differently named durations)', () => {
+    expect(modesFromSettings({ broadcaster_id: '1', emote_mode: false, follower_mode: true, follower_mode_duration: 0, slow_mode: true, slow_mode_wait_time: 10, subscriber_mode: false })).toEqual({ emoteOnly: false, followersOnlyMin: 0, slowS: 10, subsOnly: false });
+    expect(modesFromSettings({ broadcaster_id: '1', follower_mode: false, follower_mode_duration: null, slow_mode: false, slow_mode_wait_time: null })).toEqual(NO_MODES);
+    expect(modesFromSettings({ broadcaster_user_id: '1', follower_mode: true, follower_mode_duration_minutes: 10, slow_mode: true, slow_mode_wait_time_seconds: 30, subscriber_mode: true, emote_mode: true })).toEqual({ emoteOnly: true, followersOnlyMin: 10, slowS: 30, subsOnly: true });
   });
 
   it.each([

@@ -124,8 +124,10 @@ export interface TwitchAuth {
   validateNow(): Promise<void>;
   /** The token is unusable for good: stop Twitch. */
   onFatal(cb: (err: TwitchAuthFailedError) => void): void;
-  /** The user id the token belongs to (after start). */
+  /** The user id the token belongs to (after a validation). */
   readonly userId: string | undefined;
+  /** The client id the token was issued to (after a validation). */
+  readonly clientId: string | undefined;
   close(): void;
 }
 
@@ -144,6 +146,7 @@ export function createTwitchAuth(opts: TwitchAuthOptions): TwitchAuth {
   let closed = false;
   let fatal: TwitchAuthFailedError | undefined;
   let userId: string | undefined;
+  let clientId: string | undefined;
   let validateTimer: unknown;
   let refreshTimer: unknown;
   let warnedExpiry = false;
@@ -274,6 +277,7 @@ export function createTwitchAuth(opts: TwitchAuthOptions): TwitchAuth {
       return false;
     }
     userId = v.userId ?? userId;
+    clientId = v.clientId || clientId;
     if (!refreshing && v.expiresIn > 0 && v.expiresIn * 1000 <= EXPIRY_WARNING_MS && !warnedExpiry) {
       warnedExpiry = true;
       log.warn({ expiresInS: v.expiresIn }, `TWITCH_OAUTH_TOKEN expires in ${Math.round(v.expiresIn / 360) / 10} h; after that Twitch chat stops. ${howToFix}, or set TWITCH_CLIENT_ID and TWITCH_REFRESH_TOKEN so the bot refreshes it by itself.`);
@@ -321,6 +325,9 @@ export function createTwitchAuth(opts: TwitchAuthOptions): TwitchAuth {
     refreshing,
     get userId() {
       return userId;
+    },
+    get clientId() {
+      return clientId;
     },
     async start() {
       if (fatal) return false;

@@ -47,16 +47,6 @@ export function applyRoomstate(prev: RoomModes | undefined, tags: Record<string,
   };
 }
 
-/** Helix `GET /chat/settings` data item → modes. */
-export function modesFromHelix(s: { emote_mode?: boolean; follower_mode?: boolean; follower_mode_duration?: number | null; slow_mode?: boolean; slow_mode_wait_time?: number | null; subscriber_mode?: boolean }): RoomModes {
-  return {
-    emoteOnly: !!s.emote_mode,
-    followersOnlyMin: s.follower_mode ? (s.follower_mode_duration ?? 0) : -1,
-    slowS: s.slow_mode ? (s.slow_mode_wait_time ?? 0) : 0,
-    subsOnly: !!s.subscriber_mode,
-  };
-}
-
 export type PostingVerdict =
   /** The bot cannot post at all in this mode: replies are dropped, never sent. */
   | { kind: 'blocked'; reason: string }
