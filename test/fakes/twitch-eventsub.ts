@@ -68,7 +68,7 @@ export interface FakeEventSub {
   wsUrl: string;
   apiUrl: string;
   /** A viewer's message, delivered to sessions subscribed to the channel; returns its message_id. */
-  chat(channel: string, m: ChatOptions & { reply?: string }): string;
+  chat(channel: string, m: ChatOptions & { reply?: string; sentAt?: number }): string;
   sent(): SentChat[];
   waitForSent(n: number, timeoutMs?: number): Promise<SentChat[]>;
   subscriptions(): { type: string; channel: string; sessionId: string }[];
@@ -125,8 +125,8 @@ export async function startFakeEventSub(opts: FakeEventSubOptions = {}): Promise
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
 
-  function frame(type: string, payload: unknown, extra: Record<string, string> = {}): string {
-    return JSON.stringify({ metadata: { message_id: randomUUID(), message_type: type, message_timestamp: new Date().toISOString(), ...extra }, payload });
+  function frame(type: string, payload: unknown, extra: Record<string, string> = {}, at = Date.now()): string {
+    return JSON.stringify({ metadata: { message_id: randomUUID(), message_type: type, message_timestamp: new Date(at).toISOString(), ...extra }, payload });
   }
 
   function sendTo(s: Session, data: string): void {
@@ -166,7 +166,7 @@ export async function startFakeEventSub(opts: FakeEventSubOptions = {}): Promise
     changed();
   }
 
-  function notify(type: string, broadcasterId: string, event: unknown): void {
+  function notify(type: string, broadcasterId: string, event: unknown, at?: number): void {
     for (const sub of subs) {
       if (sub.type !== type || sub.broadcasterId !== broadcasterId) continue;
       const s = sessions.get(sub.sessionId);
@@ -177,6 +177,7 @@ export async function startFakeEventSub(opts: FakeEventSubOptions = {}): Promise
           'notification',
           { subscription: { id: sub.id, status: 'enabled', type, version: '1', cost: 0, condition: { broadcaster_user_id: broadcasterId, user_id: sub.userId }, transport: { method: 'websocket', session_id: s.id }, created_at: new Date().toISOString() }, event },
           { subscription_type: type, subscription_version: '1' },
+          at,
         ),
       );
     }
@@ -338,7 +339,7 @@ export async function startFakeEventSub(opts: FakeEventSubOptions = {}): Promise
         m.subscriber ? { set_id: 'subscriber', id: '12', info: '14' } : null,
       ].filter((b): b is { set_id: string; id: string; info: string } => !!b);
       const { messageId, event } = chatEvent(channel, login, m.text, { id: m.id, badges, displayName: m.displayName, userId: m.userId, bits: m.bits, firstMsg: m.firstMsg, reply: m.reply });
-      notify('channel.chat.message', idOfLogin(channel), event);
+      notify('channel.chat.message', idOfLogin(channel), event, m.sentAt);
       return messageId;
     },
     sent: () => [...sent],
