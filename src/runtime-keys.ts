@@ -12,6 +12,8 @@ export const runtimeKeys = {
   counters: (prefix: string) => `${prefix}:counters`,
   /** The bot's Twitch token pair (JSON: access, refresh, expiry, scopes), newest first-hand from Twitch. */
   twitchToken: (prefix: string) => `${prefix}:twitch:token`,
+  /** Set while a chat mode (emote-only, followers-/subscribers-only) keeps the bot from posting in a channel: the reason. */
+  roomBlocked: (prefix: string, platform: string, channel: string) => `${prefix}:roommode:${platform}:${channel}`,
   /** Held (SET NX PX) by the one process refreshing the Twitch token. */
   twitchTokenLock: (prefix: string) => `${prefix}:twitch:token:lock`,
 };

@@ -33,13 +33,15 @@ export function createFastHandler(ctx: HandlerContext) {
     // Without the viewer's state the decision is the most permissive one: a comment not
     // answered here is not answered below either, so the claim is never needed later.
     const claimAhead = cooled && decideWith({}).answer;
-    const [cooldownRaw, strikesRaw, answered, latest, slowWaiting, claimedAhead] = await Promise.all([
+    const [cooldownRaw, strikesRaw, answered, latest, slowWaiting, claimedAhead, roomBlocked] = await Promise.all([
       ctx.redis.get(cooldownKey),
       ctx.redis.get(strikesKey),
       ctx.redis.exists(answeredKey),
       ctx.redis.zrange(runtimeKeys.latest(ctx.prefix, c.platform, c.author.id), -1, -1).then((r) => r[0]),
       ctx.queues.slow.getWaitingCount(),
       claimAhead ? ctx.redis.set(cooldownKey, `${pickedAt}|${c.id}`, 'EX', controls.settings.user_cooldown_s, 'NX') : undefined,
+      // a chat mode that keeps the bot from posting in this channel (set by the gateway from ROOMSTATE / chat settings)
+      ctx.redis.get(runtimeKeys.roomBlocked(ctx.prefix, c.platform, c.channel)),
     ]);
     const base = { platform: c.platform, channel: c.channel, commentId: c.id, attempt: job.attemptsMade + 1 };
     const skip = async (reason: string, score?: number): Promise<Outcome> => {
@@ -75,6 +77,8 @@ export function createFastHandler(ctx: HandlerContext) {
       log.debug({ ...base, chat: { user: c.author.name, text: c.text } }, 'skipped comment text');
       return notAnswered(decision.reason, decision.score);
     }
+    // no answer is generated that the channel's chat mode would not let the bot post
+    if (roomBlocked) return notAnswered('room_mode');
     // the claim above failed: held by another comment of this viewer, or by this one's earlier attempt
     if (claimAhead && claimedAhead !== 'OK' && (await ctx.redis.get(cooldownKey))?.split('|')[1] !== c.id) return skip('cooldown');
     const reasons = decision.rules.map((r) => r.name);

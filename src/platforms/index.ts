@@ -6,6 +6,11 @@ import { createTwitchAdapter } from './twitch/adapter.js';
 import { createTwitchAuth } from './twitch/auth.js';
 import { createEventSubAdapter } from './twitch/eventsub-adapter.js';
 import { createIdApi } from './twitch/id-api.js';
+import type { PostingVerdict } from './twitch/room-state.js';
+import { runtimeKeys } from '../runtime-keys.js';
+
+/** A blocked-by-chat-mode mark outlives a gateway that died without clearing it by at most this long. */
+const ROOM_BLOCKED_TTL_S = 6 * 3600;
 import { createYouTubeAdapter } from './youtube/adapter.js';
 
 /** The live platform adapters the configuration asks for. */
@@ -26,6 +31,12 @@ export function createAdapters(config: Config, deps: { redis: Redis; prefix: str
       logger: twitchLog.child({ part: 'auth' }),
     });
     const rateLimit = max && windowSeconds ? { max, windowSeconds } : undefined;
+    // a channel whose chat mode keeps the bot from posting: the fast worker does not answer there
+    const onRoomVerdict = (channel: string, v: PostingVerdict) => {
+      const key = runtimeKeys.roomBlocked(deps.prefix, 'twitch', channel);
+      const write = v.kind === 'blocked' ? deps.redis.set(key, v.reason, 'EX', ROOM_BLOCKED_TTL_S) : deps.redis.del(key);
+      write.catch((err: unknown) => twitchLog.warn({ err, channel }, 'could not share the chat mode with the workers'));
+    };
     if (config.TWITCH_TRANSPORT === 'eventsub') {
       adapters.push(
         createEventSubAdapter({
@@ -38,6 +49,7 @@ export function createAdapters(config: Config, deps: { redis: Redis; prefix: str
           rateLimit,
           maxChars: config.TWITCH_MAX_CHARS,
           auth,
+          onRoomVerdict,
           logger: twitchLog,
         }),
       );
@@ -48,6 +60,7 @@ export function createAdapters(config: Config, deps: { redis: Redis; prefix: str
           username: config.TWITCH_USERNAME!,
           token: config.TWITCH_OAUTH_TOKEN ?? '',
           auth,
+          onRoomVerdict,
           channels: config.TWITCH_CHANNELS,
           ignoredBots: config.TWITCH_IGNORED_BOTS,
           rateLimit,

@@ -14,6 +14,8 @@ export interface Harness {
   app: App;
   config: Config;
   twitch: FakeTwitch;
+  /** With `transport: 'eventsub'`: the fake EventSub + Helix behind `twitch`. */
+  eventsub?: FakeEventSub;
   ollama: FakeOllama;
   logs: LogCapture;
   prefix: string;
@@ -74,6 +76,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     app,
     config,
     twitch,
+    eventsub: eventsub?.fake,
     ollama,
     logs,
     prefix,

@@ -10,6 +10,7 @@ import { createPacer } from '../../src/platforms/pacer.js';
 import type { ChatAdapter, OutgoingMessage, PostResult } from '../../src/platforms/port.js';
 import { createTwitchAdapter } from '../../src/platforms/twitch/adapter.js';
 import { startFakeTwitch, type FakeTwitchOptions } from '../fakes/twitch.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { LogCapture } from '../helpers/log-capture.js';
 import { until } from '../helpers/redis.js';
 
@@ -91,4 +92,28 @@ describe('Twitch room state up front', () => {
     expect(fake.privmsgs().every((p) => !p.dropped)).toBe(true);
     expect(logs.find(/is in /)).toHaveLength(0);
   });
+
+  it.each(['irc', 'eventsub'] as const)('in the whole bot (%s): a comment in an emote-only channel is not answered at all (no model call, nothing sent), and is again once the mode ends', async (transport) => {
+    const h: Harness = await startHarness({ transport, ollama: { reply: () => ({ content: 'はーい！' }) } });
+    cleanups.push(() => h.close());
+    const setMode = (on: boolean) =>
+      transport === 'irc' ? h.twitch.setRoomState(h.channel, { 'emote-only': on ? '1' : '0' }) : setEventSubMode(h, on);
+    setMode(true);
+    await h.logs.waitFor(/is in emote-only mode/);
+    const q = h.twitch.chat(h.channel, { user: 'viewer1', text: '牡丹ちゃん、元気？' });
+    const skipped = await h.logs.waitFor('comment skipped', (l) => l.commentId === q, 15_000);
+    expect(skipped.reason).toBe('room_mode');
+    expect(h.ollama.requests).toHaveLength(0);
+    setMode(false);
+    await h.logs.waitFor(/no chat mode restricts the bot any more/);
+    const q2 = h.twitch.chat(h.channel, { user: 'viewer2', text: '牡丹ちゃん、今日は何するの？' });
+    const [sent] = await h.twitch.waitForPrivmsgs(1, 15_000);
+    expect(sent!.tags['reply-parent-msg-id']).toBe(q2);
+    expect(h.twitch.privmsgs()).toHaveLength(1);
+  }, 40_000);
 });
+
+/** The eventsub fake: change emote-only through its chat settings (notifies the bot). */
+function setEventSubMode(h: Harness, on: boolean): void {
+  h.eventsub!.setChatSettings(h.channel, { emote_mode: on });
+}

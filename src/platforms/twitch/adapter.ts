@@ -17,6 +17,7 @@ import { botStateFromUserstate, selfJoinChannel, mapTwitchMessage, type TwitchWi
 import type { TmiRawMessage, TmiUserstate } from './twitch.external.js';
 import type { TwitchAuth, TwitchAuthFailedError } from './auth.js';
 import { createRoomTracker } from './room-tracker.js';
+import type { PostingVerdict } from './room-state.js';
 
 export interface TwitchAdapterOptions {
   /** TWITCH_IRC_URL: default wss://irc-ws.chat.twitch.tv:443; ws://127.0.0.1:PORT works. */
@@ -24,6 +25,8 @@ export interface TwitchAdapterOptions {
   username: string;
   /** A static token, used when there is no `auth`. */
   token: string;
+  /** Hears each change of what a channel's chat modes mean for posting (shared with the workers). */
+  onRoomVerdict?: (channel: string, verdict: PostingVerdict) => void;
   /** Token lifecycle (validation, refresh); the adapter stops when it says the token is unusable. */
   auth?: TwitchAuth;
   channels: string[];
@@ -106,7 +109,7 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
   const paused = new Map<string, Hold>();
   const ratelimitPause = new Map<string, { ms: number; at: number }>();
   const warnedKinds = new Set<string>();
-  const room = createRoomTracker(log);
+  const room = createRoomTracker(log, opts.onRoomVerdict);
   let stopped: TwitchAuthFailedError | undefined;
   /** The token tmi.js last logged in with (what Twitch refused, on a login failure). */
   let lastToken = '';

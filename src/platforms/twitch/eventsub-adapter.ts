@@ -21,6 +21,7 @@ import { createHelix, HelixError } from './helix.js';
 import { avoidDuplicate, classifyNotice, normalizeChannel, sanitizeChatText, type LastSent } from './irc.js';
 import { mapTwitchMessage } from './map.js';
 import { createRoomTracker } from './room-tracker.js';
+import type { PostingVerdict } from './room-state.js';
 
 export interface EventSubAdapterOptions {
   /** TWITCH_EVENTSUB_URL. */
@@ -35,6 +36,8 @@ export interface EventSubAdapterOptions {
   rateLimit?: { max: number; windowSeconds: number };
   maxChars: number;
   auth: TwitchAuth;
+  /** Hears each change of what a channel's chat modes mean for posting (shared with the workers). */
+  onRoomVerdict?: (channel: string, verdict: PostingVerdict) => void;
   logger: Logger;
 }
 
@@ -55,7 +58,7 @@ export function createEventSubAdapter(opts: EventSubAdapterOptions): ChatAdapter
   const channels = [...new Set(opts.channels.map((c) => normalizeChannel(c)).filter((c): c is string => !!c))];
   const ignoredBots = new Set(opts.ignoredBots.map((b) => b.toLowerCase()));
   const helix = createHelix({ baseUrl: opts.apiUrl, auth, clientId: () => opts.clientId ?? auth.clientId ?? '' });
-  const room = createRoomTracker(log);
+  const room = createRoomTracker(log, opts.onRoomVerdict);
   const idOf = new Map<string, string>(); // channel login → broadcaster id
   const loginOf = new Map<string, string>();
   const subscribed = new Set<string>();

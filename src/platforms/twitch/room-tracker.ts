@@ -16,7 +16,8 @@ export interface RoomTracker {
 
 const isModes = (m: unknown): m is RoomModes => typeof m === 'object' && m !== null && 'slowS' in m && 'followersOnlyMin' in m;
 
-export function createRoomTracker(log: Logger): RoomTracker {
+/** `onChange` hears every change of a channel's verdict (the first one too), e.g. to share it with the workers. */
+export function createRoomTracker(log: Logger, onChange?: (channel: string, verdict: PostingVerdict) => void): RoomTracker {
   const modes = new Map<string, RoomModes>();
   const standing = new Map<string, BotStanding>();
   const said = new Map<string, string>();
@@ -28,10 +29,11 @@ export function createRoomTracker(log: Logger): RoomTracker {
     const before = said.get(channel);
     if (before === d) return;
     said.set(channel, d);
+    onChange?.(channel, v);
     if (before === undefined && v.kind === 'open') return;
     const m = modes.get(channel) ?? NO_MODES;
     if (v.kind === 'blocked') {
-      log.warn({ channel, mode: v.reason }, `#${channel} is in ${v.reason}: the bot cannot post there, so its replies for #${channel} are dropped before posting until the mode ends (make the bot a moderator or VIP of the channel to be exempt)`);
+      log.warn({ channel, mode: v.reason }, `#${channel} is in ${v.reason}: the bot cannot post there, so comments in #${channel} are not answered until the mode ends (make the bot a moderator or VIP of the channel to be exempt)`);
     } else if (v.kind === 'slow') {
       log.info({ channel, slowS: m.slowS }, `#${channel} is in slow mode (${m.slowS} s): the bot posts there at most once every ${m.slowS} s`);
     } else {
