@@ -70,4 +70,39 @@ describe('Twitch token lifecycle in the bot process', () => {
     expect(bot.lines.filter((l) => l.level === 20).length).toBeGreaterThan(10);
     for (const secret of [CLIENT_SECRET, pair.refreshToken, pair.accessToken, ...usedTokens]) expect(out, `secret ${secret.slice(0, 4)}… in the output`).not.toContain(secret);
   }, 120_000);
+
+  it('two bot processes sharing Redis refresh once between them, at start and before expiry, and both keep chatting', async () => {
+    const id = await startFakeTwitchId({ accessLifetimeS: 8, tokenDelayMs: 300 });
+    const twitch = await startFakeTwitch({ checkToken: id.isValid });
+    const ollama = await startFakeOllama({ reply: () => ({ content: 'はーい！' }) });
+    const prefix = uniquePrefix('twauth-2p');
+    cleanups.push(() => id.close(), () => twitch.close(), () => ollama.close(), () => dropPrefix(prefix));
+    const pair = id.issue('botan_bot');
+    const env = botEnv({ redisUrl: REDIS_URL, prefix, ollama: ollama.host, twitchUrl: twitch.url });
+    delete env.TWITCH_OAUTH_TOKEN;
+    const twitchEnv = { TWITCH_CLIENT_ID: id.clientId, TWITCH_REFRESH_TOKEN: pair.refreshToken, TWITCH_AUTH_URL: id.url };
+    const bots = [startBot('main', { ...env, ...twitchEnv }), startBot('main', { ...env, ...twitchEnv })];
+    for (const b of bots) cleanups.push(() => b.stop());
+    await Promise.all(bots.map((b) => b.waitFor('bot started', undefined, 40_000)));
+    await until(() => twitch.connections() === 2 && twitch.joinCount('botan_ch') >= 2, 15_000, 'both processes to join');
+    expect(id.counts.refresh_token).toBe(1);
+    // the 8 s token is refreshed about 2 s before it expires: once, by one of them
+    await until(() => (id.counts.refresh_token ?? 0) >= 2, 12_000, 'the refresh before expiry');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(id.counts.refresh_token).toBe(2);
+    // Twitch drops both sessions after the first token expired: both log in again with the one new token
+    await new Promise((r) => setTimeout(r, 1500));
+    const before = twitch.received.filter((l) => l.startsWith('PASS ')).length;
+    const joinsBefore = twitch.joinCount('botan_ch');
+    twitch.dropConnections();
+    await until(() => twitch.connections() === 2 && twitch.joinCount('botan_ch') >= joinsBefore + 2, 20_000, 'both to log in and join again');
+    const relogins = twitch.received.filter((l) => l.startsWith('PASS ')).slice(before);
+    expect(new Set(relogins).size).toBe(1);
+    expect(id.isValid(relogins[0]!.slice('PASS oauth:'.length))).toBe(true);
+    const q = twitch.chat('botan_ch', { user: 'viewer1', text: '牡丹ちゃん、元気？' });
+    await until(() => (twitch.privmsgs().some((p) => p.tags['reply-parent-msg-id'] === q) ? true : undefined), 30_000, 'the reply');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(twitch.privmsgs().filter((p) => p.tags['reply-parent-msg-id'] === q)).toHaveLength(1);
+    for (const b of bots) expect(b.find(/./, (l) => (l.level as number) >= 50)).toEqual([]);
+  }, 120_000);
 });
