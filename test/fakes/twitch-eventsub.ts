@@ -27,6 +27,8 @@ export interface FakeEventSubOptions {
   modIn?: string[];
   /** keepalive_timeout_seconds in the welcome (default 10; the client may ask for another by query). */
   keepaliveS?: number;
+  /** Answer the first N subscription requests with HTTP 500 (a Twitch hiccup). */
+  failSubscriptions?: number;
   /** Logins /users does not know. */
   unknownLogins?: string[];
 }
@@ -104,6 +106,7 @@ export async function startFakeEventSub(opts: FakeEventSubOptions = {}): Promise
   const requests: string[] = [];
   /** Subscriptions ever made per `type:broadcasterId` (counts re-subscriptions after a new session). */
   const subCount = new Map<string, number>();
+  let failedSubs = 0;
   const listeners = new Set<() => void>();
   const changed = () => listeners.forEach((l) => l());
   let attempts = 0;
@@ -260,6 +263,10 @@ export async function startFakeEventSub(opts: FakeEventSubOptions = {}): Promise
     }
     if (req.method === 'POST' && path === '/eventsub/subscriptions') {
       const b = await body(req);
+      if ((opts.failSubscriptions ?? 0) > failedSubs) {
+        failedSubs++;
+        return json(res, 500, { error: 'Internal Server Error', status: 500, message: '' });
+      }
       const transport = b.transport as { method?: string; session_id?: string } | undefined;
       const condition = (b.condition ?? {}) as Record<string, string>;
       if (transport?.method !== 'websocket' || !transport.session_id || !sessions.has(transport.session_id)) return err(res, 400, 'websocket transport session does not exist or has already disconnected');

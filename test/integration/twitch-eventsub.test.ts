@@ -169,4 +169,14 @@ describe('twitch eventsub transport', () => {
     await es.waitForSent(1);
     expect(es.sent().map((s) => s.text)).toEqual(['answer']);
   });
+
+  it('a subscription Twitch fails to create is retried on a new session (backoff), then chat flows', async () => {
+    const { es, adapter, comments, logs } = await rig({ es: { failSubscriptions: 1 } });
+    expect(logs.find(/could not subscribe to Twitch chat/)).toHaveLength(1);
+    await es.waitForSubscription(CH, 'channel.chat.message', 10_000);
+    expect(es.connectionAttempts()).toBe(2);
+    const q = es.chat(CH, { user: 'viewer', text: 'hello?' });
+    const c = await until(() => comments.find((x) => x.id === q), 5000, 'the comment');
+    expect(await adapter.post(reply(c, 'hi!'))).toMatchObject({ status: 'posted' });
+  });
 });

@@ -291,7 +291,11 @@ export function createTwitchAuth(opts: TwitchAuthOptions): TwitchAuth {
     if (!tok) return;
     try {
       const v = await opts.idApi.validate(tok);
-      if (current && refreshing && v.expiresIn > 0) current.expiresAt = clock.now() + v.expiresIn * 1000;
+      if (current && refreshing && v.expiresIn > 0 && current.accessToken === tok) {
+        // Twitch's word on the expiry beats the stored one: refresh in time for it
+        current.expiresAt = clock.now() + v.expiresIn * 1000;
+        scheduleRefresh();
+      }
       check(v);
       log.debug({ expiresInS: v.expiresIn }, 'Twitch token validated');
     } catch (err) {

@@ -116,12 +116,18 @@ export function createEventSubSession(opts: EventSubSessionOptions): EventSubSes
           }
           if (ws !== current) return;
           sessionId = s.id;
-          failures = 0;
           armKeepalive(ws, keepaliveS);
           log.info({ keepaliveS }, 'EventSub session open');
           opts
             .onSession(s.id)
-            .catch((err) => log.error({ err }, 'could not subscribe to Twitch chat on the EventSub session; reconnecting to try again'))
+            .then(() => {
+              failures = 0; // backoff resets once a session is really usable
+            })
+            .catch((err) => {
+              if (closed) return;
+              log.error({ err }, 'could not subscribe to Twitch chat on the EventSub session; reconnecting with backoff to try again');
+              drop(ws);
+            })
             .finally(() => firstReady?.());
           return;
         }
