@@ -22,13 +22,17 @@ import { TwitchIdError, type IdApi, type ValidateResponse } from './id-api.js';
 
 export type TwitchTransport = 'irc' | 'eventsub';
 
-/** Scopes each transport needs on the bot's user token. */
+/**
+ * Scopes each transport needs on the bot's user token. EventSub with a user token needs
+ * user:read:chat (channel.chat.message) and user:write:chat (Send Chat Message); user:bot
+ * matters only for an app access token, so it is asked for at login but not required.
+ */
 export const REQUIRED_SCOPES: Record<TwitchTransport, string[]> = {
   irc: ['chat:read', 'chat:edit'],
-  eventsub: ['user:read:chat', 'user:write:chat', 'user:bot'],
+  eventsub: ['user:read:chat', 'user:write:chat'],
 };
 
-/** What `botctl twitch login` asks for: enough for both transports. */
+/** What `botctl twitch login` asks for: enough for both transports (and user:bot for an app token later). */
 export const LOGIN_SCOPES = ['chat:read', 'chat:edit', 'user:read:chat', 'user:write:chat', 'user:bot'];
 
 export const VALIDATE_EVERY_MS = 3_600_000;
