@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeOllama } from '../fakes/ollama.js';
 import { startFakeTwitch } from '../fakes/twitch.js';
 import { startFakeTwitchId } from '../fakes/twitch-id.js';
+import { startFakeEventSub } from '../fakes/twitch-eventsub.js';
 import { FakeYouTube } from '../fakes/youtube.js';
 import { botEnv, startBot } from '../helpers/bot-process.js';
 import { dropPrefix, REDIS_URL, uniquePrefix, until } from '../helpers/redis.js';
@@ -105,4 +106,35 @@ describe('Twitch token lifecycle in the bot process', () => {
     expect(twitch.privmsgs().filter((p) => p.tags['reply-parent-msg-id'] === q)).toHaveLength(1);
     for (const b of bots) expect(b.find(/./, (l) => (l.level as number) >= 50)).toEqual([]);
   }, 120_000);
+
+  it('TWITCH_TRANSPORT=eventsub in the bot process: a login from the stored pair, chat through EventSub, a threaded reply through Helix', async () => {
+    const id = await startFakeTwitchId();
+    const es = await startFakeEventSub({ checkToken: id.isValid });
+    const ollama = await startFakeOllama({ reply: () => ({ content: 'いちごが好き！🍓' }) });
+    const prefix = uniquePrefix('twes-e2e');
+    cleanups.push(() => id.close(), () => es.close(), () => ollama.close(), () => dropPrefix(prefix));
+    const pair = id.issue('botan_bot');
+    const env = botEnv({ redisUrl: REDIS_URL, prefix, ollama: ollama.host });
+    const bot = startBot('main', {
+      ...env,
+      TWITCH_CHANNELS: 'botan_ch',
+      TWITCH_USERNAME: 'botan_bot',
+      TWITCH_CLIENT_ID: id.clientId,
+      TWITCH_REFRESH_TOKEN: pair.refreshToken,
+      TWITCH_TRANSPORT: 'eventsub',
+      TWITCH_AUTH_URL: id.url,
+      TWITCH_API_URL: es.apiUrl,
+      TWITCH_EVENTSUB_URL: es.wsUrl,
+    });
+    cleanups.push(() => bot.stop());
+    await bot.waitFor('bot started', undefined, 40_000);
+    await es.waitForSubscription('botan_ch', 'channel.chat.message', 15_000);
+    const q = es.chat('botan_ch', { user: 'viewer1', text: '牡丹ちゃん、好きな食べ物は？' });
+    const [sent] = await es.waitForSent(1, 30_000);
+    expect(sent).toMatchObject({ channel: 'botan_ch', text: 'いちごが好き！🍓', replyParentId: q });
+    await bot.waitFor('reply posted', (l) => l.commentId === q, 10_000);
+    bot.signal('SIGTERM');
+    expect((await bot.exited).code).toBe(0);
+    expect(bot.find(/./, (l) => (l.level as number) >= 50)).toEqual([]);
+  }, 90_000);
 });
