@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { modesFromSettings } from '../../src/platforms/twitch/eventsub-map.js';
-import { applyRoomstate, describeVerdict, NO_MODES, postingVerdict, standingFromTags, type BotStanding } from '../../src/platforms/twitch/room-state.js';
+import { applyRoomstate, describeVerdict, limitsUnder, NO_MODES, postingVerdict, standingFromTags, type BotStanding } from '../../src/platforms/twitch/room-state.js';
 
 const plain: BotStanding = { moderator: false, vip: false, subscriber: false };
 
@@ -52,5 +52,13 @@ describe('Twitch room state', () => {
     [{ badges: true, mod: '0' }, plain],
   ] as const)('standing from USERSTATE tags %j', (tags, want) => {
     expect(standingFromTags(tags)).toEqual(want);
+  });
+
+  it.each([
+    ['open: the base limits', { kind: 'open' } as const, undefined, { max: 20, windowMs: 30_000, minSpacingMs: 1000 }],
+    ['slow 30 s: spaced by it', { kind: 'slow', spacingMs: 30_000 } as const, undefined, { max: 20, windowMs: 30_250, minSpacingMs: 30_250 }],
+    ['slow 3 s under an override', { kind: 'slow', spacingMs: 3000 } as const, { max: 10, windowSeconds: 30 }, { max: 10, windowMs: 30_000, minSpacingMs: 3250 }],
+  ])('limits: %s', (_n, verdict, override, want) => {
+    expect(limitsUnder({ max: 20, windowMs: 30_000, minSpacingMs: 1000 }, verdict, override)).toEqual(want);
   });
 });

@@ -17,7 +17,7 @@ import { botStateFromUserstate, selfJoinChannel, mapTwitchMessage, type TwitchWi
 import type { TmiRawMessage, TmiUserstate } from './twitch.external.js';
 import type { TwitchAuth, TwitchAuthFailedError } from './auth.js';
 import { createRoomTracker } from './room-tracker.js';
-import type { PostingVerdict } from './room-state.js';
+import { limitsUnder, type PostingVerdict } from './room-state.js';
 
 export interface TwitchAdapterOptions {
   /** TWITCH_IRC_URL: default wss://irc-ws.chat.twitch.tv:443; ws://127.0.0.1:PORT works. */
@@ -374,12 +374,7 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
 
     limits(channel: string): ChannelLimits {
       const ch = normalizeChannel(channel) ?? channel;
-      const base = modIn.get(ch) ? MOD : NON_MOD;
-      // slow mode: the pacer spaces the bot's messages as the channel requires (plus a margin for clock and network)
-      const mode = room.verdict(ch);
-      const minSpacingMs = mode.kind === 'slow' ? Math.max(base.minSpacingMs, mode.spacingMs + 250) : base.minSpacingMs;
-      if (!opts.rateLimit) return { ...base, windowMs: Math.max(base.windowMs, minSpacingMs), minSpacingMs };
-      return { max: opts.rateLimit.max, windowMs: Math.max(opts.rateLimit.windowSeconds * 1000, minSpacingMs), minSpacingMs };
+      return limitsUnder(modIn.get(ch) ? MOD : NON_MOD, room.verdict(ch), opts.rateLimit);
     },
 
     close() {

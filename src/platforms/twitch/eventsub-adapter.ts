@@ -21,7 +21,7 @@ import { createHelix, HelixError } from './helix.js';
 import { avoidDuplicate, classifyNotice, normalizeChannel, sanitizeChatText, type LastSent } from './irc.js';
 import { mapTwitchMessage } from './map.js';
 import { createRoomTracker } from './room-tracker.js';
-import type { PostingVerdict } from './room-state.js';
+import { limitsUnder, type PostingVerdict } from './room-state.js';
 
 export interface EventSubAdapterOptions {
   /** TWITCH_EVENTSUB_URL. */
@@ -249,11 +249,7 @@ export function createEventSubAdapter(opts: EventSubAdapterOptions): ChatAdapter
 
     limits(channel: string): ChannelLimits {
       const ch = normalizeChannel(channel) ?? channel;
-      const base = modIn.get(ch) ? MOD : NON_MOD;
-      const mode = room.verdict(ch);
-      const minSpacingMs = mode.kind === 'slow' ? Math.max(base.minSpacingMs, mode.spacingMs + 250) : base.minSpacingMs;
-      if (!opts.rateLimit) return { ...base, windowMs: Math.max(base.windowMs, minSpacingMs), minSpacingMs };
-      return { max: opts.rateLimit.max, windowMs: Math.max(opts.rateLimit.windowSeconds * 1000, minSpacingMs), minSpacingMs };
+      return limitsUnder(modIn.get(ch) ? MOD : NON_MOD, room.verdict(ch), opts.rateLimit);
     },
 
     close() {

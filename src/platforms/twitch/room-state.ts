@@ -1,3 +1,5 @@
+import type { ChannelLimits } from '../port.js';
+
 /**
  * A channel's chat modes (IRC ROOMSTATE tags, or Helix chat settings) and what they mean for
  * the bot's posting, decided before posting instead of learned from a refused message.
@@ -85,4 +87,16 @@ export function standingFromTags(tags: Record<string, string | true | undefined>
     vip: tags.vip === '1' || badges.includes('vip'),
     subscriber: tags.subscriber === '1' || badges.includes('subscriber') || badges.includes('founder'),
   };
+}
+
+/**
+ * A channel's posting limits under its modes: slow mode spaces the bot's messages by the slow
+ * time (plus 250 ms for clocks and network), so the pacer never sends one Twitch would refuse.
+ * `override` is TWITCH_RATE_LIMIT.
+ */
+export function limitsUnder(base: ChannelLimits, verdict: PostingVerdict, override?: { max: number; windowSeconds: number }): ChannelLimits {
+  const minSpacingMs = verdict.kind === 'slow' ? Math.max(base.minSpacingMs, verdict.spacingMs + 250) : base.minSpacingMs;
+  const max = override ? override.max : base.max;
+  const windowMs = override ? override.windowSeconds * 1000 : base.windowMs;
+  return { max, windowMs: Math.max(windowMs, minSpacingMs), minSpacingMs };
 }
