@@ -285,6 +285,11 @@ export async function startFakeEventSub(opts: FakeEventSubOptions = {}): Promise
         max_total_cost: 10,
       });
     }
+    if (req.method === 'GET' && path === '/moderation/channels') {
+      if (url.searchParams.get('user_id') !== botId) return err(res, 403, 'user_id must match the token');
+      const data = [...modIn].map((ch) => ({ broadcaster_id: idOfLogin(ch), broadcaster_login: ch, broadcaster_name: ch }));
+      return json(res, 200, { data, pagination: {} });
+    }
     if (req.method === 'GET' && path === '/chat/settings') {
       const ch = loginOfId.get(url.searchParams.get('broadcaster_id') ?? '');
       if (!ch) return err(res, 400, 'invalid broadcaster_id');

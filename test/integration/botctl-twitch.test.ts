@@ -47,7 +47,7 @@ describe('botctl twitch', () => {
     const run = botctl(env, ['twitch', 'login']);
     const code = await until(() => /enter the code ([A-Z0-9]+)/.exec(run.out())?.[1], 15_000, `the code in botctl's output; got ${run.out()}${run.err()}`);
     expect(run.out()).toContain('https://www.twitch.tv/activate');
-    expect(run.out()).toMatch(/Scopes asked for: chat:read chat:edit user:read:chat user:write:chat user:bot/);
+    expect(run.out()).toMatch(/Scopes asked for: chat:read chat:edit user:read:chat user:write:chat user:bot user:read:moderated_channels/);
     // the user waits a moment before entering the code: botctl keeps polling (authorization_pending)
     await until(() => (id.counts.device_code ?? 0) >= 1, 10_000, 'a first poll');
     id.approveDevice(code, 'botan_bot');
@@ -60,7 +60,7 @@ describe('botctl twitch', () => {
     expect(out).toMatch(/^TWITCH_USERNAME=botan_bot$/m);
     // the device grant went as Twitch documents it: public client, no secret
     const grant = id.tokenRequests.find((r) => r.grant_type === 'urn:ietf:params:oauth:grant-type:device_code')!;
-    expect(grant).toMatchObject({ client_id: id.clientId, scopes: 'chat:read chat:edit user:read:chat user:write:chat user:bot' });
+    expect(grant).toMatchObject({ client_id: id.clientId, scopes: 'chat:read chat:edit user:read:chat user:write:chat user:bot user:read:moderated_channels' });
     expect(grant.client_secret).toBeUndefined();
 
     const stored = (await readStoredTokens(redis, prefix))!;
@@ -83,7 +83,7 @@ describe('botctl twitch', () => {
     // status shows who, never the token; logout revokes it at Twitch
     const st = botctl(env, ['twitch', 'status']);
     expect(await st.done).toBe(0);
-    expect(st.out()).toMatch(/stored for botan_bot; scopes: chat:read chat:edit user:read:chat user:write:chat user:bot/);
+    expect(st.out()).toMatch(/stored for botan_bot; scopes: chat:read chat:edit user:read:chat user:write:chat user:bot user:read:moderated_channels/);
     expect(st.out()).not.toContain(stored.accessToken);
     const lo = botctl(env, ['twitch', 'logout']);
     expect(await lo.done).toBe(0);

@@ -179,4 +179,17 @@ describe('twitch eventsub transport', () => {
     const c = await until(() => comments.find((x) => x.id === q), 5000, 'the comment');
     expect(await adapter.post(reply(c, 'hi!'))).toMatchObject({ status: 'posted' });
   });
+
+  it('a moderator bot is known as one from the start (Helix moderated channels): exempt from emote-only, moderator limits', async () => {
+    const { es, adapter, comments, logs } = await rig({ es: { modIn: [CH] } });
+    await logs.waitFor(/bot moderator status in #botan_ch: true/);
+    expect(adapter.limits(CH)).toMatchObject({ max: 100, minSpacingMs: 100 });
+    es.setChatSettings(CH, { emote_mode: true });
+    await new Promise((r) => setTimeout(r, 200));
+    const q = es.chat(CH, { user: 'viewer', text: 'hi?' });
+    const c = await until(() => comments.find((x) => x.id === q), 5000, 'the comment');
+    expect(await adapter.post(reply(c, 'hello!'))).toMatchObject({ status: 'posted' });
+    expect(es.sent().map((s) => s.dropped)).toEqual([undefined]);
+    expect(logs.find(/is in emote-only mode/)).toHaveLength(0);
+  });
 });

@@ -32,8 +32,11 @@ export const REQUIRED_SCOPES: Record<TwitchTransport, string[]> = {
   eventsub: ['user:read:chat', 'user:write:chat'],
 };
 
-/** What `botctl twitch login` asks for: enough for both transports (and user:bot for an app token later). */
-export const LOGIN_SCOPES = ['chat:read', 'chat:edit', 'user:read:chat', 'user:write:chat', 'user:bot'];
+/**
+ * What `botctl twitch login` asks for: enough for both transports, user:bot (for an app token
+ * later) and user:read:moderated_channels (EventSub learns where the bot is a moderator).
+ */
+export const LOGIN_SCOPES = ['chat:read', 'chat:edit', 'user:read:chat', 'user:write:chat', 'user:bot', 'user:read:moderated_channels'];
 
 export const VALIDATE_EVERY_MS = 3_600_000;
 /** Refresh this long before expiry (a quarter of the lifetime for short-lived tokens). */

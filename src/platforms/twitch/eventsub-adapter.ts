@@ -70,6 +70,7 @@ export function createEventSubAdapter(opts: EventSubAdapterOptions): ChatAdapter
   let closed = false;
   let stopped: TwitchAuthFailedError | undefined;
   let closing: Promise<void> | null = null;
+  let modLookupDone = false;
 
   const session = createEventSubSession({
     url: opts.eventsubUrl,
@@ -128,6 +129,21 @@ export function createEventSubAdapter(opts: EventSubAdapterOptions): ChatAdapter
         loginOf.set(u.id, u.login);
       }
       for (const c of channels) if (!idOf.has(c)) log.warn({ channel: c }, `Twitch has no user #${c} (TWITCH_CHANNELS): skipped`);
+    }
+    // where the bot is a moderator (exempt from chat modes, higher limits), before its first message says so
+    if (!modLookupDone) {
+      modLookupDone = true;
+      try {
+        const mods = new Set(await helix.moderatedChannels(botId));
+        for (const ch of channels) {
+          if (!mods.has(ch) || modIn.has(ch)) continue;
+          modIn.set(ch, true);
+          room.onStanding(ch, { moderator: true, vip: false, subscriber: false });
+          log.info({ channel: ch, moderator: true }, `bot moderator status in #${ch}: true`);
+        }
+      } catch (err) {
+        log.info({ err }, 'could not list the channels the bot moderates (the token lacks user:read:moderated_channels?); the bot counts as a moderator where its own messages show the badge');
+      }
     }
     for (const ch of channels) {
       const id = idOf.get(ch);

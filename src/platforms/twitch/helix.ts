@@ -23,6 +23,8 @@ export interface Helix {
   usersByLogin(logins: string[]): Promise<{ id: string; login: string }[]>;
   subscribe(type: string, version: string, condition: Record<string, string>, sessionId: string): Promise<void>;
   chatSettings(broadcasterId: string): Promise<HelixChatSettings | undefined>;
+  /** Logins of the channels where `userId` is a moderator (needs user:read:moderated_channels). */
+  moderatedChannels(userId: string): Promise<string[]>;
   sendChatMessage(body: { broadcaster_id: string; sender_id: string; message: string; reply_parent_message_id?: string }): Promise<HelixSentMessage>;
 }
 
@@ -89,6 +91,20 @@ export function createHelix(opts: HelixOptions): Helix {
     async chatSettings(broadcasterId) {
       const { json } = await call<{ data?: HelixChatSettings[] }>('GET', `/chat/settings?broadcaster_id=${encodeURIComponent(broadcasterId)}`);
       return json.data?.[0];
+    },
+    async moderatedChannels(userId) {
+      const out: string[] = [];
+      let after = '';
+      for (let page = 0; page < 10; page++) {
+        const { json } = await call<{ data?: { broadcaster_login?: string }[]; pagination?: { cursor?: string } }>(
+          'GET',
+          `/moderation/channels?user_id=${encodeURIComponent(userId)}&first=100${after ? `&after=${encodeURIComponent(after)}` : ''}`,
+        );
+        for (const c of json.data ?? []) if (typeof c.broadcaster_login === 'string') out.push(c.broadcaster_login.toLowerCase());
+        after = json.pagination?.cursor ?? '';
+        if (!after) break;
+      }
+      return out;
     },
     async sendChatMessage(body) {
       const { json } = await call<{ data?: HelixSentMessage[] }>('POST', '/chat/messages', body);
