@@ -57,10 +57,12 @@ export class TwitchPausedError extends BotError {
 }
 
 export class TwitchLoginError extends BotError {
-  constructor(username: string) {
+  constructor(username: string, variable = 'TWITCH_OAUTH_TOKEN') {
     super(
       'BOT_ERR_TWITCH_LOGIN',
-      `Twitch refused the login for TWITCH_USERNAME=${username}: check TWITCH_OAUTH_TOKEN (a chat token "oauth:…" for that account with chat:read and chat:edit scopes; get a new one if it expired)`,
+      variable === 'TWITCH_OAUTH_TOKEN'
+        ? `Twitch refused the login for TWITCH_USERNAME=${username}: check TWITCH_OAUTH_TOKEN (a chat token "oauth:…" for that account with chat:read and chat:edit scopes; get a new one if it expired)`
+        : `Twitch refused the login for TWITCH_USERNAME=${username} with a freshly refreshed token: check that ${variable} belongs to that account (npx botctl twitch status), or log in again with npx botctl twitch login`,
       false,
     );
   }
@@ -218,9 +220,9 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
 
   function backoffLogin(): void {
     const delay = Math.min(LOGIN_RETRY_MS * 2 ** (loginFailures - 1), LOGIN_RETRY_MAX_MS);
-    const err = new TwitchLoginError(botLogin);
+    const err = new TwitchLoginError(botLogin, auth?.refreshing ? 'TWITCH_REFRESH_TOKEN' : 'TWITCH_OAUTH_TOKEN');
     if (loginFailures === 1) log.error({ err, retryInMs: delay }, `${err.message}. Next try in ${delay / 1000} s; fix the token and restart to retry sooner.`);
-    else log.warn({ code: err.code, retryInMs: delay }, `Twitch still refuses the login (TWITCH_OAUTH_TOKEN); next try in ${delay / 1000} s`);
+    else log.warn({ code: err.code, retryInMs: delay }, `Twitch still refuses the login (${auth?.refreshing ? 'TWITCH_REFRESH_TOKEN' : 'TWITCH_OAUTH_TOKEN'}); next try in ${delay / 1000} s`);
     startSettled?.();
     clearTimeout(loginTimer);
     loginTimer = setTimeout(() => {
