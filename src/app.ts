@@ -106,7 +106,7 @@ export function buildApp(opts: AppOptions): App {
     if (!c) clients.set(host, (c = createOllamaClient({ host, logger: logger.child({ component: 'ollama' }) })));
     return c;
   };
-  const secrets = [config.TWITCH_OAUTH_TOKEN, config.TWITCH_OAUTH_TOKEN?.replace(/^oauth:/, ''), config.YOUTUBE_CLIENT_SECRET, config.YOUTUBE_REFRESH_TOKEN, redisPassword(config.REDIS_URL)]
+  const secrets = [config.TWITCH_OAUTH_TOKEN, config.TWITCH_OAUTH_TOKEN?.replace(/^oauth:/, ''), config.TWITCH_CLIENT_SECRET, config.TWITCH_REFRESH_TOKEN, config.YOUTUBE_CLIENT_SECRET, config.YOUTUBE_REFRESH_TOKEN, redisPassword(config.REDIS_URL)]
     .filter((s): s is string => !!s && s.length >= 6);
   const names = [character.name, ...character.aliases, ...(config.TWITCH_USERNAME ? [config.TWITCH_USERNAME] : [])];
   const memory = createMemory({ redis, connection: redis, prefix, config, names, now: Date.now, logger });

@@ -5,7 +5,7 @@ import { z } from 'zod';
 export const DEFAULT_IGNORED_BOTS = ['nightbot', 'streamelements', 'streamlabs', 'moobot', 'fossabot', 'wizebot', 'botrixoficial', 'soundalerts', 'sery_bot'];
 
 /** Environment variables that hold secrets: their values never appear in errors or logs. */
-export const SECRET_VARS = ['TWITCH_OAUTH_TOKEN', 'YOUTUBE_CLIENT_SECRET', 'YOUTUBE_REFRESH_TOKEN', 'REDIS_URL'] as const;
+export const SECRET_VARS = ['TWITCH_OAUTH_TOKEN', 'TWITCH_CLIENT_SECRET', 'TWITCH_REFRESH_TOKEN', 'YOUTUBE_CLIENT_SECRET', 'YOUTUBE_REFRESH_TOKEN', 'REDIS_URL'] as const;
 
 const list = (def: string[] = []) =>
   z
@@ -153,6 +153,17 @@ export const envSchema = z.object({
   /** Override of Twitch's per-channel limit: "<messages>/<seconds>", e.g. 20/30. */
   TWITCH_RATE_LIMIT: optionalStr.pipe(z.string().regex(/^\d+\/\d+$/, 'must look like 20/30 (messages/seconds)').optional()),
   TWITCH_MAX_CHARS: int(500, 20, 500),
+  /** With TWITCH_REFRESH_TOKEN (or a pair from `botctl twitch login`), the bot gets and refreshes its own token. */
+  TWITCH_CLIENT_ID: optionalStr,
+  /** Confidential apps only (a public client, as for the device flow, has none). */
+  TWITCH_CLIENT_SECRET: optionalStr,
+  TWITCH_REFRESH_TOKEN: optionalStr,
+  /** Twitch's id service (oauth2/token, validate, device, revoke); tests point it at the fake. */
+  TWITCH_AUTH_URL: httpUrl('https://id.twitch.tv'),
+  /** Helix base including /helix. */
+  TWITCH_API_URL: httpUrl('https://api.twitch.tv/helix'),
+  TWITCH_EVENTSUB_URL: optionalStr.transform((v) => v ?? 'wss://eventsub.wss.twitch.tv/ws').pipe(z.string().regex(/^wss?:\/\/[^/]+/, 'must be a ws:// or wss:// URL')),
+  TWITCH_TRANSPORT: optionalStr.transform((v) => (v ?? 'irc').toLowerCase()).pipe(z.enum(['irc', 'eventsub'], { message: 'must be irc or eventsub' })),
 
   YOUTUBE_LIVE_ID: optionalStr,
   YOUTUBE_CHANNEL_ID: optionalStr,
@@ -232,7 +243,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       ...e,
       fastHost: e.OLLAMA_FAST_HOST ?? e.OLLAMA_HOST,
       slowHost: e.OLLAMA_SLOW_HOST ?? e.OLLAMA_HOST,
-      twitchEnabled: e.TWITCH_CHANNELS.length > 0 || !!e.TWITCH_USERNAME || !!e.TWITCH_OAUTH_TOKEN,
+      twitchEnabled: e.TWITCH_CHANNELS.length > 0 || !!e.TWITCH_USERNAME || !!e.TWITCH_OAUTH_TOKEN || !!e.TWITCH_CLIENT_ID || !!e.TWITCH_REFRESH_TOKEN,
       youtubeEnabled: ytSources === 1,
       youtubeCanPost: ytSources === 1 && ytCreds === 3,
       triageBand: [lo, hi],
@@ -244,11 +255,15 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
 function presenceProblems(env: NodeJS.ProcessEnv): string[] {
   const set = (k: string) => (env[k] ?? '').trim() !== '';
   const errors: string[] = [];
-  if (set('TWITCH_CHANNELS') || set('TWITCH_USERNAME') || set('TWITCH_OAUTH_TOKEN')) {
+  if (['TWITCH_CHANNELS', 'TWITCH_USERNAME', 'TWITCH_OAUTH_TOKEN', 'TWITCH_CLIENT_ID', 'TWITCH_REFRESH_TOKEN'].some(set)) {
     if (!set('TWITCH_CHANNELS')) errors.push('TWITCH_CHANNELS: missing (comma-separated channel logins to join)');
     if (!set('TWITCH_USERNAME')) errors.push("TWITCH_USERNAME: missing (the bot account's login)");
-    if (!set('TWITCH_OAUTH_TOKEN')) errors.push('TWITCH_OAUTH_TOKEN: missing (a chat token for TWITCH_USERNAME, "oauth:…")');
+    if (!set('TWITCH_OAUTH_TOKEN') && !set('TWITCH_CLIENT_ID')) {
+      errors.push('TWITCH_OAUTH_TOKEN: missing (a chat token for TWITCH_USERNAME, "oauth:…"; or set TWITCH_CLIENT_ID and TWITCH_REFRESH_TOKEN, or run `npx botctl twitch login`: see docs/twitch.md)');
+    }
   }
+  if (set('TWITCH_REFRESH_TOKEN') && !set('TWITCH_CLIENT_ID')) errors.push('TWITCH_CLIENT_ID: missing (TWITCH_REFRESH_TOKEN needs the client id of the app it was issued to)');
+  if (set('TWITCH_CLIENT_SECRET') && !set('TWITCH_CLIENT_ID')) errors.push('TWITCH_CLIENT_ID: missing (TWITCH_CLIENT_SECRET is set without it)');
   const ytSources = ['YOUTUBE_LIVE_ID', 'YOUTUBE_CHANNEL_ID', 'YOUTUBE_HANDLE'].filter(set).length;
   if (ytSources > 1) errors.push('YOUTUBE_LIVE_ID / YOUTUBE_CHANNEL_ID / YOUTUBE_HANDLE: set only one');
   const ytCreds = ['YOUTUBE_CLIENT_ID', 'YOUTUBE_CLIENT_SECRET', 'YOUTUBE_REFRESH_TOKEN'].filter(set).length;

@@ -73,6 +73,19 @@ const COMMANDS: Record<string, Command> = {
   approve: { usage: 'approve <id>', summary: 'post a held reply', options: [], run: async (c, a) => (await approvals()).decideCmd('approve')(c, a) },
   reject: { usage: 'reject <id>', summary: 'drop a held reply', options: [], run: async (c, a) => (await approvals()).decideCmd('reject')(c, a) },
   tail: { usage: 'tail [-n count] [--json]', summary: 'follow comments and replies as they happen (route, model, latency); Ctrl-C stops', options: ['count'], run: async (c, a, o) => (await observe()).tailCmd(c, a, o) },
+  twitch: {
+    usage: 'twitch login|status|logout [--json]',
+    summary: "the bot's Twitch token: log in by Twitch's device code flow, show it, revoke it",
+    details: [
+      'login   prints a URL and a code; enter the code on Twitch as the bot account. The token pair is',
+      '        stored in Redis for the bot (it refreshes it by itself) and the .env lines are printed.',
+      '        Needs TWITCH_CLIENT_ID (a public app from https://dev.twitch.tv/console/apps; docs/twitch.md).',
+      'status  who the stored token belongs to, its scopes and expiry (never the token itself)',
+      'logout  revokes the stored tokens at Twitch and removes them from Redis',
+    ],
+    options: [],
+    run: async (c, a) => (await import('./commands/twitch.js')).twitchCmd(c, a),
+  },
   audit: { usage: 'audit [-n count] [--json]', summary: 'changes made through botctl: who, when, old and new', options: ['count'], run: async (c, a, o) => (await observe()).auditCmd(c, a, o) },
 };
 

@@ -38,13 +38,15 @@ export function createFastHandler(ctx: HandlerContext) {
     const mayFollowUp = controls.settings.memory && (c.replyTo !== undefined || looksLikeFollowUp(c.text));
     const permissiveThread: ThreadSignal | undefined = mayFollowUp ? { last: { route: 'fast', at: pickedAt, userId: c.author.id }, replyToBot: true, followUp: true, depth: false, times: [] } : undefined;
     const claimAhead = cooled && decideWith({ thread: permissiveThread }).answer;
-    const [cooldownRaw, strikesRaw, answered, latest, slowWaiting, claimedAhead, recall, related] = await Promise.all([
+    const [cooldownRaw, strikesRaw, answered, latest, slowWaiting, claimedAhead, roomBlocked, recall, related] = await Promise.all([
       ctx.redis.get(cooldownKey),
       ctx.redis.get(strikesKey),
       ctx.redis.exists(answeredKey),
       ctx.redis.zrange(runtimeKeys.latest(ctx.prefix, c.platform, c.author.id), -1, -1).then((r) => r[0]),
       ctx.queues.slow.getWaitingCount(),
       claimAhead ? ctx.redis.set(cooldownKey, `${pickedAt}|${c.id}`, 'EX', controls.settings.user_cooldown_s, 'NX') : undefined,
+      // a chat mode that keeps the bot from posting in this channel (set by the gateway from ROOMSTATE / chat settings)
+      ctx.redis.get(runtimeKeys.roomBlocked(ctx.prefix, c.platform, c.channel)),
       ctx.memory.store.recall(c, controls.settings.memory),
       ctx.memory.related(c, controls.settings.memory, []),
     ]);
@@ -89,6 +91,8 @@ export function createFastHandler(ctx: HandlerContext) {
       log.debug({ ...base, chat: { user: c.author.name, text: c.text } }, 'skipped comment text');
       return notAnswered(decision.reason, decision.score);
     }
+    // no answer is generated that the channel's chat mode would not let the bot post
+    if (roomBlocked) return notAnswered('room_mode');
     // the claim above failed: held by another comment of this viewer, or by this one's earlier attempt
     if (decision.pastCooldown) await ctx.redis.set(cooldownKey, `${pickedAt}|${c.id}`, 'EX', Math.max(1, controls.settings.user_cooldown_s));
     else if (claimAhead && claimedAhead !== 'OK' && (await ctx.redis.get(cooldownKey))?.split('|')[1] !== c.id) return skip('cooldown');

@@ -26,6 +26,8 @@ export interface FakeTwitchOptions {
    * Off by default. Duplicate detection (msg_duplicate within 30 s) is always on.
    */
   enforceRateLimit?: boolean;
+  /** Checks the PASS token (without "oauth:"); a refused one gets `NOTICE * :Login authentication failed`, as Twitch does. */
+  checkToken?: (token: string) => boolean;
   /** A bare server: JOIN is answered with the JOIN echo and NAMES only (no USERSTATE or ROOMSTATE, ever). */
   bare?: boolean;
 }
@@ -42,7 +44,7 @@ export interface SentPrivmsg {
   /** The message id Twitch gave it (sent back in the USERSTATE that answers the PRIVMSG). */
   id: string;
   /** Set when Twitch would not have shown it (and the fake sent the NOTICE). */
-  dropped?: 'msg_duplicate' | 'msg_ratelimit';
+  dropped?: 'msg_duplicate' | 'msg_ratelimit' | 'msg_slowmode' | 'msg_emoteonly' | 'msg_subsonly' | 'msg_followersonly';
 }
 
 export interface ChatOptions {
@@ -83,6 +85,13 @@ export interface FakeTwitch {
   reconnect(): void;
   /** Close every socket abruptly (no close frame). */
   dropConnections(): void;
+  /**
+   * Change a channel's chat modes (ROOMSTATE tags: `slow`, `followers-only`, `subs-only`,
+   * `emote-only`); joined connections get a ROOMSTATE with just those tags, as Twitch sends on a
+   * change. The fake then refuses the bot's PRIVMSGs as Twitch would (NOTICE msg_slowmode, …)
+   * unless the bot is a moderator there.
+   */
+  setRoomState(channel: string, tags: Record<string, string>): void;
   /** Change the bot's moderator status in a channel; a fresh USERSTATE goes to joined connections. */
   setMod(channel: string, mod: boolean): void;
   /** Open connections now. */
@@ -171,6 +180,19 @@ export async function startFakeTwitch(opts: FakeTwitchOptions = {}): Promise<Fak
   const received: string[] = [];
   const sent: SentPrivmsg[] = [];
   const modIn = new Set((opts.modIn ?? []).map(chanKey));
+  const rooms = new Map<string, Record<string, string>>();
+  const roomOf = (ch: string) => ({ 'emote-only': '0', 'followers-only': '-1', r9k: '0', 'room-id': numericId(ch), slow: '0', 'subs-only': '0', ...rooms.get(ch) });
+  /** The NOTICE msg-id Twitch would refuse this PRIVMSG with, for the channel's modes. */
+  const modeRefusal = (c: Conn, channel: string, at: number, lastAt: number | undefined): SentPrivmsg['dropped'] | undefined => {
+    if (modIn.has(channel) || c.nick === channel) return undefined;
+    const r = roomOf(channel);
+    if (r['emote-only'] === '1') return 'msg_emoteonly';
+    if (r['subs-only'] === '1') return 'msg_subsonly';
+    if (Number(r['followers-only']) >= 0) return 'msg_followersonly';
+    if (Number(r.slow) > 0 && lastAt !== undefined && at - lastAt < Number(r.slow) * 1000) return 'msg_slowmode';
+    return undefined;
+  };
+  const lastAccepted = new Map<string, number>();
   const joins = new Map<string, number>();
   const lastText = new Map<string, { text: string; at: number }>();
   const sendTimes = new Map<string, number[]>();
@@ -210,7 +232,11 @@ export async function startFakeTwitch(opts: FakeTwitchOptions = {}): Promise<Fak
     const prev = lastText.get(key);
     const times = (sendTimes.get(key) ?? []).filter((t) => t > at - 30_000);
     const limit = modIn.has(channel) || c.nick === channel ? 100 : 20;
-    if (prev && prev.text === text && at - prev.at < 30_000) {
+    const refusal = modeRefusal(c, channel, at, lastAccepted.get(key));
+    if (refusal) {
+      msg.dropped = refusal;
+      send(c, [`@msg-id=${refusal} :${HOST} NOTICE #${channel} :${refusal === 'msg_slowmode' ? `This room is in slow mode and you are sending messages too quickly. You will be able to talk again in ${roomOf(channel).slow} seconds.` : `This room is in a mode that refuses your message (${refusal}).`}`]);
+    } else if (prev && prev.text === text && at - prev.at < 30_000) {
       msg.dropped = 'msg_duplicate';
       send(c, [`@msg-id=msg_duplicate :${HOST} NOTICE #${channel} :Your message was not sent because it is identical to the previous one you sent, less than 30 seconds ago.`]);
     } else if (opts.enforceRateLimit && times.length >= limit) {
@@ -218,6 +244,7 @@ export async function startFakeTwitch(opts: FakeTwitchOptions = {}): Promise<Fak
       send(c, [`@msg-id=msg_ratelimit :${HOST} NOTICE #${channel} :Your message was not sent because you are sending messages too quickly.`]);
     } else {
       lastText.set(key, { text, at });
+      lastAccepted.set(key, at);
       times.push(at);
     }
     sendTimes.set(key, times);
@@ -239,7 +266,7 @@ export async function startFakeTwitch(opts: FakeTwitchOptions = {}): Promise<Fak
         break;
       case 'NICK': {
         c.nick = (params[0] ?? '').toLowerCase();
-        if (opts.rejectLogin) {
+        if (opts.rejectLogin || (opts.checkToken && !opts.checkToken((c.pass ?? '').replace(/^oauth:/i, '')))) {
           send(c, [`:${HOST} NOTICE * :Login authentication failed`]);
           setTimeout(() => c.ws.close(), 50).unref();
           break;
@@ -272,7 +299,7 @@ export async function startFakeTwitch(opts: FakeTwitchOptions = {}): Promise<Fak
             `:${n}.${HOST} 366 ${n} #${ch} :End of /NAMES list`,
             ...(opts.bare
               ? []
-              : [userstate(c, ch), `${formatTags({ 'emote-only': '0', 'followers-only': '-1', r9k: '0', 'room-id': numericId(ch), slow: '0', 'subs-only': '0' })} :${HOST} ROOMSTATE #${ch}`]),
+              : [userstate(c, ch), `${formatTags(roomOf(ch))} :${HOST} ROOMSTATE #${ch}`]),
           ]);
         }
         changed();
@@ -395,6 +422,12 @@ export async function startFakeTwitch(opts: FakeTwitchOptions = {}): Promise<Fak
     },
     dropConnections() {
       for (const c of conns) c.ws.terminate();
+    },
+    setRoomState(channel, tags) {
+      const ch = chanKey(channel);
+      rooms.set(ch, { ...rooms.get(ch), ...tags });
+      const line = `${formatTags({ 'room-id': numericId(ch), ...tags })} :${HOST} ROOMSTATE #${ch}`;
+      for (const c of conns) if (c.channels.has(ch)) send(c, [line]);
     },
     setMod(channel, mod) {
       const ch = chanKey(channel);

@@ -37,6 +37,11 @@ describe('config', () => {
     [{ TWITCH_IRC_URL: 'http://x' }, 'TWITCH_IRC_URL'],
     [{ TWITCH_RATE_LIMIT: 'twenty' }, 'TWITCH_RATE_LIMIT'],
     [{ TWITCH_USERNAME: 'bot' }, 'TWITCH_CHANNELS'],
+    [{ TWITCH_TRANSPORT: 'pubsub' }, 'TWITCH_TRANSPORT'],
+    [{ TWITCH_EVENTSUB_URL: 'https://x' }, 'TWITCH_EVENTSUB_URL'],
+    [{ TWITCH_AUTH_URL: 'ftp://x' }, 'TWITCH_AUTH_URL'],
+    [{ TWITCH_CHANNELS: 'c', TWITCH_USERNAME: 'bot', TWITCH_REFRESH_TOKEN: 'r' }, 'TWITCH_CLIENT_ID'],
+    [{ TWITCH_CHANNELS: 'c', TWITCH_USERNAME: 'bot' }, 'TWITCH_OAUTH_TOKEN'],
     [{ YOUTUBE_LIVE_ID: 'a', YOUTUBE_HANDLE: '@b' }, 'YOUTUBE_LIVE_ID'],
     [{ YOUTUBE_LIVE_ID: 'a', YOUTUBE_CLIENT_ID: 'x' }, 'YOUTUBE_CLIENT_SECRET'],
     [{ TRIAGE_BAND: '0.7-0.2' }, 'TRIAGE_BAND'],
@@ -87,6 +92,17 @@ describe('config', () => {
     for (const url of ['redis://bot:pw@redis.example:6379/2', 'rediss://default:pw@redis.example:6380']) {
       const r = parseConfig({ REDIS_URL: url });
       expect(r.ok).toBe(true);
+    }
+  });
+
+  it('Twitch with a client id and refresh token (or a stored login) needs no static token', () => {
+    for (const env of [
+      { TWITCH_CHANNELS: 'c', TWITCH_USERNAME: 'bot', TWITCH_CLIENT_ID: 'id', TWITCH_REFRESH_TOKEN: 'r' },
+      { TWITCH_CHANNELS: 'c', TWITCH_USERNAME: 'bot', TWITCH_CLIENT_ID: 'id' },
+    ]) {
+      const r = parseConfig(env);
+      expect(r.ok, JSON.stringify(r)).toBe(true);
+      if (r.ok) expect(r.config).toMatchObject({ twitchEnabled: true, TWITCH_TRANSPORT: 'irc', TWITCH_AUTH_URL: 'https://id.twitch.tv', TWITCH_API_URL: 'https://api.twitch.tv/helix', TWITCH_EVENTSUB_URL: 'wss://eventsub.wss.twitch.tv/ws' });
     }
   });
 

@@ -15,12 +15,20 @@ import {
 } from './irc.js';
 import { botStateFromUserstate, selfJoinChannel, mapTwitchMessage, type TwitchWireMessage } from './map.js';
 import type { TmiRawMessage, TmiUserstate } from './twitch.external.js';
+import type { TwitchAuth, TwitchAuthFailedError } from './auth.js';
+import { createRoomTracker } from './room-tracker.js';
+import { limitsUnder, type PostingVerdict } from './room-state.js';
 
 export interface TwitchAdapterOptions {
   /** TWITCH_IRC_URL: default wss://irc-ws.chat.twitch.tv:443; ws://127.0.0.1:PORT works. */
   url: string;
   username: string;
+  /** A static token, used when there is no `auth`. */
   token: string;
+  /** Hears each change of what a channel's chat modes mean for posting (shared with the workers). */
+  onRoomVerdict?: (channel: string, verdict: PostingVerdict) => void;
+  /** Token lifecycle (validation, refresh); the adapter stops when it says the token is unusable. */
+  auth?: TwitchAuth;
   channels: string[];
   /** Lower-case logins never answered (TWITCH_IGNORED_BOTS). */
   ignoredBots: string[];
@@ -49,10 +57,12 @@ export class TwitchPausedError extends BotError {
 }
 
 export class TwitchLoginError extends BotError {
-  constructor(username: string) {
+  constructor(username: string, variable = 'TWITCH_OAUTH_TOKEN') {
     super(
       'BOT_ERR_TWITCH_LOGIN',
-      `Twitch refused the login for TWITCH_USERNAME=${username}: check TWITCH_OAUTH_TOKEN (a chat token "oauth:…" for that account with chat:read and chat:edit scopes; get a new one if it expired)`,
+      variable === 'TWITCH_OAUTH_TOKEN'
+        ? `Twitch refused the login for TWITCH_USERNAME=${username}: check TWITCH_OAUTH_TOKEN (a chat token "oauth:…" for that account with chat:read and chat:edit scopes; get a new one if it expired)`
+        : `Twitch refused the login for TWITCH_USERNAME=${username} with a freshly refreshed token: check that ${variable} belongs to that account (npx botctl twitch status), or log in again with npx botctl twitch login`,
       false,
     );
   }
@@ -110,6 +120,22 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
   const paused = new Map<string, Hold>();
   const ratelimitPause = new Map<string, { ms: number; at: number }>();
   const warnedKinds = new Set<string>();
+  const room = createRoomTracker(log, opts.onRoomVerdict);
+  let stopped: TwitchAuthFailedError | undefined;
+  /** The token tmi.js last logged in with (what Twitch refused, on a login failure). */
+  let lastToken = '';
+  const auth = opts.auth;
+  const password = auth
+    ? async () => {
+        try {
+          lastToken = await auth.token();
+        } catch {
+          // unusable token: Twitch refuses the login and the auth logs why; never a rejection into tmi.js
+          lastToken = 'unavailable';
+        }
+        return `oauth:${lastToken}`;
+      }
+    : opts.token;
 
   function warnOnce(kind: string, fields: Record<string, unknown>, msg: string): void {
     if (warnedKinds.has(kind)) return log.debug({ kind, ...fields }, msg);
@@ -177,6 +203,9 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
   // joined on the bot's own JOIN echo or on USERSTATE (which Twitch sends after it, with
   // the bot's badges: moderator or not), whichever comes first
   function onRaw(raw: TmiRawMessage): void {
+    const stateOf = raw.command === 'ROOMSTATE' || raw.command === 'USERSTATE' ? normalizeChannel(raw.params?.[0] ?? '') : null;
+    if (stateOf && raw.command === 'ROOMSTATE') room.onModes(stateOf, raw.tags ?? {});
+    if (stateOf && raw.command === 'USERSTATE') room.onUserstateTags(stateOf, raw.tags ?? {});
     const selfJoin = selfJoinChannel(raw, botLogin);
     if (selfJoin) return markJoined(selfJoin);
     const state = botStateFromUserstate(raw);
@@ -195,10 +224,25 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
 
   function onLoginRefused(): void {
     loginFailures++;
+    if (auth && loginFailures <= 3) {
+      // a refused login with a refreshable token: refresh (once for the deployment) and log in again now
+      void auth.recover(lastToken).then((renewed) => {
+        if (closed) return;
+        if (renewed) {
+          log.info('Twitch refused the login; logging in again with a refreshed token');
+          connectFresh();
+        } else if (!stopped) backoffLogin();
+      });
+      return;
+    }
+    backoffLogin();
+  }
+
+  function backoffLogin(): void {
     const delay = Math.min(LOGIN_RETRY_MS * 2 ** (loginFailures - 1), LOGIN_RETRY_MAX_MS);
-    const err = new TwitchLoginError(botLogin);
+    const err = new TwitchLoginError(botLogin, auth?.refreshing ? 'TWITCH_REFRESH_TOKEN' : 'TWITCH_OAUTH_TOKEN');
     if (loginFailures === 1) log.error({ err, retryInMs: delay }, `${err.message}. Next try in ${delay / 1000} s; fix the token and restart to retry sooner.`);
-    else log.warn({ code: err.code, retryInMs: delay }, `Twitch still refuses the login (TWITCH_OAUTH_TOKEN); next try in ${delay / 1000} s`);
+    else log.warn({ code: err.code, retryInMs: delay }, `Twitch still refuses the login (${auth?.refreshing ? 'TWITCH_REFRESH_TOKEN' : 'TWITCH_OAUTH_TOKEN'}); next try in ${delay / 1000} s`);
     startSettled?.();
     clearTimeout(loginTimer);
     loginTimer = setTimeout(() => {
@@ -228,7 +272,7 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
         reconnectDecay: 1.5,
         maxReconnectInterval: 30_000,
       },
-      identity: { username: botLogin, password: opts.token },
+      identity: { username: botLogin, password },
       channels: channels.map((ch) => `#${ch}`),
       // tmi.js logs chat lines at info: keep all of it at debug, chat text under `chat`.
       logger: { info: quiet('chat'), warn: quiet('chat'), error: quiet('tmi') },
@@ -295,6 +339,13 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
       if (closed) return;
       onComment = cb;
       if (client) return;
+      if (auth) {
+        auth.onFatal((err) => {
+          stopped = err;
+          void this.close();
+        });
+        if (!(await auth.start()) || closed) return;
+      }
       const ready = new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           const missing = channels.filter((c) => !joined.has(c));
@@ -314,6 +365,7 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
     },
 
     async post(msg: OutgoingMessage): Promise<PostResult> {
+      if (stopped) return { status: 'rejected', reason: `Twitch chat is stopped: ${stopped.code} (see the error logged at the time)` };
       const channel = normalizeChannel(msg.channel);
       if (!channel) return { status: 'rejected', reason: 'not a valid Twitch channel login' };
       if (!channels.includes(channel)) return { status: 'rejected', reason: `#${channel} is not in TWITCH_CHANNELS` };
@@ -322,6 +374,11 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
       if (block) return { status: 'rejected', reason: `${block.reason} in #${channel}` };
       const pause = holdFor(paused, channel, now);
       if (pause) throw new TwitchPausedError(channel, pause.reason, pause.until);
+      // chat modes, known from ROOMSTATE before posting: nothing is sent that Twitch would refuse
+      const mode = room.verdict(channel);
+      if (mode.kind === 'blocked') return { status: 'rejected', reason: `${mode.reason} in #${channel}` };
+      const prev = lastSent.get(channel);
+      if (mode.kind === 'slow' && prev && now - prev.at < mode.spacingMs) throw new TwitchPausedError(channel, 'slow mode', prev.at + mode.spacingMs);
       const c = client;
       if (closed || !c || !connected || !joined.has(channel) || c.readyState() !== 'OPEN') throw new TwitchNotConnectedError(channel);
       const clean = [...sanitizeChatText(msg.text)].slice(0, opts.maxChars).join('').trim();
@@ -342,9 +399,7 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
 
     limits(channel: string): ChannelLimits {
       const ch = normalizeChannel(channel) ?? channel;
-      const base = modIn.get(ch) ? MOD : NON_MOD;
-      if (!opts.rateLimit) return { ...base };
-      return { max: opts.rateLimit.max, windowMs: opts.rateLimit.windowSeconds * 1000, minSpacingMs: base.minSpacingMs };
+      return limitsUnder(modIn.get(ch) ? MOD : NON_MOD, room.verdict(ch), opts.rateLimit);
     },
 
     close() {
@@ -352,6 +407,7 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
       closed = true;
       onComment = null;
       clearTimeout(loginTimer);
+      auth?.close();
       startSettled?.();
       const c = client;
       client = null;
