@@ -106,6 +106,7 @@ async function startEventSubStandIn(): Promise<{ fake: FakeEventSub; twitch: Fak
     tags: s.replyParentId ? { 'reply-parent-msg-id': s.replyParentId } : {},
     raw: JSON.stringify(s),
     at: s.at,
+    id: s.messageId,
     ...(s.dropped ? { dropped: s.dropped as SentPrivmsg['dropped'] } : {}),
   });
   const unsupported = (name: string) => () => {

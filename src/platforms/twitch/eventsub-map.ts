@@ -29,7 +29,12 @@ export function wireFromChatEvent(e: ChatMessageEvent, sentAtIso: string | undef
       'first-msg': e.message_type === 'user_intro',
       ...(Number.isFinite(sent) ? { 'tmi-sent-ts': String(sent) } : {}),
       ...(bits !== undefined ? { bits: String(bits) } : {}),
+      // the reply tags as IRC has them (the thread's first message, the parent's author and text: memory's threads)
       ...(e.reply?.parent_message_id ? { 'reply-parent-msg-id': e.reply.parent_message_id } : {}),
+      ...(e.reply?.parent_user_id ? { 'reply-parent-user-id': e.reply.parent_user_id } : {}),
+      ...(e.reply?.parent_user_login ? { 'reply-parent-user-login': e.reply.parent_user_login } : {}),
+      ...(e.reply?.parent_message_body ? { 'reply-parent-msg-body': e.reply.parent_message_body } : {}),
+      ...(e.reply?.thread_message_id ? { 'reply-thread-parent-msg-id': e.reply.thread_message_id } : {}),
     },
   };
 }

@@ -46,7 +46,7 @@ export interface ChatMessageEvent {
   message_type?: string;
   badges?: { set_id: string; id: string; info?: string }[];
   cheer?: { bits: number } | null;
-  reply?: { parent_message_id: string; parent_user_login?: string; thread_message_id?: string } | null;
+  reply?: { parent_message_id: string; parent_message_body?: string; parent_user_id?: string; parent_user_login?: string; thread_message_id?: string } | null;
   color?: string;
 }
 
