@@ -1,5 +1,6 @@
 import type { ControlSnapshot } from '../controls/types.js';
 import type { Comment } from '../types.js';
+import { judgeAudience, type AudienceVerdict } from './audience.js';
 import { bandOf, scoreComplexity, type RuleHit } from './classify.js';
 import { analyzeTrigger, isTriggered } from './trigger.js';
 
@@ -13,7 +14,9 @@ export type SkipReason =
   | 'cooldown'
   | 'stale'
   | 'overflow_drop'
-  | 'abuse';
+  | 'abuse'
+  | 'not_for_me'
+  | 'copypasta';
 
 export type Band = 'fast' | 'uncertain' | 'slow';
 
@@ -23,6 +26,8 @@ interface Scored {
   band: Band;
   mention: boolean;
   question: boolean;
+  /** "Is this for me?" (src/routing/audience.ts): who the comment is for, and why. */
+  audience: AudienceVerdict;
 }
 
 export type Decision =
@@ -55,6 +60,12 @@ export interface DecisionInput {
   abuseUntil?: number;
   /** A blocked word found in the comment (matching lives in reply/safety so both sides agree). */
   blockedWord?: string;
+  /** The comment is a platform reply to one of the bot's own messages: addressed to the character. */
+  repliesToBot?: boolean;
+  /** The same or nearly the same text came from another viewer within the window (src/copypasta.ts). */
+  copypasta?: boolean;
+  /** Emote names added to the shipped list (EMOTES_FILE). */
+  extraEmotes?: ReadonlySet<string>;
 }
 
 /** The keys under which a user may appear in the blocked/vip sets. */
@@ -89,11 +100,16 @@ export function decide(input: DecisionInput): Decision {
   if (trig.command) return { answer: false, reason: 'command' };
   const cx = scoreComplexity(text, { slowKeywords: controls.slowKeywords });
   const band = bandOf(cx, s.slow_threshold, input.triageBand);
-  const scored: Scored = { score: cx.score, rules: cx.rules, band, mention: trig.mention, question: trig.question };
+  const audience = judgeAudience({ text, mention: trig.mention, repliesToBot: input.repliesToBot, platformEmotes: c.emotes, extraEmotes: input.extraEmotes });
+  // not for the character: never slow and never triaged, whatever the score
+  const scored: Scored = { score: cx.score, rules: cx.rules, band: audience.forMe ? band : 'fast', mention: trig.mention, question: trig.question, audience };
   // A paid comment is an explicit request for attention: answer it whatever the trigger.
   if (!c.paid && !isTriggered(trig, s.trigger, text)) return { answer: false, reason: 'not_trigger', ...scored };
+  if (input.copypasta && !c.paid) return { answer: false, reason: 'copypasta', ...scored };
+  // trigger=all answers every comment (fast); otherwise chat that is not for the character is left alone
+  if (!audience.forMe && !c.paid && s.trigger !== 'all') return { answer: false, reason: 'not_for_me', ...scored };
 
-  let route: 'fast' | 'slow' = s.mode === 'fast' ? 'fast' : s.mode === 'slow' ? 'slow' : band === 'slow' ? 'slow' : 'fast';
+  let route: 'fast' | 'slow' = !audience.forMe || s.mode === 'fast' ? 'fast' : s.mode === 'slow' ? 'slow' : band === 'slow' ? 'slow' : 'fast';
   const maxAge = (route === 'slow' ? s.slow_max_age_s : s.fast_max_age_s) * 1000;
   const age = commentAge(c, now);
   if (age > maxAge) return { answer: false, reason: 'stale', detail: `${Math.round(age / 1000)}s old`, ...scored };
@@ -110,6 +126,6 @@ export function decide(input: DecisionInput): Decision {
     route = 'fast';
     overflow = true;
   }
-  const triage = route === 'fast' && !overflow && s.mode === 'auto' && input.triageEnabled && band === 'uncertain';
+  const triage = route === 'fast' && !overflow && s.mode === 'auto' && input.triageEnabled && scored.band === 'uncertain';
   return { answer: true, route, triage, overflow, vip, ...scored };
 }

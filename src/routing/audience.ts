@@ -1,0 +1,204 @@
+/**
+ * "Is this comment for me?": decided before "how hard is it?". Real chat is mostly talk
+ * among viewers: rants at the chat, the mods or another viewer, bait, emote walls, shouting,
+ * laughter and copypastas that happen to end in a question mark. A comment that fails here
+ * is not answered under trigger=question and never goes to the slow model, whatever its
+ * complexity score.
+ *
+ * Pure and fast (a few µs): named rules with weights, like the complexity rules, so
+ * `botctl explain` can say which fired. The weights add up; a comment is for the character
+ * while the sum stays below NOT_FOR_ME_AT. Addressing the character (a mention of one of
+ * its names, or a platform reply to the bot) weighs -1 and so outweighs any one noise rule.
+ * Patterns run on the NFKC-normalised, lower-cased text (see normalizeText); caps and emote
+ * names are read from the original text.
+ */
+import type { RuleHit } from './classify.js';
+import { EMOTE_NAMES, ENGLISH_WORD_EMOTES } from './emote-names.js';
+import { normalizeText } from './trigger.js';
+
+/** A comment whose audience score reaches this is not for the character. */
+export const NOT_FOR_ME_AT = 0.5;
+
+/** Every rule's weight, by its stable name (shown by botctl explain, recorded in logs). */
+export const AUDIENCE_WEIGHTS = {
+  /** Mentions the character by name, or is a platform reply to the bot. */
+  addresses_character: -1,
+  /** `@someone` who is not the character: talk between viewers. */
+  at_other_user: 0.6,
+  /** About or to the moderators ("mods why…", "ban him mods"). */
+  to_mods: 0.6,
+  /** Spoken to the chat as a whole ("chat is this real?", "guys…", 「お前ら」). */
+  to_chat: 0.5,
+  /** Telling others to stop, shut up, calm down. */
+  request_to_others: 0.2,
+  /** Insults and bait ("are they racist?", "cringe", 「ゴミ」). */
+  loaded_wording: 0.5,
+  /** Talks about the streamer in the third person ("is this streamer…"). */
+  third_person_streamer: 0.3,
+  /** Japanese chat's meta-noise: 弾幕, コピペ, 荒らし, 連投, 定期. */
+  ja_meta_noise: 0.5,
+  /** Half or more of the words are emotes or emoji. */
+  emote_wall: 0.6,
+  /** A third or more of the words are emotes (two at least). */
+  emote_heavy: 0.3,
+  /** Mostly capital letters. */
+  shouting: 0.5,
+  /** The same words over and over. */
+  repetition: 0.4,
+  /** One character repeated many times ("??????", "AAAAAAA"). */
+  char_run: 0.25,
+  /** Laughter (ｗｗｗ, 草, 888, lol, lmao) is much of the text. */
+  laughter_share: 0.3,
+  /** Almost nothing to answer once emotes, laughter and punctuation are gone ("why?", "え？"). */
+  low_information: 0.5,
+  /** ASCII or braille art. */
+  ascii_art: 1,
+} as const;
+export type AudienceRule = keyof typeof AUDIENCE_WEIGHTS;
+
+export interface AudienceInput {
+  /** The comment as the viewer wrote it (not normalised). */
+  text: string;
+  /** The text names the character (trigger analysis: name, alias, bot login, `@name`). */
+  mention: boolean;
+  /** A platform reply to one of the bot's own messages. */
+  repliesToBot?: boolean;
+  /** Emote names the platform marked in this comment (Twitch `emotes` tag), if any. */
+  platformEmotes?: readonly string[];
+  /** More emote names (EMOTES_FILE), on top of the shipped list. */
+  extraEmotes?: ReadonlySet<string>;
+}
+
+export interface AudienceVerdict {
+  /** Addressed to the character, or a genuine question it should take. */
+  forMe: boolean;
+  /** Sum of the fired rules' weights (NOT_FOR_ME_AT or more: not for the character). */
+  score: number;
+  rules: RuleHit[];
+}
+
+// Only the start of a very long comment is read: a copypasta shows itself early, and the
+// decision stays in microseconds whatever the length (Twitch allows 500 characters).
+const MAX_READ = 600;
+
+const EXACT = new Set(EMOTE_NAMES);
+const LOWER = new Set(EMOTE_NAMES.map((n) => n.toLowerCase()).filter((n) => !ENGLISH_WORD_EMOTES.has(n)));
+const EMOJI_ONLY = /^(?:\p{Extended_Pictographic}|\p{Emoji_Modifier}|\p{Regional_Indicator}|[\uFE0F\u200D\u20E3])+$/u;
+const EDGE_PUNCT = /^[\s.,!?;:'"“”‘’()（）「」『』【】、。！？…~〜・*]+|[\s.,!?;:'"“”‘’()（）「」『』【】、。！？…~〜・*]+$/gu;
+const LAUGH_TOKEN = /^(?:w{2,}|草+|笑+|8{3,}|ｗ+|lo+l+|lmf?a+o+|ha(?:ha)+h?|a?ha(?:ha)+|kek|xd+|rofl)$/u;
+const LAUGH_CHARS = /w{2,}|草+|笑|8{3,}|\blo+l+\b|\blmf?a+o+\b|\b(?:ha){2,}\b/gu;
+
+const AT_USER = /(?:^|\s)@[\p{L}\p{N}_]{2,}/u;
+const TO_MODS =
+  /^@?mods?\b|,\s*mods\s*[?!.]*$|\bmods? (?:pls|please|plz|ban|timeout|delete|help|where|wake up|asleep|sleeping|are (?:asleep|sleeping|banning|deleting|timing|abusing|useless|corrupt|power)|r (?:asleep|banning|useless))\b|\bwhy (?:are|did|do|is|would|were|does) (?:the |these |ur |your |all the )?mods?\b|\b(?:ban|timeout|time out) (?:him|her|them|this guy|that guy)\b|モデレーター|モデさん|^モデ[\s、,]/u;
+const TO_CHAT =
+  /^@?(?:chat|chatters|guys|y'?all|everyone|everybody|people|folks|peeps|boys|bros|lads|gamers|fellas|homies|bro|dude|bruh)\b(?!['’]s\b)|,\s*(?:chat|guys|y'?all|everyone|bro|dude|bruh|boys)\s*[?!.]*$|\b(?:you|u) guys\b|@chat\b|\bchat (?:is|are|did|do|can|should|will|would|stop|pls|please|calm|relax|chill|help|explain)\b|^(?:みんな|皆|みなさん|皆さん|おまえら|お前ら|オマエら|コメ欄|リスナー|他の(?:人|リスナー))(?:[\s、,!！]|は|も|さ|って|ー)|お前ら|おまえら|コメ欄の|指示厨/u;
+const REQUEST_TO_OTHERS =
+  /\b(?:stop|quit) (?:\w+ing|it|that|this|the spam)\b|\bshut up\b|\bcalm down\b|\bchill out\b|\bpls stop\b|\bplease stop\b|やめろ|やめて(?:くれ|ください)?$|黙れ|静かに|落ち着け/u;
+const LOADED =
+  /\b(?:racist|racism|sexist|nazis?|fascists?|groomer|pedo|cringe|ratio|cope|seethe|malding|cuck|incel|woke|1984|stfu|kys|retard(?:ed)?|trash|dogshit|washed up|fell off|clickbait|unsub(?:bed)?|unfollow(?:ed)?|who asked|nobody asked|no one asked|touch grass|skill issue|get a job|ur mom|your mom|yo mama|simps?|virgins?|loser|idiots?|(?<!dumb |stupid )(?:stupid|dumb)(?! question)|clowns?|scam(?:mer|ming)?|rigged|scripted|shill|sellout|sold out|biased|censoring|censored|banned for|got banned|timed out for|hypocrite|pathetic|disgusting)\b|アンチ|晒し|晒す|ゴミ|ごみ(?:配信|すぎ)|カス|下手くそ|へたくそ|ヘタクソ|つまらん|つまんね|消えろ|死ね|しね(?:よ|ば)|黙れ|通報|垢ban|banされ|差別|やらせ|台本(?:通り|だろ|でしょ)|炎上|オワコン|にわか|老害|キッズ|きっしょ|キモ|きもい|うざ|ウザ|ざまぁ|ざまあ|雑魚|ざこ/u;
+const THIRD_PERSON = /\b(?:the|this|that|our|ur|your) (?:streamer|vtuber|host)\b|\bthis (?:guy|dude|girl|chick)\b/u;
+const JA_META = /弾幕|コピペ|こぴぺ|荒らし|あらし(?:に|は|が|を|だ)|連投|スパム|定期(?:$|[\s!！])|自治厨|ngワード|ng推奨|ブロック推奨|反応するな|構うな|かまうな|スルー(?:で|しろ|推奨|して)/u;
+const ART = /[\u2800-\u28ff]{3,}|[\u2500-\u259f]{4,}/u;
+const SYMBOL = /[^\p{L}\p{N}\s]/gu;
+const CHAR_RUN = /([^w8草笑ーｰ〜~.…\s])\1{5,}/u;
+const LATIN_WORD = /[a-z]{2,}/gu;
+const NUMBER = /\d+/gu;
+const CJK_CHAR = /[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]/gu;
+
+function isEmote(token: string, platform: ReadonlySet<string> | undefined, extra: ReadonlySet<string> | undefined): boolean {
+  if (platform?.has(token) || EXACT.has(token) || extra?.has(token)) return true;
+  const low = token.toLowerCase();
+  if (LOWER.has(low) || (extra !== undefined && !ENGLISH_WORD_EMOTES.has(low) && extra.has(low))) return true;
+  return EMOJI_ONLY.test(token);
+}
+
+// Platform emote lists are tiny; a Set per call would cost more than it saves below ~8 names.
+const platformSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+function platformSet(list: readonly string[] | undefined): ReadonlySet<string> | undefined {
+  if (!list || list.length === 0) return undefined;
+  let s = platformSets.get(list);
+  if (!s) {
+    s = new Set(list);
+    platformSets.set(list, s);
+  }
+  return s;
+}
+
+/** Whether a comment is for the character, with the rules that fired. Pure. */
+export function judgeAudience(input: AudienceInput): AudienceVerdict {
+  const raw = input.text.length > MAX_READ ? input.text.slice(0, MAX_READ) : input.text;
+  const norm = normalizeText(raw);
+  const rules: RuleHit[] = [];
+  let score = 0;
+  const add = (name: AudienceRule): void => {
+    const weight = AUDIENCE_WEIGHTS[name];
+    rules.push({ name, weight });
+    score += weight;
+  };
+  if (input.mention || input.repliesToBot) add('addresses_character');
+
+  if (!input.mention && AT_USER.test(norm)) add('at_other_user');
+  if (TO_MODS.test(norm)) add('to_mods');
+  if (TO_CHAT.test(norm)) add('to_chat');
+  if (REQUEST_TO_OTHERS.test(norm)) add('request_to_others');
+  if (LOADED.test(norm)) add('loaded_wording');
+  if (THIRD_PERSON.test(norm)) add('third_person_streamer');
+  if (JA_META.test(norm)) add('ja_meta_noise');
+
+  // Words: emotes, laughter, caps and repetition are read per whitespace-separated token.
+  const pset = platformSet(input.platformEmotes);
+  const tokens = raw.split(/\s+/u);
+  let words = 0;
+  let emotes = 0;
+  let upper = 0;
+  let letters = 0;
+  const seen = new Set<string>();
+  let content = '';
+  for (const t of tokens) {
+    const tok = t.replace(EDGE_PUNCT, '');
+    if (tok === '') continue;
+    words++;
+    if (isEmote(tok, pset, input.extraEmotes)) {
+      emotes++;
+      continue;
+    }
+    const low = normalizeText(tok);
+    seen.add(low);
+    if (LAUGH_TOKEN.test(low)) continue;
+    content += ` ${low}`;
+    for (let i = 0; i < tok.length; i++) {
+      const c = tok.charCodeAt(i);
+      if (c >= 65 && c <= 90) {
+        upper++;
+        letters++;
+      } else if (c >= 97 && c <= 122) letters++;
+    }
+  }
+  if (words > 0 && emotes > 0) {
+    const share = emotes / words;
+    if (share >= 0.5) add('emote_wall');
+    else if (share >= 0.3 && emotes >= 2) add('emote_heavy');
+  }
+  if (letters >= 12 && upper / letters >= 0.7) add('shouting');
+  const nonEmote = words - emotes;
+  if ((nonEmote >= 4 && seen.size / nonEmote <= 0.5) || (nonEmote === 3 && seen.size === 1)) add('repetition');
+  if (CHAR_RUN.test(norm)) add('char_run');
+
+  const compact = norm.replace(/\s+/gu, '');
+  const laughChars = (norm.match(LAUGH_CHARS) ?? []).reduce((n, m) => n + m.length, 0);
+  if (laughChars >= 3 && compact.length > 0 && laughChars / compact.length >= 0.4) add('laughter_share');
+
+  // What is left to answer once emotes, laughter and punctuation are gone.
+  const rest = content.replace(LAUGH_CHARS, ' ');
+  const latin = rest.match(LATIN_WORD)?.length ?? 0;
+  const cjk = rest.match(CJK_CHAR)?.length ?? 0;
+  const numbers = rest.match(NUMBER)?.length ?? 0;
+  if (latin + cjk + numbers < 2) add('low_information');
+
+  if (ART.test(raw)) add('ascii_art');
+  else if (compact.length >= 20 && (norm.match(SYMBOL)?.length ?? 0) / compact.length >= 0.4) add('ascii_art');
+
+  score = Math.round(score * 1000) / 1000;
+  return { forMe: score < NOT_FOR_ME_AT, score, rules };
+}
