@@ -4,7 +4,7 @@
  * output streams, and errors with exit codes.
  */
 import { Redis } from 'ioredis';
-import { envSchema } from '../config.js';
+import { envSchema, readEmoteFile } from '../config.js';
 import { controlKeys, type ControlKeys } from '../controls/keys.js';
 import { maskUrl } from '../log.js';
 
@@ -35,6 +35,7 @@ export const botctlEnvSchema = envSchema.pick({
   TRIAGE_BAND: true,
   TRIAGE: true,
   ABUSE_STRIKES: true,
+  EMOTES_FILE: true,
 });
 
 export interface BotctlEnv {
@@ -47,7 +48,9 @@ export interface BotctlEnv {
   SLOW_MODEL: string;
   TRIAGE: boolean;
   ABUSE_STRIKES: number;
+  EMOTES_FILE: string | undefined;
   triageBand: [number, number];
+  extraEmotes?: ReadonlySet<string>;
 }
 
 export function parseBotctlEnv(env: NodeJS.ProcessEnv): BotctlEnv {
@@ -57,7 +60,9 @@ export function parseBotctlEnv(env: NodeJS.ProcessEnv): BotctlEnv {
     throw new CliError(`invalid configuration:\n${lines.join('\n')}\nSee .env.example.`, EXIT_USAGE);
   }
   const [lo, hi] = r.data.TRIAGE_BAND.split('-').map(Number) as [number, number];
-  return { ...r.data, triageBand: [lo, hi] };
+  const emotes = r.data.EMOTES_FILE ? readEmoteFile(r.data.EMOTES_FILE) : undefined;
+  if (emotes?.errors.length) throw new CliError(`invalid configuration:\n${emotes.errors.map((m) => `  - EMOTES_FILE: ${m}`).join('\n')}\nSee .env.example.`, EXIT_USAGE);
+  return { ...r.data, triageBand: [lo, hi], ...(emotes ? { extraEmotes: emotes.names } : {}) };
 }
 
 export interface Io {

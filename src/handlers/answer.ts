@@ -1,7 +1,7 @@
 import type { Character } from '../character.js';
 import type { ChatResult, ModelClient, ThinkLevel } from '../llm/types.js';
 import { formatForChat } from '../reply/format-chat.js';
-import { buildMessages, TRIAGE_MARKER } from '../reply/prompt.js';
+import { buildMessages, NOT_FOR_ME_MARKER, TRIAGE_MARKER } from '../reply/prompt.js';
 import { checkReply, type ReplyVerdict } from '../reply/safety.js';
 import { stripReasoning, visibleSoFar } from '../reply/strip-reasoning.js';
 import type { Comment } from '../types.js';
@@ -39,6 +39,8 @@ export interface AnswerRequest {
 export type AnswerOutcome =
   | { kind: 'answer'; parts: string[]; result: ChatResult }
   | { kind: 'escalate'; result: ChatResult }
+  /** Triage said the comment is not meant for the character: nothing to post. */
+  | { kind: 'not_for_me'; result: ChatResult }
   /** Nothing left to post once reasoning was removed (only reasoning, or an unclosed block). */
   | { kind: 'empty'; result: ChatResult; unclosed: boolean }
   | { kind: 'filtered'; verdict: Exclude<ReplyVerdict, { ok: true }>; result: ChatResult };
@@ -56,6 +58,7 @@ export async function generateAnswer(req: AnswerRequest): Promise<AnswerOutcome>
   const budget = (req.format.maxChars - [...prefix].length) * req.maxMessages;
   const messages = buildMessages(req.character, req.comment, { route: req.route, maxChars: budget, triage: req.triage });
   let escalate = false;
+  let notForMe = false;
   // stop once the visible answer is past what chat can carry (a little slack for markdown the
   // formatter removes and for ending at a sentence)
   const stopAt = budget * 1.3 + 40;
@@ -83,6 +86,11 @@ export async function generateAnswer(req: AnswerRequest): Promise<AnswerOutcome>
                 escalate = true;
                 return true;
               }
+              if (visible.startsWith(NOT_FOR_ME_MARKER)) {
+                notForMe = true;
+                return true;
+              }
+              // both markers have the same length
               if (visible.length >= TRIAGE_MARKER.length) markerPossible = false;
             }
             return [...visible].length > stopAt;
@@ -90,9 +98,10 @@ export async function generateAnswer(req: AnswerRequest): Promise<AnswerOutcome>
         : undefined,
   });
   if (escalate) return { kind: 'escalate', result };
+  if (notForMe) return { kind: 'not_for_me', result };
   const stripped = stripReasoning(result.content);
   let text = stripped.text;
-  if (req.triage) text = text.split(TRIAGE_MARKER).join(' ');
+  if (req.triage) text = text.split(TRIAGE_MARKER).join(' ').split(NOT_FOR_ME_MARKER).join(' ');
   if (text.trim() === '') return { kind: 'empty', result, unclosed: stripped.unclosed };
   const parts = formatForChat(text, {
     maxChars: req.format.maxChars,

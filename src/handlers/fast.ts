@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import { commentJobId, commentJobSchema, type CommentJob } from '../queues.js';
+import { copypastaHoldMs } from '../copypasta.js';
 import { decide, isVip, type DecisionInput } from '../routing/decide.js';
 import { runtimeKeys } from '../runtime-keys.js';
 import { platformFormat } from '../platforms/format.js';
@@ -23,8 +24,8 @@ export function createFastHandler(ctx: HandlerContext) {
     const strikesKey = runtimeKeys.strikes(ctx.prefix, c.platform, c.author.id);
     const answeredKey = runtimeKeys.posted(ctx.prefix, c.platform, c.id, 'answer');
     const blockedWord = blockedWordIn(c.text, controls.blockedWords);
-    const decideWith = (state: Partial<Pick<DecisionInput, 'lastAnsweredAt' | 'slowWaiting' | 'abuseUntil'>>) =>
-      decide({ comment: c, controls, names: ctx.names, now: pickedAt, slowWaiting: 0, triageBand: ctx.config.triageBand, triageEnabled: ctx.config.TRIAGE, blockedWord, ...state });
+    const decideWith = (state: Partial<Pick<DecisionInput, 'lastAnsweredAt' | 'slowWaiting' | 'abuseUntil' | 'copypasta'>>) =>
+      decide({ comment: c, controls, names: ctx.names, now: pickedAt, slowWaiting: 0, triageBand: ctx.config.triageBand, triageEnabled: ctx.config.TRIAGE, blockedWord, extraEmotes: ctx.config.extraEmotes, ...state });
     // the cooldown holds this viewer back (not VIPs, paid comments, or cooldown 0)
     const cooled = !c.paid && controls.settings.user_cooldown_s > 0 && !isVip(c, controls);
     // A comment that will be answered unless the viewer's state says otherwise claims the
@@ -33,13 +34,14 @@ export function createFastHandler(ctx: HandlerContext) {
     // Without the viewer's state the decision is the most permissive one: a comment not
     // answered here is not answered below either, so the claim is never needed later.
     const claimAhead = cooled && decideWith({}).answer;
-    const [cooldownRaw, strikesRaw, answered, latest, slowWaiting, claimedAhead] = await Promise.all([
+    const [cooldownRaw, strikesRaw, answered, latest, slowWaiting, claimedAhead, copypasta] = await Promise.all([
       ctx.redis.get(cooldownKey),
       ctx.redis.get(strikesKey),
       ctx.redis.exists(answeredKey),
       ctx.redis.zrange(runtimeKeys.latest(ctx.prefix, c.platform, c.author.id), -1, -1).then((r) => r[0]),
       ctx.queues.slow.getWaitingCount(),
       claimAhead ? ctx.redis.set(cooldownKey, `${pickedAt}|${c.id}`, 'EX', controls.settings.user_cooldown_s, 'NX') : undefined,
+      ctx.copypasta.isFlagged(c),
     ]);
     const base = { platform: c.platform, channel: c.channel, commentId: c.id, attempt: job.attemptsMade + 1 };
     const skip = async (reason: string, score?: number): Promise<Outcome> => {
@@ -69,6 +71,7 @@ export function createFastHandler(ctx: HandlerContext) {
       lastAnsweredAt: cooldownRaw && lastId !== c.id ? Number(lastAtStr) : undefined,
       slowWaiting,
       abuseUntil: Number(strikesRaw ?? 0) >= ctx.config.ABUSE_STRIKES ? pickedAt + 1 : undefined,
+      copypasta,
     });
     if (!decision.answer) {
       if (decision.reason === 'blocked_word') await strike(ctx, c, 'blocked word in comment');
@@ -80,7 +83,9 @@ export function createFastHandler(ctx: HandlerContext) {
     const reasons = decision.rules.map((r) => r.name);
     // with approval on nothing reaches chat before a moderator approves it: no acknowledgement
     const ack = controls.settings.ack && !controls.settings.approval;
-    if (decision.route === 'slow') return escalate(ctx, c, decision.score, reasons, ack, log, base);
+    // chatter long enough to be a copypasta: its reply waits until a copy from another viewer could have flagged it
+    const holdUntil = c.receivedAt + copypastaHoldMs(c, { holdMs: ctx.config.COPYPASTA_WINDOW_S > 0 ? ctx.config.COPYPASTA_HOLD_MS : 0, mention: decision.mention, vip: decision.vip });
+    if (decision.route === 'slow') return escalate(ctx, c, decision.score, reasons, ack, log, base, holdUntil);
 
     const queueWaitMs = pickedAt - c.receivedAt;
     const deadline = (c.sentAt ?? c.receivedAt) + controls.settings.fast_max_age_s * 1000;
@@ -102,7 +107,11 @@ export function createFastHandler(ctx: HandlerContext) {
     });
     if (out.kind === 'escalate') {
       log.info({ ...base, ttftMs: Math.round(out.result.ttftMs) }, 'fast model escalated the comment (triage marker)');
-      return escalate(ctx, c, decision.score, [...reasons, 'triage_marker'], ack, log, base);
+      return escalate(ctx, c, decision.score, [...reasons, 'triage_marker'], ack, log, base, holdUntil);
+    }
+    if (out.kind === 'not_for_me') {
+      log.info({ ...base, ttftMs: Math.round(out.result.ttftMs) }, 'fast model triage: not for the character');
+      return notAnswered('not_for_me', decision.score);
     }
     if (out.kind === 'empty') {
       log.warn({ ...base, outcome: 'dropped', reason: out.unclosed ? 'unclosed_reasoning' : 'empty_answer' }, 'fast answer had nothing to post');
@@ -120,7 +129,7 @@ export function createFastHandler(ctx: HandlerContext) {
       timings: { queueWaitMs, ttftMs: out.result.ttftMs, modelMs: out.result.modelMs, totalMs: ctx.now() - c.receivedAt },
       deadline,
       tokens: { prompt: out.result.promptEvalCount, eval: out.result.evalCount },
-    });
+    }, holdUntil);
     log.info(
       { ...base, outcome: 'replied', route, overflow: decision.overflow, score: decision.score, stoppedEarly: out.result.stoppedEarly, promptEvalCount: out.result.promptEvalCount },
       'fast answer ready',
@@ -137,6 +146,7 @@ async function escalate(
   ack: boolean,
   log: HandlerContext['logger'],
   base: Record<string, unknown>,
+  holdUntil: number,
 ): Promise<Outcome> {
   const now = ctx.now();
   await ctx.queues.slow.add(
@@ -144,6 +154,8 @@ async function escalate(
     { comment: c, escalatedAt: now, score, reasons },
     {
       jobId: commentJobId(c),
+      // held like a fast reply: the slow pool then sees whether a copy flagged it meanwhile
+      ...(holdUntil > now ? { delay: holdUntil - now } : {}),
       attempts: ctx.config.SLOW_ATTEMPTS,
       backoff: { type: 'exponential', delay: ctx.config.RETRY_BACKOFF_MS },
     },
@@ -157,7 +169,7 @@ async function escalate(
       model: 'character',
       timings: { queueWaitMs: now - c.receivedAt, ttftMs: 0, modelMs: 0, totalMs: now - c.receivedAt },
       deadline: (c.sentAt ?? c.receivedAt) + 30_000,
-    });
+    }, holdUntil);
   }
   log.info({ ...base, outcome: 'escalated', score, reasons, ack }, 'comment escalated to the slow pool');
   await event(ctx, c, { type: 'escalate', reason: reasons.join(','), route: 'slow' });

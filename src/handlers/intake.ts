@@ -10,7 +10,7 @@ import { commentSchema, type CommentInput } from '../types.js';
 import { event } from './common.js';
 import type { HandlerContext } from './context.js';
 
-export type IntakeResult = 'queued' | 'invalid' | 'shed' | 'duplicate';
+export type IntakeResult = 'queued' | 'invalid' | 'shed' | 'duplicate' | 'copypasta';
 
 /** How long a measured queue depth is reused at intake (one Redis call per this, not per comment). */
 const DEPTH_CACHE_MS = 100;
@@ -69,7 +69,13 @@ export function createIntake(ctx: HandlerContext) {
       }
       delete c.sentAt;
     }
-    const controls = await ctx.controls.get(c.platform, c.channel);
+    // every long comment is fingerprinted, a shed one too: its copies are still copies
+    const [controls, copy] = await Promise.all([ctx.controls.get(c.platform, c.channel), ctx.copypasta.check(c, ctx.now())]);
+    if (copy.copypasta && !c.paid) {
+      log.info({ platform: c.platform, channel: c.channel, commentId: c.id, outcome: 'skipped', reason: 'copypasta', sameAs: copy.sameAs.slice(0, 5) }, 'comment skipped');
+      await Promise.all([event(ctx, c, { type: 'comment', user: c.author.name, text: c.text }), event(ctx, c, { type: 'skip', reason: 'copypasta' })]);
+      return 'copypasta';
+    }
     const vip = isVip(c, controls);
     const trig = analyzeTrigger(c.text, ctx.names);
     const priority = commentPriority(c, { mention: trig.mention, vip, triggered: isTriggered(trig, controls.settings.trigger, c.text) });

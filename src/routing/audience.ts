@@ -79,7 +79,7 @@ export interface AudienceVerdict {
 
 // Only the start of a very long comment is read: a copypasta shows itself early, and the
 // decision stays in microseconds whatever the length (Twitch allows 500 characters).
-const MAX_READ = 600;
+const MAX_READ = 300;
 
 const EXACT = new Set(EMOTE_NAMES);
 const LOWER = new Set(EMOTE_NAMES.map((n) => n.toLowerCase()).filter((n) => !ENGLISH_WORD_EMOTES.has(n)));
@@ -100,11 +100,62 @@ const LOADED =
 const THIRD_PERSON = /\b(?:the|this|that|our|ur|your) (?:streamer|vtuber|host)\b|\bthis (?:guy|dude|girl|chick)\b/u;
 const JA_META = /弾幕|コピペ|こぴぺ|荒らし|あらし(?:に|は|が|を|だ)|連投|スパム|定期(?:$|[\s!！])|自治厨|ngワード|ng推奨|ブロック推奨|反応するな|構うな|かまうな|スルー(?:で|しろ|推奨|して)/u;
 const ART = /[\u2800-\u28ff]{3,}|[\u2500-\u259f]{4,}/u;
-const SYMBOL = /[^\p{L}\p{N}\s]/gu;
-const CHAR_RUN = /([^w8草笑ーｰ〜~.…\s])\1{5,}/u;
-const LATIN_WORD = /[a-z]{2,}/gu;
-const NUMBER = /\d+/gu;
-const CJK_CHAR = /[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]/gu;
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+
+const isCjk = (c: number): boolean => (c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xac00 && c <= 0xd7af);
+const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || c === 0x3000 || c === 0xa0;
+
+/** One pass over the normalised text: visible characters, symbols, the longest run of one character, and whether laughter may be present. */
+function textShape(norm: string): { visible: number; symbols: number; longestRun: number; maybeLaugh: boolean } {
+  let visible = 0;
+  let symbols = 0;
+  let longestRun = 0;
+  let run = 0;
+  let prev = -1;
+  let maybeLaugh = false;
+  for (let i = 0; i < norm.length; i++) {
+    const c = norm.charCodeAt(i);
+    if (isSpace(c)) {
+      prev = -1;
+      run = 0;
+      continue;
+    }
+    visible++;
+    // w, 8, 草, 笑, ー, 〜, ~, ., …: laughter and stretching, counted by their own rules
+    const stretch = c === 119 || c === 56 || c === 0x8349 || c === 0x7b11 || c === 0x30fc || c === 0xff70 || c === 0x301c || c === 126 || c === 46 || c === 0x2026;
+    if (c === 119 || c === 56 || c === 0x8349 || c === 0x7b11 || c === 108 || c === 104) maybeLaugh = true;
+    if (c === prev && !stretch) {
+      run++;
+      if (run > longestRun) longestRun = run;
+    } else run = 1;
+    prev = c;
+    const ascii = c < 128;
+    if (ascii ? !((c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90)) : !isCjk(c) && !(c >= 0xd800 && c <= 0xdfff) && !LETTER_OR_DIGIT.test(norm[i]!)) symbols++;
+    else if (c >= 0xd800 && c <= 0xdbff) symbols++; // emoji and other astral symbols
+  }
+  return { visible, symbols, longestRun, maybeLaugh };
+}
+
+/** Latin words (two letters or more), numbers and CJK characters: what a reply could be about. */
+function contentUnits(s: string): number {
+  let n = 0;
+  let latin = 0;
+  let digit = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 97 && c <= 122) {
+      latin++;
+      if (latin === 2) n++;
+    } else latin = 0;
+    if (c >= 48 && c <= 57) {
+      if (!digit) n++;
+      digit = true;
+    } else digit = false;
+    if (isCjk(c)) n++;
+    if (n >= 2) return n;
+  }
+  return n;
+}
 
 function isEmote(token: string, platform: ReadonlySet<string> | undefined, extra: ReadonlySet<string> | undefined): boolean {
   if (platform?.has(token) || EXACT.has(token) || extra?.has(token)) return true;
@@ -138,7 +189,7 @@ export function judgeAudience(input: AudienceInput): AudienceVerdict {
   };
   if (input.mention || input.repliesToBot) add('addresses_character');
 
-  if (!input.mention && AT_USER.test(norm)) add('at_other_user');
+  if (!input.mention && norm.includes('@') && AT_USER.test(norm)) add('at_other_user');
   if (TO_MODS.test(norm)) add('to_mods');
   if (TO_CHAT.test(norm)) add('to_chat');
   if (REQUEST_TO_OTHERS.test(norm)) add('request_to_others');
@@ -163,16 +214,25 @@ export function judgeAudience(input: AudienceInput): AudienceVerdict {
       emotes++;
       continue;
     }
-    const low = normalizeText(tok);
+    const low = tok.toLowerCase();
     seen.add(low);
     if (LAUGH_TOKEN.test(low)) continue;
     content += ` ${low}`;
-    for (let i = 0; i < tok.length; i++) {
+    // caps are counted in Latin words only: "VTuberでRAGを" is Japanese with an acronym
+    let up = 0;
+    let lat = 0;
+    let cjk = false;
+    for (let i = 0; i < tok.length && !cjk; i++) {
       const c = tok.charCodeAt(i);
       if (c >= 65 && c <= 90) {
-        upper++;
-        letters++;
-      } else if (c >= 97 && c <= 122) letters++;
+        up++;
+        lat++;
+      } else if (c >= 97 && c <= 122) lat++;
+      else if (isCjk(c)) cjk = true;
+    }
+    if (!cjk) {
+      upper += up;
+      letters += lat;
     }
   }
   if (words > 0 && emotes > 0) {
@@ -180,24 +240,21 @@ export function judgeAudience(input: AudienceInput): AudienceVerdict {
     if (share >= 0.5) add('emote_wall');
     else if (share >= 0.3 && emotes >= 2) add('emote_heavy');
   }
-  if (letters >= 12 && upper / letters >= 0.7) add('shouting');
   const nonEmote = words - emotes;
   if ((nonEmote >= 4 && seen.size / nonEmote <= 0.5) || (nonEmote === 3 && seen.size === 1)) add('repetition');
-  if (CHAR_RUN.test(norm)) add('char_run');
+  const shape = textShape(norm);
+  // capitals in a mostly Latin text (acronyms in a Japanese sentence are not shouting)
+  if (letters >= 12 && upper / letters >= 0.7 && letters / Math.max(1, shape.visible) >= 0.5) add('shouting');
+  if (shape.longestRun >= 6) add('char_run');
 
-  const compact = norm.replace(/\s+/gu, '');
-  const laughChars = (norm.match(LAUGH_CHARS) ?? []).reduce((n, m) => n + m.length, 0);
-  if (laughChars >= 3 && compact.length > 0 && laughChars / compact.length >= 0.4) add('laughter_share');
+  let laughChars = 0;
+  if (shape.maybeLaugh) for (const m of norm.matchAll(LAUGH_CHARS)) laughChars += m[0].length;
+  if (laughChars >= 3 && shape.visible > 0 && laughChars / shape.visible >= 0.4) add('laughter_share');
 
   // What is left to answer once emotes, laughter and punctuation are gone.
-  const rest = content.replace(LAUGH_CHARS, ' ');
-  const latin = rest.match(LATIN_WORD)?.length ?? 0;
-  const cjk = rest.match(CJK_CHAR)?.length ?? 0;
-  const numbers = rest.match(NUMBER)?.length ?? 0;
-  if (latin + cjk + numbers < 2) add('low_information');
+  if (contentUnits(shape.maybeLaugh ? content.replace(LAUGH_CHARS, ' ') : content) < 2) add('low_information');
 
-  if (ART.test(raw)) add('ascii_art');
-  else if (compact.length >= 20 && (norm.match(SYMBOL)?.length ?? 0) / compact.length >= 0.4) add('ascii_art');
+  if (ART.test(raw) || (shape.visible >= 20 && shape.symbols / shape.visible >= 0.4)) add('ascii_art');
 
   score = Math.round(score * 1000) / 1000;
   return { forMe: score < NOT_FOR_ME_AT, score, rules };

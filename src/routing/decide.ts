@@ -98,13 +98,14 @@ export function decide(input: DecisionInput): Decision {
 
   const trig = analyzeTrigger(text, input.names);
   if (trig.command) return { answer: false, reason: 'command' };
+  // A paid comment is an explicit request for attention: answer it whatever the trigger.
+  // (Most chat stops here: neither its audience nor its complexity is needed; botctl explain works them out.)
+  if (!c.paid && !isTriggered(trig, s.trigger, text)) return { answer: false, reason: 'not_trigger', mention: trig.mention, question: trig.question };
+  const audience = judgeAudience({ text, mention: trig.mention, repliesToBot: input.repliesToBot, platformEmotes: c.emotes, extraEmotes: input.extraEmotes });
   const cx = scoreComplexity(text, { slowKeywords: controls.slowKeywords });
   const band = bandOf(cx, s.slow_threshold, input.triageBand);
-  const audience = judgeAudience({ text, mention: trig.mention, repliesToBot: input.repliesToBot, platformEmotes: c.emotes, extraEmotes: input.extraEmotes });
   // not for the character: never slow and never triaged, whatever the score
   const scored: Scored = { score: cx.score, rules: cx.rules, band: audience.forMe ? band : 'fast', mention: trig.mention, question: trig.question, audience };
-  // A paid comment is an explicit request for attention: answer it whatever the trigger.
-  if (!c.paid && !isTriggered(trig, s.trigger, text)) return { answer: false, reason: 'not_trigger', ...scored };
   if (input.copypasta && !c.paid) return { answer: false, reason: 'copypasta', ...scored };
   // trigger=all answers every comment (fast); otherwise chat that is not for the character is left alone
   if (!audience.forMe && !c.paid && s.trigger !== 'all') return { answer: false, reason: 'not_for_me', ...scored };

@@ -27,7 +27,8 @@ let seq = 0;
 
 beforeAll(async () => {
   h = await startHarness({
-    env: { DEDUP_WINDOW_S: '0', LOG_LEVEL: 'info' },
+    // the same question from many viewers is the point of these tests, not a copypasta
+    env: { DEDUP_WINDOW_S: '0', COPYPASTA_WINDOW_S: '0', LOG_LEVEL: 'info' },
     ollama: {
       reply: (req) => {
         const user = req.messages.filter((m) => m.role === 'user').at(-1)?.content ?? '';

@@ -97,6 +97,8 @@ const TABLES: Record<Exclude<AudienceRule, 'addresses_character'>, [string, bool
     ['what GAME is this', false],
     ['LOL', false],
     ['how do I use the GPU in WSL?', false],
+    ['AI VTuberでRAGを使う方法を教えてください HOLD', false],
+    ['RAGとLLMとGPUとVRAMとHOLDの話', false],
   ],
   repetition: [
     ['stop stop stop stop', true],

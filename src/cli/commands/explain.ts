@@ -130,6 +130,7 @@ async function explainOne(ctx: Ctx, text: string, inp: Inputs, controls: ReturnT
     triageEnabled: ctx.env.TRIAGE,
     abuseUntil: Number(strikesRaw ?? 0) >= ctx.env.ABUSE_STRIKES ? now + 1 : undefined,
     blockedWord: findBlockedWord(text, snap.blockedWords),
+    extraEmotes: ctx.env.extraEmotes,
   });
   // early skips (paused, blocked) carry no score: compute it for the explanation only
   const cx = scoreComplexity(text.trim(), { slowKeywords: snap.slowKeywords });
@@ -149,7 +150,7 @@ async function explainOne(ctx: Ctx, text: string, inp: Inputs, controls: ReturnT
     score: d.score ?? cx.score,
     band: d.band ?? bandOf(cx, snap.settings.slow_threshold, ctx.env.triageBand),
     rules: d.rules ?? cx.rules,
-    audience: d.audience ?? judgeAudience({ text: text.trim(), mention: trig.mention }),
+    audience: d.audience ?? judgeAudience({ text: text.trim(), mention: trig.mention, extraEmotes: ctx.env.extraEmotes }),
     trigger: { mention: trig.mention, question: trig.question, command: trig.command, setting: snap.settings.trigger },
     triage: d.answer ? d.triage : false,
     overflow: d.answer ? d.overflow : false,
