@@ -33,8 +33,8 @@ export const AUDIENCE_WEIGHTS = {
   request_to_others: 0.2,
   /** Insults and bait ("are they racist?", "cringe", 「ゴミ」). */
   loaded_wording: 0.5,
-  /** Talks about the streamer in the third person ("is this streamer…"). */
-  third_person_streamer: 0.3,
+  /** Talks about the streamer in the third person ("is this streamer…", "is she always like this?"). */
+  third_person_streamer: 0.5,
   /** Japanese chat's meta-noise: 弾幕, コピペ, 荒らし, 連投, 定期. */
   ja_meta_noise: 0.5,
   /** Half or more of the words are emotes or emoji. */
@@ -47,8 +47,8 @@ export const AUDIENCE_WEIGHTS = {
   repetition: 0.4,
   /** One character repeated many times ("??????", "AAAAAAA"). */
   char_run: 0.25,
-  /** Laughter (ｗｗｗ, 草, 888, lol, lmao) is much of the text. */
-  laughter_share: 0.3,
+  /** Laughter (ｗｗｗ, 草, 888, lol, lmao) is half the text or more. */
+  laughter_share: 0.5,
   /** Almost nothing to answer once emotes, laughter and punctuation are gone ("why?", "え？"). */
   low_information: 0.5,
   /** ASCII or braille art. */
@@ -92,12 +92,13 @@ const AT_USER = /(?:^|\s)@[\p{L}\p{N}_]{2,}/u;
 const TO_MODS =
   /^@?mods?\b|,\s*mods\s*[?!.]*$|\bmods? (?:pls|please|plz|ban|timeout|delete|help|where|wake up|asleep|sleeping|are (?:asleep|sleeping|banning|deleting|timing|abusing|useless|corrupt|power)|r (?:asleep|banning|useless))\b|\bwhy (?:are|did|do|is|would|were|does) (?:the |these |ur |your |all the )?mods?\b|\b(?:ban|timeout|time out) (?:him|her|them|this guy|that guy)\b|モデレーター|モデさん|^モデ[\s、,]/u;
 const TO_CHAT =
-  /^@?(?:chat|chatters|guys|y'?all|everyone|everybody|people|folks|peeps|boys|bros|lads|gamers|fellas|homies|bro|dude|bruh)\b(?!['’]s\b)|,\s*(?:chat|guys|y'?all|everyone|bro|dude|bruh|boys)\s*[?!.]*$|\b(?:you|u) guys\b|@chat\b|\bchat (?:is|are|did|do|can|should|will|would|stop|pls|please|calm|relax|chill|help|explain)\b|^(?:みんな|皆|みなさん|皆さん|おまえら|お前ら|オマエら|コメ欄|リスナー|他の(?:人|リスナー))(?:[\s、,!！]|は|も|さ|って|ー)|お前ら|おまえら|コメ欄の|指示厨/u;
+  /^(?:(?:hey|hi|hello|yo|ok|okay|so|and|but)[\s,]+)?@?(?:chat|chatters|guys|y'?all|everyone|everybody|people|folks|peeps|boys|bros|lads|gamers|fellas|homies|bro|dude|bruh)\b(?!['’]s\b)|,\s*(?:chat|guys|y'?all|everyone|bro|dude|bruh|boys)\s*[?!.]*$|\b(?:you|u) guys\b|@chat\b|\bchat (?:is|are|did|do|can|should|will|would|stop|pls|please|calm|relax|chill|help|explain)\b|\banyone else\b|\b(?:is it|or) just me\b|\bam i the only one\b|\b(?:someone|somebody|anyone) (?:clip|pls|please|ban|report)\b|\bclip (?:it|that|this)\b|^(?:みんな|皆|みなさん|皆さん)(?!で)|^(?:おまえら|お前ら|オマエら|リスナー|他の(?:人|リスナー))|お前ら|おまえら|コメ欄|指示厨/u;
 const REQUEST_TO_OTHERS =
   /\b(?:stop|quit) (?:\w+ing|it|that|this|the spam)\b|\bshut up\b|\bcalm down\b|\bchill out\b|\bpls stop\b|\bplease stop\b|やめろ|やめて(?:くれ|ください)?$|黙れ|静かに|落ち着け/u;
 const LOADED =
-  /\b(?:racist|racism|sexist|nazis?|fascists?|groomer|pedo|cringe|ratio|cope|seethe|malding|cuck|incel|woke|1984|stfu|kys|retard(?:ed)?|trash|dogshit|washed up|fell off|clickbait|unsub(?:bed)?|unfollow(?:ed)?|who asked|nobody asked|no one asked|touch grass|skill issue|get a job|ur mom|your mom|yo mama|simps?|virgins?|loser|idiots?|(?<!dumb |stupid )(?:stupid|dumb)(?! question)|clowns?|scam(?:mer|ming)?|rigged|scripted|shill|sellout|sold out|biased|censoring|censored|banned for|got banned|timed out for|hypocrite|pathetic|disgusting)\b|アンチ|晒し|晒す|ゴミ|ごみ(?:配信|すぎ)|カス|下手くそ|へたくそ|ヘタクソ|つまらん|つまんね|消えろ|死ね|しね(?:よ|ば)|黙れ|通報|垢ban|banされ|差別|やらせ|台本(?:通り|だろ|でしょ)|炎上|オワコン|にわか|老害|キッズ|きっしょ|キモ|きもい|うざ|ウザ|ざまぁ|ざまあ|雑魚|ざこ/u;
-const THIRD_PERSON = /\b(?:the|this|that|our|ur|your) (?:streamer|vtuber|host)\b|\bthis (?:guy|dude|girl|chick)\b/u;
+  /\b(?:racist|racism|sexist|nazis?|fascists?|groomer|pedo|cringe|ratio|cope|seethe|malding|cuck|incel|woke|1984|stfu|kys|retard(?:ed)?|trash|dogshit|washed|fell off|clickbait|unsub(?:bed)?|unfollow(?:ed)?|who asked|nobody asked|no one asked|touch grass|skill issue|get a job|ur mom|your mom|yo mama|simps?|virgins?|loser|idiots?|(?<!dumb |stupid )(?:stupid|dumb)(?! question)|clowns?|scam(?:mer|ming)?|rigged|scripted|shill|sellout|sold out|biased|censoring|censored|banned for|got banned|timed out for|hypocrite|pathetic|disgusting)\b|アンチ|晒し|晒す|ゴミ|ごみ(?:配信|すぎ)|カス|下手くそ|へたくそ|ヘタクソ|つまらん|つまんね|消えろ|死ね|しね(?:よ|ば)|黙れ|通報|垢ban|banされ|差別|やらせ|台本(?:通り|だろ|でしょ)|炎上|オワコン|にわか|老害|キッズ|きっしょ|キモ|きもい|うざ|ウザ|ざまぁ|ざまあ|雑魚|ざこ|民度/u;
+const THIRD_PERSON =
+  /\b(?:the|this|that|our|ur|your) (?:streamer|vtuber|host)\b|\bthis (?:guy|dude|girl|chick)\b|\bis (?:she|he) (?:always|actually|really|even|just|usually|like|so|this|that|good|bad|new|okay|ok)\b|\b(?:she|he)(?:'s| is) (?:so|such|actually|always|really|literally|kinda|pretty)\b|\bdoes (?:she|he) (?:always|ever|even|actually|really)\b/u;
 const JA_META = /弾幕|コピペ|こぴぺ|荒らし|あらし(?:に|は|が|を|だ)|連投|スパム|定期(?:$|[\s!！])|自治厨|ngワード|ng推奨|ブロック推奨|反応するな|構うな|かまうな|スルー(?:で|しろ|推奨|して)/u;
 const ART = /[\u2800-\u28ff]{3,}|[\u2500-\u259f]{4,}/u;
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
@@ -136,25 +137,47 @@ function textShape(norm: string): { visible: number; symbols: number; longestRun
   return { visible, symbols, longestRun, maybeLaugh };
 }
 
-/** Latin words (two letters or more), numbers and CJK characters: what a reply could be about. */
-function contentUnits(s: string): number {
-  let n = 0;
+/** Words that carry no request on their own ("wait what", "oh no", "bro what"). */
+const REACTION_WORDS = new Set(
+  ['wait', 'what', 'huh', 'bro', 'bruh', 'dude', 'omg', 'oh', 'ohh', 'no', 'nooo', 'yes', 'yeah', 'yea', 'nah', 'ok', 'okay', 'wow', 'damn', 'wtf', 'hmm', 'uh', 'um', 'man', 'so', 'really', 'sure', 'right', 'true', 'same', 'yo', 'hey', 'lol', 'lmao', 'the', 'hell', 'again', 'now', 'why', 'how', 'who'],
+);
+
+/**
+ * What a reply could be about: Latin words of two letters or more, numbers and CJK
+ * characters (total), and how many of them are not mere reaction words (meaningful).
+ */
+function contentUnits(s: string): { total: number; meaningful: number } {
+  let total = 0;
+  let meaningful = 0;
   let latin = 0;
+  let start = 0;
   let digit = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 32;
     if (c >= 97 && c <= 122) {
+      if (latin === 0) start = i;
       latin++;
-      if (latin === 2) n++;
-    } else latin = 0;
-    if (c >= 48 && c <= 57) {
-      if (!digit) n++;
-      digit = true;
-    } else digit = false;
-    if (isCjk(c)) n++;
-    if (n >= 2) return n;
+      continue;
+    }
+    if (latin >= 2) {
+      total++;
+      if (!REACTION_WORDS.has(s.slice(start, i))) meaningful++;
+    }
+    latin = 0;
+    if (i === s.length) break;
+    const d = c >= 48 && c <= 57;
+    if (d && !digit) {
+      total++;
+      meaningful++;
+    }
+    digit = d;
+    if (isCjk(c)) {
+      total++;
+      meaningful++;
+    }
+    if (total >= 2 && meaningful >= 1) break;
   }
-  return n;
+  return { total, meaningful };
 }
 
 function isEmote(token: string, platform: ReadonlySet<string> | undefined, extra: ReadonlySet<string> | undefined): boolean {
@@ -249,10 +272,11 @@ export function judgeAudience(input: AudienceInput): AudienceVerdict {
 
   let laughChars = 0;
   if (shape.maybeLaugh) for (const m of norm.matchAll(LAUGH_CHARS)) laughChars += m[0].length;
-  if (laughChars >= 3 && shape.visible > 0 && laughChars / shape.visible >= 0.4) add('laughter_share');
+  if (laughChars >= 3 && shape.visible > 0 && laughChars / shape.visible >= 0.5) add('laughter_share');
 
   // What is left to answer once emotes, laughter and punctuation are gone.
-  if (contentUnits(shape.maybeLaugh ? content.replace(LAUGH_CHARS, ' ') : content) < 2) add('low_information');
+  const units = contentUnits(shape.maybeLaugh ? content.replace(LAUGH_CHARS, ' ') : content);
+  if (units.total < 2 || units.meaningful === 0) add('low_information');
 
   if (ART.test(raw) || (shape.visible >= 20 && shape.symbols / shape.visible >= 0.4)) add('ascii_art');
 

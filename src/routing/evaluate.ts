@@ -106,6 +106,22 @@ export function scorePredictions(items: readonly Labelled[], predicted: readonly
   };
 }
 
+export interface NoiseFigures {
+  /** Comments labelled ignore. */
+  noise: number;
+  /** Share of them the bot would answer (fast or slow). */
+  noiseAnswered: number;
+  /** Share of them the bot would send to the slow model. */
+  noiseSlow: number;
+}
+
+/** How much noise (label ignore) gets through, from a report's confusion matrix. */
+export function noiseFigures(r: EvalReport): NoiseFigures {
+  const c = r.confusion.ignore;
+  const noise = c.ignore + c.fast + c.slow;
+  return { noise, noiseAnswered: noise ? (c.fast + c.slow) / noise : 0, noiseSlow: noise ? c.slow / noise : 0 };
+}
+
 /** Run the rules over the set and score them. */
 export function evaluateRules(items: readonly Labelled[], o: RouterOptions): EvalReport {
   return scorePredictions(
