@@ -83,6 +83,8 @@ const MAX_READ = 300;
 
 const EXACT = new Set(EMOTE_NAMES);
 const LOWER = new Set(EMOTE_NAMES.map((n) => n.toLowerCase()).filter((n) => !ENGLISH_WORD_EMOTES.has(n)));
+const SHORTCODE = /(:[\p{L}\p{N}_-]{1,40}:)/gu;
+const SHORTCODE_TOKEN = /^:[\p{L}\p{N}_-]{1,40}:$/u;
 const EMOJI_ONLY = /^(?:\p{Extended_Pictographic}|\p{Emoji_Modifier}|\p{Regional_Indicator}|[\uFE0F\u200D\u20E3])+$/u;
 const EDGE_PUNCT = /^[\s.,!?;:'"“”‘’()（）「」『』【】、。！？…~〜・*]+|[\s.,!?;:'"“”‘’()（）「」『』【】、。！？…~〜・*]+$/gu;
 const LAUGH_TOKEN = /^(?:w{2,}|草+|笑+|8{3,}|ｗ+|lo+l+|lmf?a+o+|ha(?:ha)+h?|a?ha(?:ha)+|kek|xd+|rofl)$/u;
@@ -222,7 +224,8 @@ export function judgeAudience(input: AudienceInput): AudienceVerdict {
 
   // Words: emotes, laughter, caps and repetition are read per whitespace-separated token.
   const pset = platformSet(input.platformEmotes);
-  const tokens = raw.split(/\s+/u);
+  // YouTube custom emoji arrive as :shortcode: glued to the text around them
+  const tokens = (raw.includes(':') ? raw.replace(SHORTCODE, ' $1 ') : raw).split(/\s+/u);
   let words = 0;
   let emotes = 0;
   let upper = 0;
@@ -230,6 +233,11 @@ export function judgeAudience(input: AudienceInput): AudienceVerdict {
   const seen = new Set<string>();
   let content = '';
   for (const t of tokens) {
+    if (SHORTCODE_TOKEN.test(t)) {
+      words++;
+      emotes++;
+      continue;
+    }
     const tok = t.replace(EDGE_PUNCT, '');
     if (tok === '') continue;
     words++;

@@ -90,7 +90,9 @@ const TABLES: Record<Exclude<AudienceRule, 'addresses_character'>, [string, bool
     ['LUL', true],
     ['🔥🔥🔥 ?', true],
     ['botanHeart botanHeart what?', true], // channel emotes from the platform's emote data (see below)
+    [':_ameHeh::_ameHeh::_ameHeh: what?', true], // YouTube custom emoji, glued as :shortcodes:
     ['is this real Kappa', false],
+    ['what time is it there: morning or night?', false],
     ['what is your rank?', false],
   ],
   emote_heavy: [
