@@ -9,7 +9,7 @@
  * separate classification call with structured output.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { cpus, hostname, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Ollama } from 'ollama';
 import { loadCharacter } from '../src/character.js';
@@ -97,7 +97,7 @@ const lines: string[] = [
   '',
   ...confusionTable(all),
   '',
-  `Time per decision (trigger + score): ${us.toFixed(2)} µs, mean over ${200 * items.length} decisions (process.hrtime.bigint).`,
+  `Time per decision (trigger + "is this for me?" + score): ${us.toFixed(2)} µs, mean over ${200 * items.length} decisions (process.hrtime.bigint; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores while measured).`,
   `Targets (rules alone): slow recall ≥ 0.9 ${all.slowRecall >= 0.9 ? 'met' : 'MISSED'}, slow precision ≥ 0.8 ${all.slowPrecision >= 0.8 ? 'met' : 'MISSED'}, < 50 µs ${us < 50 ? 'met' : 'MISSED'} (on all comments).`,
   `Uncertain band [${band[0]}, ${band[1]}): ${inBandCount} comments (${pct(inBandCount / items.length)}) would go to the fast model's triage.`,
 ];
