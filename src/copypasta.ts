@@ -8,9 +8,9 @@
  * window's entries (Hamming distance, different author), records it, trims the set to the
  * window and to COPYPASTA_MAX_ENTRIES (bounded memory whatever the chat rate), and flags the
  * new comment and every earlier copy. The fast worker skips a flagged comment; the outbox
- * drops a reply to one; and a reply to chatter that could still turn out to be a copy is
- * held until COPYPASTA_HOLD_MS after its comment arrived, so the second copy can flag the
- * first before its answer goes out.
+ * drops a reply to one; and a reply to a long comment that could still turn out to be a
+ * copy is held until COPYPASTA_HOLD_MS after its comment arrived, so the second copy can
+ * flag the first before its answer goes out.
  */
 import type { Redis } from 'ioredis';
 import { fingerprint, MAX_COPYPASTA_DISTANCE } from './routing/near-duplicate.js';
@@ -123,9 +123,14 @@ export function createCopypasta(redis: Redis, prefix: string, opts: CopypastaOpt
   };
 }
 
-/** A reply to this comment waits until this long after the comment arrived: it could still turn out to be a copy. */
-export function copypastaHoldMs(c: Comment, opts: { holdMs: number; mention: boolean; vip: boolean }): number {
-  if (opts.holdMs <= 0 || opts.mention || opts.vip || c.paid) return 0;
+/**
+ * How long after its comment a reply must wait: a long comment could still turn out to be a
+ * copy (copypastas often name the streamer, so a mention is held too). Paid comments, VIPs,
+ * moderators and the owner are never held; short comments cannot be copypastas. A real fast
+ * model takes about as long as the hold anyway, so it seldom adds to the answer's latency.
+ */
+export function copypastaHoldMs(c: Comment, opts: { holdMs: number; vip: boolean }): number {
+  if (opts.holdMs <= 0 || opts.vip || c.paid) return 0;
   if (c.author.badges.moderator || c.author.badges.owner) return 0;
   return fingerprint(c.text) === null ? 0 : opts.holdMs;
 }

@@ -83,8 +83,8 @@ export function createFastHandler(ctx: HandlerContext) {
     const reasons = decision.rules.map((r) => r.name);
     // with approval on nothing reaches chat before a moderator approves it: no acknowledgement
     const ack = controls.settings.ack && !controls.settings.approval;
-    // chatter long enough to be a copypasta: its reply waits until a copy from another viewer could have flagged it
-    const holdUntil = c.receivedAt + copypastaHoldMs(c, { holdMs: ctx.config.COPYPASTA_WINDOW_S > 0 ? ctx.config.COPYPASTA_HOLD_MS : 0, mention: decision.mention, vip: decision.vip });
+    // long enough to be a copypasta: the reply waits until a copy from another viewer could have flagged it
+    const holdUntil = c.receivedAt + copypastaHoldMs(c, { holdMs: ctx.config.COPYPASTA_WINDOW_S > 0 ? ctx.config.COPYPASTA_HOLD_MS : 0, vip: decision.vip });
     if (decision.route === 'slow') return escalate(ctx, c, decision.score, reasons, ack, log, base, holdUntil);
 
     const queueWaitMs = pickedAt - c.receivedAt;

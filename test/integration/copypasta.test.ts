@@ -38,6 +38,17 @@ describe('copypasta through the pipeline', () => {
     expect(h.twitch.privmsgs()).toEqual([]);
   }, 30_000);
 
+  it('a copypasta that names the character is held and dropped too (copypastas often address the streamer)', async () => {
+    h = await startHarness({ ollama: { reply: () => ({ content: 'えへへ、ありがとう！' }) } });
+    const text = 'Botan I have been watching since day one and I just want to say, why are you the best vtuber on this whole platform?';
+    const first = h.twitch.chat(h.channel, { user: 'viewer_a', text });
+    await sleep(1000);
+    h.twitch.chat(h.channel, { user: 'viewer_b', text });
+    expect((await h.logs.waitFor('reply dropped', (l) => l.reason === 'copypasta', 10_000)).commentId).toBe(first);
+    await sleep(1000);
+    expect(h.twitch.privmsgs()).toEqual([]);
+  }, 30_000);
+
   it('near copies count too (an emote added, words changed, other case); one viewer alone is answered', async () => {
     h = await startHarness({ ollama: { reply: () => ({ content: 'ハードモード限定だよ！' }) } });
     h.twitch.chat(h.channel, { user: 'viewer_a', text: PASTA });
