@@ -35,8 +35,10 @@ export const AUDIENCE_WEIGHTS = {
   loaded_wording: 0.5,
   /** Talks about the streamer in the third person ("is this streamer…", "is she always like this?"). */
   third_person_streamer: 0.5,
-  /** Japanese chat's meta-noise: 弾幕, コピペ, 荒らし, 連投, 定期. */
+  /** Japanese chat's meta-noise: 弾幕, コピペ, 荒らし, 連投, 定期, chain letters, 【悲報】. */
   ja_meta_noise: 0.5,
+  /** Chat about chat: "copypasta", "copy and paste this", "if you see this". */
+  meta_noise: 0.5,
   /** Half or more of the words are emotes or emoji. */
   emote_wall: 0.6,
   /** A third or more of the words are emotes (two at least). */
@@ -94,14 +96,15 @@ const AT_USER = /(?:^|\s)@[\p{L}\p{N}_]{2,}/u;
 const TO_MODS =
   /^@?mods?\b|,\s*mods\s*[?!.]*$|\bmods? (?:pls|please|plz|ban|timeout|delete|help|where|wake up|asleep|sleeping|are (?:asleep|sleeping|banning|deleting|timing|abusing|useless|corrupt|power)|r (?:asleep|banning|useless))\b|\bwhy (?:are|did|do|is|would|were|does) (?:the |these |ur |your |all the )?mods?\b|\b(?:ban|timeout|time out) (?:him|her|them|this guy|that guy)\b|モデレーター|モデさん|^モデ[\s、,]/u;
 const TO_CHAT =
-  /^(?:(?:hey|hi|hello|yo|ok|okay|so|and|but)[\s,]+)?@?(?:chat|chatters|guys|y'?all|everyone|everybody|people|folks|peeps|boys|bros|lads|gamers|fellas|homies|bro|dude|bruh)\b(?!['’]s\b)|,\s*(?:chat|guys|y'?all|everyone|bro|dude|bruh|boys)\s*[?!.]*$|\b(?:you|u) guys\b|@chat\b|\bchat (?:is|are|did|do|can|should|will|would|stop|pls|please|calm|relax|chill|help|explain)\b|\banyone else\b|\b(?:is it|or) just me\b|\bam i the only one\b|\b(?:someone|somebody|anyone) (?:clip|pls|please|ban|report)\b|\bclip (?:it|that|this)\b|^(?:みんな|皆|みなさん|皆さん)(?!で)|^(?:おまえら|お前ら|オマエら|リスナー|他の(?:人|リスナー))|お前ら|おまえら|コメ欄|指示厨/u;
+  /^(?:(?:hey|hi|hello|yo|ok|okay|so|and|but)[\s,]+)?@?(?:chat|chatters|guys|y'?all|everyone|everybody|people|folks|peeps|boys|bros|lads|gamers|fellas|homies|bro|dude|bruh)\b(?!['’]s\b)|,\s*(?:chat|guys|y'?all|everyone|bro|dude|bruh|boys)\s*[?!.]*$|\b(?:you|u) guys\b|@chat\b|\bchat (?:is|are|did|do|can|should|will|would|stop|pls|please|calm|relax|chill|help|explain)\b|\banyone else\b|\b(?:is it|or) just me\b|\bam i the only one\b|\b(?:someone|somebody|anyone) (?:clip|pls|please|ban|report)\b|\bclip (?:it|that|this)\b|\beveryone (?:in (?:this |the )?chat|here)\b|\byou people\b|^(?:みんな|皆|みなさん|皆さん)(?!で)|みんな(?:は|も)(?:どう|何|なに|いつ|どこ)|^(?:おまえら|お前ら|オマエら|リスナー|他の(?:人|リスナー))|お前ら|おまえら|コメ欄|指示厨/u;
 const REQUEST_TO_OTHERS =
   /\b(?:stop|quit) (?:\w+ing|it|that|this|the spam)\b|\bshut up\b|\bcalm down\b|\bchill out\b|\bpls stop\b|\bplease stop\b|やめろ|やめて(?:くれ|ください)?$|黙れ|静かに|落ち着け/u;
 const LOADED =
-  /\b(?:racist|racism|sexist|nazis?|fascists?|groomer|pedo|cringe|ratio|cope|seethe|malding|cuck|incel|woke|1984|stfu|kys|retard(?:ed)?|trash|dogshit|washed|fell off|clickbait|unsub(?:bed)?|unfollow(?:ed)?|who asked|nobody asked|no one asked|touch grass|skill issue|get a job|ur mom|your mom|yo mama|simps?|virgins?|loser|idiots?|(?<!dumb |stupid )(?:stupid|dumb)(?! question)|clowns?|scam(?:mer|ming)?|rigged|scripted|shill|sellout|sold out|biased|censoring|censored|banned for|got banned|timed out for|hypocrite|pathetic|disgusting)\b|アンチ|晒し|晒す|ゴミ|ごみ(?:配信|すぎ)|カス|下手くそ|へたくそ|ヘタクソ|つまらん|つまんね|消えろ|死ね|しね(?:よ|ば)|黙れ|通報|垢ban|banされ|差別|やらせ|台本(?:通り|だろ|でしょ)|炎上|オワコン|にわか|老害|キッズ|きっしょ|キモ|きもい|うざ|ウザ|ざまぁ|ざまあ|雑魚|ざこ|民度/u;
+  /\b(?:racist|racism|sexist|nazis?|fascists?|groomer|pedo|cringe|ratio|cope|seethe|malding|cuck|incel|woke|1984|stfu|kys|retard(?:ed)?|trash|dogshit|washed|fell off|clickbait|unsub(?:bed)?|unfollow(?:ed)?|who asked|nobody asked|no one asked|touch grass|skill issue|get a job|ur mom|your mom|yo mama|simps?|virgins?|loser|idiots?|(?<!dumb |stupid )(?:stupid|dumb)(?! question)|clowns?|scam(?:mer|ming)?|rigged|scripted|shill|sellout|sold out|biased|censoring|censored|banned for|got banned|timed out for|hypocrite|pathetic|disgusting|change my mind|prove me wrong|makes you think|unpopular opinion|no offen[cs]e but|just saying)\b|アンチ|晒し|晒す|ゴミ|ごみ(?:配信|すぎ)|カス|下手くそ|へたくそ|ヘタクソ|つまらん|つまんね|消えろ|死ね|しね(?:よ|ば)|黙れ|通報|垢ban|banされ|差別|やらせ|台本(?:通り|だろ|でしょ)|炎上|オワコン|にわか|老害|キッズ|きっしょ|キモ|きもい|うざ|ウザ|ざまぁ|ざまあ|雑魚|ざこ|民度/u;
 const THIRD_PERSON =
   /\b(?:the|this|that|our|ur|your) (?:streamer|vtuber|host)\b|\bthis (?:guy|dude|girl|chick)\b|\bis (?:she|he) (?:always|actually|really|even|just|usually|like|so|this|that|good|bad|new|okay|ok)\b|\b(?:she|he)(?:'s| is) (?:so|such|actually|always|really|literally|kinda|pretty)\b|\bdoes (?:she|he) (?:always|ever|even|actually|really)\b/u;
-const JA_META = /弾幕|コピペ|こぴぺ|荒らし|あらし(?:に|は|が|を|だ)|連投|スパム|定期(?:$|[\s!！])|自治厨|ngワード|ng推奨|ブロック推奨|反応するな|構うな|かまうな|スルー(?:で|しろ|推奨|して)/u;
+const META = /\bcopypasta\b|\bcopy (?:and|&|n) paste\b|\b(?:copy|paste|spam|spread) (?:this|it)\b|\bif you (?:see|read) this\b|\bpaste (?:it|this) in\b/u;
+const JA_META = /弾幕|コピペ|こぴぺ|荒らし|このコメントを見た|貼らないと|拡散(?:希望|して)|【(?:悲報|朗報|速報)】|あらし(?:に|は|が|を|だ)|連投|スパム|定期(?:$|[\s!！])|自治厨|ngワード|ng推奨|ブロック推奨|反応するな|構うな|かまうな|スルー(?:で|しろ|推奨|して)/u;
 const ART = /[\u2800-\u28ff]{3,}|[\u2500-\u259f]{4,}/u;
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 
@@ -221,6 +224,7 @@ export function judgeAudience(input: AudienceInput): AudienceVerdict {
   if (LOADED.test(norm)) add('loaded_wording');
   if (THIRD_PERSON.test(norm)) add('third_person_streamer');
   if (JA_META.test(norm)) add('ja_meta_noise');
+  if (META.test(norm)) add('meta_noise');
 
   // Words: emotes, laughter, caps and repetition are read per whitespace-separated token.
   const pset = platformSet(input.platformEmotes);
