@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { judgeAudience } from '../routing/audience.js';
 import { analyzeTrigger, isTriggered } from '../routing/trigger.js';
 import { commentPriority } from '../routing/priority.js';
 import { shouldShed } from '../routing/shedding.js';
@@ -78,7 +79,9 @@ export function createIntake(ctx: HandlerContext) {
     }
     const vip = isVip(c, controls);
     const trig = analyzeTrigger(c.text, ctx.names);
-    const priority = commentPriority(c, { mention: trig.mention, vip, triggered: isTriggered(trig, controls.settings.trigger, c.text) });
+    // chat that is not for the character is not answered (under trigger=all only fast): it waits last and is shed first
+    const triggered = isTriggered(trig, controls.settings.trigger, c.text) && (controls.settings.trigger === 'all' || judgeAudience({ text: c.text.trim(), mention: trig.mention, platformEmotes: c.emotes, extraEmotes: ctx.config.extraEmotes }).forMe);
+    const priority = commentPriority(c, { mention: trig.mention, vip, triggered });
     // Commands on one connection run in order, so the intake's writes are pipelined and
     // awaited together: about one round trip per comment instead of four.
     const seen = event(ctx, c, { type: 'comment', user: c.author.name, text: c.text });

@@ -3,7 +3,9 @@
  * Ollama) and at the store (the Lua script on the real Redis).
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { Queue } from 'bullmq';
 import { copypastaKeys, createCopypasta, COPYPASTA_MAX_ENTRIES } from '../../src/copypasta.js';
+import { commentJobId, QUEUE } from '../../src/queues.js';
 import { commentSchema, type Comment } from '../../src/types.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { dropPrefix, newRedis, uniquePrefix } from '../helpers/redis.js';
@@ -61,6 +63,31 @@ describe('copypasta through the pipeline', () => {
     expect(msg!.tags['reply-parent-msg-id']).toBe(solo);
     await sleep(500);
     expect(h.twitch.privmsgs()).toHaveLength(1);
+  }, 30_000);
+});
+
+describe('intake priority of chat that is not for the character', () => {
+  it('a question aimed at the chat waits behind a question for her (and is shed first)', async () => {
+    // the gateway alone: comments stay in the queue with the priority intake gave them
+    h = await startHarness({ roles: ['gateway'] });
+    const toChat = h.twitch.chat(h.channel, { user: 'viewer_a', text: 'chat is this real?' });
+    const toHer = h.twitch.chat(h.channel, { user: 'viewer_b', text: 'what game is this?' });
+    const q = new Queue(QUEUE.comments, { connection: h.redis, prefix: h.prefix });
+    try {
+      const job = async (id: string) => {
+        for (let i = 0; i < 100; i++) {
+          const j = await q.getJob(commentJobId({ platform: 'twitch', id }));
+          if (j) return j;
+          await sleep(50);
+        }
+        throw new Error(`no job for ${id}`);
+      };
+      const [a, b] = [await job(toChat), await job(toHer)];
+      expect(a.opts.priority).toBe(50);
+      expect(b.opts.priority).toBeLessThan(50);
+    } finally {
+      await q.close();
+    }
   }, 30_000);
 });
 
