@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loadCharacter, type Character } from './character.js';
+import { createCopypasta } from './copypasta.js';
 import type { Config } from './config.js';
 import { BotError } from './errors.js';
 import { createControls } from './controls/store.js';
@@ -138,6 +139,7 @@ export function buildApp(opts: AppOptions): App {
     },
     secrets,
     slurs: BUILTIN_SLURS,
+    copypasta: createCopypasta(redis, prefix, { windowS: config.COPYPASTA_WINDOW_S }),
     now: Date.now,
   };
 

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /** Known chat bots whose messages are never answered (lower-case logins). */
@@ -206,6 +206,12 @@ export const envSchema = z.object({
   MEMORY_TOP_K: int(3, 1, 20),
   /** Cosine similarity below which a past exchange is never retrieved (0.3: best F1 of the calibration in BENCHMARKS.md). */
   MEMORY_MIN_SIMILARITY: fraction(0.3),
+  /** Copypasta: the same or nearly the same long text from two viewers within this window is never answered (0: off). */
+  COPYPASTA_WINDOW_S: int(300, 0, 3600),
+  /** Replies to chatter long enough to be a copypasta wait until this long after the comment arrived. */
+  COPYPASTA_HOLD_MS: int(2000, 0, 30_000),
+  /** A file of extra emote names, one per line (# comments), added to the shipped list. */
+  EMOTES_FILE: optionalStr,
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -217,6 +223,8 @@ export interface Config extends Env {
   youtubeEnabled: boolean;
   youtubeCanPost: boolean;
   triageBand: [number, number];
+  /** Names from EMOTES_FILE, when set. */
+  extraEmotes?: ReadonlySet<string>;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
@@ -234,6 +242,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
   if (lo > hi) errors.push('TRIAGE_BAND: low end must not exceed high end');
   if (e.FAST_FIRST_TOKEN_TIMEOUT_MS > e.FAST_TIMEOUT_MS) errors.push('FAST_FIRST_TOKEN_TIMEOUT_MS: must not exceed FAST_TIMEOUT_MS');
   if (e.SLOW_FIRST_TOKEN_TIMEOUT_MS > e.SLOW_TIMEOUT_MS) errors.push('SLOW_FIRST_TOKEN_TIMEOUT_MS: must not exceed SLOW_TIMEOUT_MS');
+  const emotes = e.EMOTES_FILE ? readEmoteFile(e.EMOTES_FILE) : undefined;
+  if (emotes?.errors.length) errors.push(...emotes.errors.map((m) => `EMOTES_FILE: ${m}`));
   if (errors.length) return { ok: false, errors };
   const ytSources = [e.YOUTUBE_LIVE_ID, e.YOUTUBE_CHANNEL_ID, e.YOUTUBE_HANDLE].filter(Boolean).length;
   const ytCreds = [e.YOUTUBE_CLIENT_ID, e.YOUTUBE_CLIENT_SECRET, e.YOUTUBE_REFRESH_TOKEN].filter(Boolean).length;
@@ -247,8 +257,28 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       youtubeEnabled: ytSources === 1,
       youtubeCanPost: ytSources === 1 && ytCreds === 3,
       triageBand: [lo, hi],
+      ...(emotes ? { extraEmotes: emotes.names } : {}),
     },
   };
+}
+
+/** Read an emote list: one name per line, `#` starts a comment; a name has no spaces and at most 100 characters. */
+export function readEmoteFile(path: string): { names: Set<string>; errors: string[] } {
+  const names = new Set<string>();
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    return { names, errors: [`cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give a readable file of emote names, one per line`] };
+  }
+  const errors: string[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    const name = line.replace(/#.*/, '').trim();
+    if (!name) return;
+    if (/\s/.test(name) || name.length > 100) errors.push(`${path}:${i + 1}: "${name.slice(0, 40)}" is not an emote name (one name per line, no spaces, at most 100 characters)`);
+    else names.add(name);
+  });
+  return { names, errors: errors.slice(0, 10) };
 }
 
 /** Variables that only make sense together (checked on the raw values, so every problem is listed at once). */

@@ -43,6 +43,8 @@ export const commentSchema = z.object({
   }),
   /** Plain text; emotes as their text. May be empty (e.g. a bare cheer). */
   text: z.string().max(20_000),
+  /** Emote names the platform marked in the text (Twitch's `emotes` tag), distinct, when it sent any. */
+  emotes: z.array(z.string().min(1).max(100)).max(200).optional(),
   kind: z.enum(['chat', 'cheer', 'superchat', 'membership']).default('chat'),
   paid: paidSchema.optional(),
   /**

@@ -4,7 +4,7 @@
  * output streams, and errors with exit codes.
  */
 import { Redis } from 'ioredis';
-import { envSchema } from '../config.js';
+import { envSchema, readEmoteFile } from '../config.js';
 import { controlKeys, type ControlKeys } from '../controls/keys.js';
 import { maskUrl } from '../log.js';
 
@@ -42,6 +42,7 @@ export const botctlEnvSchema = envSchema.pick({
   MEMORY_CHAT_WINDOW_S: true,
   MEMORY_RETURN_AFTER_S: true,
   MEMORY_MAX_VIEWERS: true,
+  EMOTES_FILE: true,
 });
 
 export interface BotctlEnv {
@@ -61,7 +62,9 @@ export interface BotctlEnv {
   MEMORY_CHAT_WINDOW_S: number;
   MEMORY_RETURN_AFTER_S: number;
   MEMORY_MAX_VIEWERS: number;
+  EMOTES_FILE: string | undefined;
   triageBand: [number, number];
+  extraEmotes?: ReadonlySet<string>;
 }
 
 export function parseBotctlEnv(env: NodeJS.ProcessEnv): BotctlEnv {
@@ -71,7 +74,9 @@ export function parseBotctlEnv(env: NodeJS.ProcessEnv): BotctlEnv {
     throw new CliError(`invalid configuration:\n${lines.join('\n')}\nSee .env.example.`, EXIT_USAGE);
   }
   const [lo, hi] = r.data.TRIAGE_BAND.split('-').map(Number) as [number, number];
-  return { ...r.data, triageBand: [lo, hi] };
+  const emotes = r.data.EMOTES_FILE ? readEmoteFile(r.data.EMOTES_FILE) : undefined;
+  if (emotes?.errors.length) throw new CliError(`invalid configuration:\n${emotes.errors.map((m) => `  - EMOTES_FILE: ${m}`).join('\n')}\nSee .env.example.`, EXIT_USAGE);
+  return { ...r.data, triageBand: [lo, hi], ...(emotes ? { extraEmotes: emotes.names } : {}) };
 }
 
 export interface Io {

@@ -1,7 +1,7 @@
 import type { Character } from '../character.js';
 import type { ChatResult, ModelClient, ThinkLevel } from '../llm/types.js';
 import { formatForChat, upToLastSentence } from '../reply/format-chat.js';
-import { buildMessages, TRIAGE_MARKER } from '../reply/prompt.js';
+import { buildMessages, NOT_FOR_ME_MARKER, TRIAGE_MARKER } from '../reply/prompt.js';
 import { checkReply, type ReplyVerdict } from '../reply/safety.js';
 import { stripReasoning, visibleSoFar } from '../reply/strip-reasoning.js';
 import type { Comment } from '../types.js';
@@ -58,6 +58,8 @@ export type AnswerOutcome =
   /** cut: the model stopped for length and only its whole sentences are kept. */
   | { kind: 'answer'; parts: string[]; result: ChatResult; cut: boolean; memory?: string[] }
   | { kind: 'escalate'; result: ChatResult }
+  /** Triage said the comment is not meant for the character: nothing to post. */
+  | { kind: 'not_for_me'; result: ChatResult }
   /** Nothing left to post: see EmptyReason. */
   | { kind: 'empty'; result: ChatResult; reason: EmptyReason }
   | { kind: 'filtered'; verdict: Exclude<ReplyVerdict, { ok: true }>; result: ChatResult };
@@ -81,7 +83,7 @@ export function answerText(result: ChatResult, triage = false): { text: string; 
   const stripped = stripReasoning(result.content);
   if (stripped.unclosed) return { reason: 'unclosed_reasoning' };
   let text = stripped.text;
-  if (triage) text = text.split(TRIAGE_MARKER).join(' ');
+  if (triage) text = text.split(TRIAGE_MARKER).join(' ').split(NOT_FOR_ME_MARKER).join(' ');
   if (text.trim() === '') {
     if (stripped.hadReasoning) return { reason: 'only_reasoning' };
     return { reason: result.content.trim() === '' && result.thinking.trim() !== '' ? 'answer_in_thinking' : 'no_text' };
@@ -106,6 +108,7 @@ export async function generateAnswer(req: AnswerRequest): Promise<AnswerOutcome>
   const budget = (req.format.maxChars - [...prefix].length) * req.maxMessages;
   const messages = buildMessages(req.character, req.comment, { route: req.route, maxChars: budget, triage: req.triage, background: req.background?.text });
   let escalate = false;
+  let notForMe = false;
   // stop once the visible answer is past what chat can carry (a little slack for markdown the
   // formatter removes and for ending at a sentence)
   const stopAt = budget * 1.3 + 40;
@@ -133,6 +136,11 @@ export async function generateAnswer(req: AnswerRequest): Promise<AnswerOutcome>
                 escalate = true;
                 return true;
               }
+              if (visible.startsWith(NOT_FOR_ME_MARKER)) {
+                notForMe = true;
+                return true;
+              }
+              // both markers have the same length
               if (visible.length >= TRIAGE_MARKER.length) markerPossible = false;
             }
             return [...visible].length > stopAt;
@@ -140,6 +148,7 @@ export async function generateAnswer(req: AnswerRequest): Promise<AnswerOutcome>
         : undefined,
   });
   if (escalate) return { kind: 'escalate', result };
+  if (notForMe) return { kind: 'not_for_me', result };
   const got = answerText(result, req.triage);
   if ('reason' in got) return { kind: 'empty', result, reason: got.reason };
   const parts = formatForChat(got.text, {

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Character } from '../character.js';
 import type { Config } from '../config.js';
 import type { Controls } from '../controls/types.js';
+import type { Copypasta } from '../copypasta.js';
 import type { Logger } from '../log.js';
 import type { Memory } from '../memory/index.js';
 import type { Queues } from '../queues.js';
@@ -25,6 +26,8 @@ export interface HandlerContext {
   /** Values never to be posted (tokens, secrets). */
   secrets: string[];
   slurs: readonly string[];
+  /** Copypasta across viewers (shared through Redis). */
+  copypasta: Copypasta;
   now: () => number;
 }
 

@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import { commentJobId, commentJobSchema, type CommentJob } from '../queues.js';
+import { copypastaHoldMs } from '../copypasta.js';
 import { decide, isVip, type DecisionInput } from '../routing/decide.js';
 import { runtimeKeys } from '../runtime-keys.js';
 import { analyzeTrigger } from '../routing/trigger.js';
@@ -25,8 +26,8 @@ export function createFastHandler(ctx: HandlerContext) {
     const strikesKey = runtimeKeys.strikes(ctx.prefix, c.platform, c.author.id);
     const answeredKey = runtimeKeys.posted(ctx.prefix, c.platform, c.id, 'answer');
     const blockedWord = blockedWordIn(c.text, controls.blockedWords);
-    const decideWith = (state: Partial<Pick<DecisionInput, 'lastAnsweredAt' | 'slowWaiting' | 'abuseUntil' | 'thread'>>) =>
-      decide({ comment: c, controls, names: ctx.names, now: pickedAt, slowWaiting: 0, triageBand: ctx.config.triageBand, triageEnabled: ctx.config.TRIAGE, blockedWord, ...state });
+    const decideWith = (state: Partial<Pick<DecisionInput, 'lastAnsweredAt' | 'slowWaiting' | 'abuseUntil' | 'thread' | 'copypasta'>>) =>
+      decide({ comment: c, controls, names: ctx.names, now: pickedAt, slowWaiting: 0, triageBand: ctx.config.triageBand, triageEnabled: ctx.config.TRIAGE, blockedWord, extraEmotes: ctx.config.extraEmotes, ...state });
     // the cooldown holds this viewer back (not VIPs, paid comments, or cooldown 0)
     const cooled = !c.paid && controls.settings.user_cooldown_s > 0 && !isVip(c, controls);
     // A comment that will be answered unless the viewer's state says otherwise claims the
@@ -38,7 +39,7 @@ export function createFastHandler(ctx: HandlerContext) {
     const mayFollowUp = controls.settings.memory && (c.replyTo !== undefined || looksLikeFollowUp(c.text));
     const permissiveThread: ThreadSignal | undefined = mayFollowUp ? { last: { route: 'fast', at: pickedAt, userId: c.author.id }, replyToBot: true, followUp: true, depth: false, times: [] } : undefined;
     const claimAhead = cooled && decideWith({ thread: permissiveThread }).answer;
-    const [cooldownRaw, strikesRaw, answered, latest, slowWaiting, claimedAhead, roomBlocked, recall, related] = await Promise.all([
+    const [cooldownRaw, strikesRaw, answered, latest, slowWaiting, claimedAhead, roomBlocked, copypasta, recall, related] = await Promise.all([
       ctx.redis.get(cooldownKey),
       ctx.redis.get(strikesKey),
       ctx.redis.exists(answeredKey),
@@ -47,6 +48,7 @@ export function createFastHandler(ctx: HandlerContext) {
       claimAhead ? ctx.redis.set(cooldownKey, `${pickedAt}|${c.id}`, 'EX', controls.settings.user_cooldown_s, 'NX') : undefined,
       // a chat mode that keeps the bot from posting in this channel (set by the gateway from ROOMSTATE / chat settings)
       ctx.redis.get(runtimeKeys.roomBlocked(ctx.prefix, c.platform, c.channel)),
+      ctx.copypasta.isFlagged(c),
       ctx.memory.store.recall(c, controls.settings.memory),
       ctx.memory.related(c, controls.settings.memory, []),
     ]);
@@ -85,6 +87,7 @@ export function createFastHandler(ctx: HandlerContext) {
       slowWaiting,
       abuseUntil: Number(strikesRaw ?? 0) >= ctx.config.ABUSE_STRIKES ? pickedAt + 1 : undefined,
       thread,
+      copypasta,
     });
     if (!decision.answer) {
       if (decision.reason === 'blocked_word') await strike(ctx, c, 'blocked word in comment');
@@ -99,7 +102,9 @@ export function createFastHandler(ctx: HandlerContext) {
     const reasons = decision.rules.map((r) => r.name);
     // with approval on nothing reaches chat before a moderator approves it: no acknowledgement
     const ack = controls.settings.ack && !controls.settings.approval;
-    if (decision.route === 'slow') return escalate(ctx, c, decision.score, reasons, ack, log, base);
+    // long enough to be a copypasta: the reply waits until a copy from another viewer could have flagged it
+    const holdUntil = c.receivedAt + copypastaHoldMs(c, { holdMs: ctx.config.COPYPASTA_WINDOW_S > 0 ? ctx.config.COPYPASTA_HOLD_MS : 0, vip: decision.vip });
+    if (decision.route === 'slow') return escalate(ctx, c, decision.score, reasons, ack, log, base, holdUntil);
 
     const queueWaitMs = pickedAt - c.receivedAt;
     const deadline = (c.sentAt ?? c.receivedAt) + controls.settings.fast_max_age_s * 1000;
@@ -124,7 +129,11 @@ export function createFastHandler(ctx: HandlerContext) {
     }).finally(leave);
     if (out.kind === 'escalate') {
       log.info({ ...base, ttftMs: Math.round(out.result.ttftMs) }, 'fast model escalated the comment (triage marker)');
-      return escalate(ctx, c, decision.score, [...reasons, 'triage_marker'], ack, log, base);
+      return escalate(ctx, c, decision.score, [...reasons, 'triage_marker'], ack, log, base, holdUntil);
+    }
+    if (out.kind === 'not_for_me') {
+      log.info({ ...base, ttftMs: Math.round(out.result.ttftMs) }, 'fast model triage: not for the character');
+      return notAnswered('not_for_me', decision.score);
     }
     if (out.kind === 'empty') {
       log.warn({ ...base, outcome: 'dropped', reason: 'empty_answer', detail: out.reason, doneReason: out.result.doneReason }, 'fast answer had nothing to post');
@@ -143,7 +152,7 @@ export function createFastHandler(ctx: HandlerContext) {
       deadline,
       tokens: { prompt: out.result.promptEvalCount, eval: out.result.evalCount },
       ...(out.memory ? { memory: out.memory } : {}),
-    });
+    }, holdUntil);
     log.info(
       { ...base, outcome: 'replied', route, overflow: decision.overflow, score: decision.score, stoppedEarly: out.result.stoppedEarly, promptEvalCount: out.result.promptEvalCount, ...(out.cut ? { cutForLength: true } : {}), ...memoryLog(background) },
       'fast answer ready',
@@ -160,6 +169,7 @@ async function escalate(
   ack: boolean,
   log: HandlerContext['logger'],
   base: Record<string, unknown>,
+  holdUntil: number,
 ): Promise<Outcome> {
   const now = ctx.now();
   await ctx.queues.slow.add(
@@ -167,6 +177,8 @@ async function escalate(
     { comment: c, escalatedAt: now, score, reasons },
     {
       jobId: commentJobId(c),
+      // held like a fast reply: the slow pool then sees whether a copy flagged it meanwhile
+      ...(holdUntil > now ? { delay: holdUntil - now } : {}),
       attempts: ctx.config.SLOW_ATTEMPTS,
       backoff: { type: 'exponential', delay: ctx.config.RETRY_BACKOFF_MS },
     },
@@ -180,7 +192,7 @@ async function escalate(
       model: 'character',
       timings: { queueWaitMs: now - c.receivedAt, ttftMs: 0, modelMs: 0, totalMs: now - c.receivedAt },
       deadline: (c.sentAt ?? c.receivedAt) + 30_000,
-    });
+    }, holdUntil);
   }
   log.info({ ...base, outcome: 'escalated', score, reasons, ack }, 'comment escalated to the slow pool');
   await event(ctx, c, { type: 'escalate', reason: reasons.join(','), route: 'slow' });

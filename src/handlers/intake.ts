@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { judgeAudience } from '../routing/audience.js';
 import { analyzeTrigger, isTriggered } from '../routing/trigger.js';
 import { commentPriority } from '../routing/priority.js';
 import { shouldShed } from '../routing/shedding.js';
@@ -12,7 +13,7 @@ import { commentSchema, type CommentInput } from '../types.js';
 import { event } from './common.js';
 import type { HandlerContext } from './context.js';
 
-export type IntakeResult = 'queued' | 'invalid' | 'shed' | 'duplicate' | 'forgotten';
+export type IntakeResult = 'queued' | 'invalid' | 'shed' | 'duplicate' | 'copypasta' | 'forgotten';
 
 /** How long a measured queue depth is reused at intake (one Redis call per this, not per comment). */
 const DEPTH_CACHE_MS = 100;
@@ -73,7 +74,13 @@ export function createIntake(ctx: HandlerContext) {
     }
     // a viewer's own privacy command: nothing of it is recorded before their memory is gone
     if (isForgetMe(c.text)) return forgetMe(ctx, c, log);
-    const controls = await ctx.controls.get(c.platform, c.channel);
+    // every long comment is fingerprinted, a shed one too: its copies are still copies
+    const [controls, copy] = await Promise.all([ctx.controls.get(c.platform, c.channel), ctx.copypasta.check(c, ctx.now())]);
+    if (copy.copypasta && !c.paid) {
+      log.info({ platform: c.platform, channel: c.channel, commentId: c.id, outcome: 'skipped', reason: 'copypasta', sameAs: copy.sameAs.slice(0, 5) }, 'comment skipped');
+      await Promise.all([event(ctx, c, { type: 'comment', user: c.author.name, text: c.text }), event(ctx, c, { type: 'skip', reason: 'copypasta' })]);
+      return 'copypasta';
+    }
     const vip = isVip(c, controls);
     // recent chat and the viewer's last visit (memory on; never blocked users or words)
     const noted =
@@ -81,7 +88,9 @@ export function createIntake(ctx: HandlerContext) {
         ? ctx.memory.store.noteChat(c).catch((err: unknown) => log.warn({ err, platform: c.platform }, 'could not note the chat line in memory'))
         : undefined;
     const trig = analyzeTrigger(c.text, ctx.names);
-    const priority = commentPriority(c, { mention: trig.mention, vip, triggered: isTriggered(trig, controls.settings.trigger, c.text) });
+    // chat that is not for the character is not answered (under trigger=all only fast): it waits last and is shed first
+    const triggered = isTriggered(trig, controls.settings.trigger, c.text) && (controls.settings.trigger === 'all' || judgeAudience({ text: c.text.trim(), mention: trig.mention, platformEmotes: c.emotes, extraEmotes: ctx.config.extraEmotes }).forMe);
+    const priority = commentPriority(c, { mention: trig.mention, vip, triggered });
     // Commands on one connection run in order, so the intake's writes are pipelined and
     // awaited together: about one round trip per comment instead of four.
     const seen = event(ctx, c, { type: 'comment', user: c.author.name, text: c.text });

@@ -55,6 +55,8 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
     }
     const postKey = runtimeKeys.posted(ctx.prefix, c.platform, c.id, r.kind);
     if (ctx.now() > r.deadline) return drop('late');
+    // another viewer posted the same text after this reply was made: a copypasta is never answered
+    if (!c.paid && (await ctx.copypasta.isFlagged(c))) return drop('copypasta');
     if ((await ctx.redis.set(postKey, String(ctx.now()), 'EX', POSTED_TTL_S, 'NX')) !== 'OK') return drop('already_posted');
 
     const started = ctx.now();

@@ -47,6 +47,12 @@ export function createSlowHandler(ctx: HandlerContext) {
       await event(ctx, c, { type: 'drop', reason: 'paused', route: 'slow' });
       return { outcome: 'dropped', reason: 'paused' };
     }
+    // another viewer posted the same text: a copypasta is not worth minutes of the slow model
+    if (!c.paid && (await ctx.copypasta.isFlagged(c))) {
+      log.info({ ...base, outcome: 'dropped', reason: 'copypasta' }, 'slow answer dropped: copypasta');
+      await event(ctx, c, { type: 'drop', reason: 'copypasta', route: 'slow' });
+      return { outcome: 'dropped', reason: 'copypasta' };
+    }
     if (commentAge(c, pickedAt) > s.slow_max_age_s * 1000) {
       log.info({ ...base, outcome: 'dropped', reason: 'stale' }, 'slow answer dropped: comment too old');
       await event(ctx, c, { type: 'drop', reason: 'stale', route: 'slow' });

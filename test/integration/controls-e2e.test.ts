@@ -28,7 +28,8 @@ let seq = 0;
 
 beforeAll(async () => {
   h = await startHarness({
-    env: { DEDUP_WINDOW_S: '0', LOG_LEVEL: 'info' },
+    // the same question from many viewers is the point of these tests, not a copypasta
+    env: { DEDUP_WINDOW_S: '0', COPYPASTA_WINDOW_S: '0', LOG_LEVEL: 'info' },
     ollama: {
       reply: (req) => {
         const user = commentOf(req);

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { envSchema, parseConfig } from '../../src/config.js';
 
@@ -113,5 +115,21 @@ describe('config', () => {
     expect(missingExample).toEqual([]);
     const missingReadme = names.filter((n) => !readme.includes(n) && !(n.startsWith('YOUTUBE_') && readme.includes('YOUTUBE_*')));
     expect(missingReadme).toEqual([]);
+  });
+
+  it('EMOTES_FILE adds emote names; an unreadable or malformed file is a config error naming the line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emotes-'));
+    const good = join(dir, 'good.txt');
+    writeFileSync(good, '# channel emotes\nbotanHeart\n\nbotanHype  # hype\n');
+    const r = parseConfig({ EMOTES_FILE: good });
+    expect(r.ok && [...(r.config.extraEmotes ?? [])]).toEqual(['botanHeart', 'botanHype']);
+    const bad = join(dir, 'bad.txt');
+    writeFileSync(bad, 'ok\ntwo words\n');
+    expect(parseConfig({ EMOTES_FILE: bad })).toEqual({ ok: false, errors: [expect.stringMatching(/^EMOTES_FILE: .*bad\.txt:2: "two words" is not an emote name/)] });
+    expect(parseConfig({ EMOTES_FILE: join(dir, 'missing.txt'), COPYPASTA_WINDOW_S: '-1' })).toEqual({
+      ok: false,
+      errors: expect.arrayContaining([expect.stringMatching(/^COPYPASTA_WINDOW_S: /)]),
+    });
+    expect(parseConfig({ EMOTES_FILE: join(dir, 'missing.txt') })).toEqual({ ok: false, errors: [expect.stringMatching(/^EMOTES_FILE: cannot read .*missing\.txt \(ENOENT\)/)] });
   });
 });

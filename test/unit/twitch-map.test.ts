@@ -241,3 +241,22 @@ describe('irc helpers', () => {
     ['Unable to connect.', false],
   ])('isLoginFailure(%j) = %s', (text, expected) => expect(isLoginFailure(text)).toBe(expected));
 });
+
+describe('emote names from the emotes tag', () => {
+  const wire = (text: string, emotes: unknown): TwitchWireMessage => ({ channel: '#ch', userstate: us({ emotes }), text, kind: 'chat' });
+  it.each([
+    // as tmi.js parses it, and raw; ranges count code points (an emoji before an emote shifts UTF-16 offsets)
+    ['Kappa Keepo Kappa', { '25': ['0-4', '12-16'], '1902': ['6-10'] }, ['Kappa', 'Keepo']],
+    ['Kappa Keepo Kappa', '25:0-4,12-16/1902:6-10', ['Kappa', 'Keepo']],
+    ['🔥 botanHype what?', { '300': ['2-10'] }, ['botanHype']],
+    // out of range, reversed, not a whole word, garbage: ignored, never a crash
+    ['hi', { '25': ['0-40'] }, undefined],
+    ['hi there', { '25': ['5-1', 'x-y', '1-3'] }, undefined],
+    ['hi', true, undefined],
+    ['hi', null, undefined],
+  ])('%s with %j → %j', (text, emotes, expected) => {
+    const r = mapTwitchMessage(wire(text, emotes), rules);
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.comment.emotes).toEqual(expected);
+  });
+});

@@ -11,6 +11,7 @@ import { createControls } from '../../controls/store.js';
 import type { ControlSnapshot } from '../../controls/types.js';
 import { QUEUE } from '../../queues.js';
 import { findBlockedWord } from '../../reply/safety.js';
+import { judgeAudience, NOT_FOR_ME_AT, type AudienceVerdict } from '../../routing/audience.js';
 import { bandOf, scoreComplexity } from '../../routing/classify.js';
 import { decide, type Decision } from '../../routing/decide.js';
 import { analyzeTrigger } from '../../routing/trigger.js';
@@ -32,6 +33,8 @@ const SKIP_WHY: Record<string, string> = {
   cooldown: 'the user was answered within user_cooldown_s (vip users skip this)',
   stale: 'too old to answer (fast_max_age_s / slow_max_age_s)',
   overflow_drop: 'the slow pool is full and overflow is drop',
+  not_for_me: 'not for the character: chat aimed at others, bait or noise (audience rules below)',
+  copypasta: 'the same or nearly the same text came from another viewer (copypasta)',
 };
 
 export interface Explanation {
@@ -47,6 +50,8 @@ export interface Explanation {
   score: number;
   band: string;
   rules: { name: string; weight: number }[];
+  /** "Is this for me?": decided before the complexity score (src/routing/audience.ts). */
+  audience: AudienceVerdict;
   reasons: string[];
   trigger: { mention: boolean; question: boolean; command: boolean; setting: string };
   triage: boolean;
@@ -84,6 +89,9 @@ function reasonsOf(d: Decision, x: Omit<Explanation, 'reasons'>): string[] {
   if (!d.answer) r.push(`skip (${d.reason}): ${SKIP_WHY[d.reason] ?? d.reason}${d.detail ? ` [${d.detail}]` : ''}`);
   const t = x.trigger;
   r.push(`trigger=${s.trigger}: ${t.command ? 'chat command' : [t.mention ? 'mentions the character' : 'no mention', t.question ? 'a question' : 'not a question'].join(', ')}`);
+  const a = x.audience;
+  r.push(`audience: ${a.forMe ? 'for the character' : 'NOT for the character'} (score ${a.score.toFixed(2)} ${a.forMe ? '<' : '≥'} ${NOT_FOR_ME_AT}${a.forMe ? '' : '; never slow'})`);
+  for (const rule of a.rules) r.push(`audience rule ${rule.name} ${rule.weight >= 0 ? '+' : ''}${rule.weight}`);
   for (const rule of x.rules) r.push(`rule ${rule.name} ${rule.weight >= 0 ? '+' : ''}${rule.weight}`);
   const th = x.thread;
   if (!th.memory) r.push('memory=off: no thread, recent chat or viewer memory');
@@ -144,6 +152,7 @@ async function explainOne(ctx: Ctx, text: string, inp: Inputs, controls: ReturnT
     abuseUntil: Number(strikesRaw ?? 0) >= ctx.env.ABUSE_STRIKES ? now + 1 : undefined,
     blockedWord: findBlockedWord(text, snap.blockedWords),
     thread,
+    extraEmotes: ctx.env.extraEmotes,
   });
   // early skips (paused, blocked) carry no score: compute it for the explanation only
   const cx = scoreComplexity(text.trim(), { slowKeywords: snap.slowKeywords });
@@ -163,6 +172,7 @@ async function explainOne(ctx: Ctx, text: string, inp: Inputs, controls: ReturnT
     score: d.score ?? cx.score,
     band: d.band ?? bandOf(cx, snap.settings.slow_threshold, ctx.env.triageBand),
     rules: d.rules ?? cx.rules,
+    audience: d.audience ?? judgeAudience({ text: text.trim(), mention: trig.mention, extraEmotes: ctx.env.extraEmotes }),
     trigger: { mention: trig.mention, question: trig.question, command: trig.command, setting: snap.settings.trigger },
     triage: d.answer ? d.triage : false,
     overflow: d.answer ? d.overflow : false,

@@ -100,6 +100,38 @@ export function stripCheermotes(text: string, bits: number): string {
   return tokens.filter((_, i) => !known.has(i) && !(dropCustom && custom.has(i))).join(' ');
 }
 
+/** The most emote names kept for one comment. */
+const MAX_EMOTES = 50;
+
+/**
+ * Distinct emote names from the `emotes` tag: as tmi.js parses it (`{ "25": ["0-4"] }`) or
+ * raw (`25:0-4,6-10/1902:12-16`). Ranges count code points, inclusive; a range outside the
+ * text or not on a whole word is ignored (the tag describes the text as sent).
+ */
+export function emoteNamesFromTag(tag: unknown, text: string): string[] {
+  const ranges: string[] = [];
+  if (typeof tag === 'string') {
+    for (const group of tag.split('/')) ranges.push(...(group.split(':')[1] ?? '').split(','));
+  } else if (tag && typeof tag === 'object') {
+    for (const v of Object.values(tag)) if (Array.isArray(v)) for (const r of v) if (typeof r === 'string') ranges.push(r);
+  }
+  if (ranges.length === 0) return [];
+  const chars = Array.from(text);
+  const names = new Set<string>();
+  for (const r of ranges) {
+    const m = /^(\d+)-(\d+)$/.exec(r);
+    if (!m) continue;
+    const a = Number(m[1]);
+    const b = Number(m[2]);
+    if (b < a || b >= chars.length) continue;
+    const name = chars.slice(a, b + 1).join('');
+    if (/\s/u.test(name) || name.length > 100) continue;
+    names.add(name);
+    if (names.size >= MAX_EMOTES) break;
+  }
+  return [...names];
+}
+
 /** Text of a `/me` line without the CTCP ACTION wrapper (tmi.js strips well-formed ones). */
 function plainText(text: string): string {
   const m = /^\u0001ACTION (.*?)\u0001?$/s.exec(text);
@@ -145,6 +177,7 @@ export function mapTwitchMessage(wire: TwitchWireMessage, rules: MapRules): MapR
   if (!id) return { ok: false, malformed: 'no-id' };
 
   let text = plainText(typeof wire.text === 'string' ? wire.text : '');
+  const emotes = emoteNamesFromTag(us.emotes, text);
   let paid: CommentInput['paid'];
   if (wire.kind === 'cheer') {
     const bits = Number(tagString(us.bits));
@@ -175,6 +208,7 @@ export function mapTwitchMessage(wire: TwitchWireMessage, rules: MapRules): MapR
       firstMessage: tagFlag(us['first-msg']),
     },
     text,
+    ...(emotes.length ? { emotes } : {}),
     kind: wire.kind,
     ...(paid ? { paid } : {}),
     ...replyTags(us),
