@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { loadCharacter, type Character } from './character.js';
 import type { Config } from './config.js';
 import { BotError } from './errors.js';
+import { createChatCommands, type ChatCommands } from './commands/index.js';
 import { createControls } from './controls/store.js';
 import { recordEvent } from './events.js';
 import { createFastHandler } from './handlers/fast.js';
@@ -137,6 +138,7 @@ export function buildApp(opts: AppOptions): App {
 
   const workers: { role: Role; worker: Worker }[] = [];
   let adapters: ChatAdapter[] = [];
+  let commands: ChatCommands | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
   let accepting = false;
   /** Comments handed over by an adapter whose intake has not finished yet. */
@@ -174,7 +176,9 @@ export function buildApp(opts: AppOptions): App {
   if (roles.has('gateway')) {
     adapters = opts.adapters ?? createAdapters(config, { redis, prefix, logger });
     const byPlatform = new Map<Platform, ChatAdapter>(adapters.map((a) => [a.platform, a]));
-    makeWorker('gateway', QUEUE.outbox, createOutboxHandler(ctx, byPlatform, createPacer()) as never, 16);
+    const pacer = createPacer();
+    makeWorker('gateway', QUEUE.outbox, createOutboxHandler(ctx, byPlatform, pacer) as never, 16);
+    commands = createChatCommands({ ctx, adapters: byPlatform, pacer });
   }
 
   async function beat() {
@@ -211,7 +215,7 @@ export function buildApp(opts: AppOptions): App {
         await Promise.all(
           adapters.map((a) =>
             a.start((c) => {
-              if (!accepting) return;
+              if (!accepting || commands?.intercept(c)) return;
               intakesInFlight++;
               intake(c)
                 .catch((err) => logger.error({ err, platform: a.platform }, 'could not queue a comment'))
@@ -253,6 +257,7 @@ export function buildApp(opts: AppOptions): App {
             await step(`heartbeat ${role}`, () => redis.del(heartbeatKey(prefix, role, host)));
           }
         }
+        if (commands) await step('close chat commands', () => commands!.close());
         for (const a of adapters) await step(`close ${a.platform}`, () => a.close());
         await step('close controls', () => controls.close());
         await step('close queues', () => queues.close());

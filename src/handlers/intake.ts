@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isIgnoredCommand } from '../routing/commands.js';
 import { analyzeTrigger, isTriggered } from '../routing/trigger.js';
 import { commentPriority } from '../routing/priority.js';
 import { shouldShed } from '../routing/shedding.js';
@@ -10,7 +11,7 @@ import { commentSchema, type CommentInput } from '../types.js';
 import { event } from './common.js';
 import type { HandlerContext } from './context.js';
 
-export type IntakeResult = 'queued' | 'invalid' | 'shed' | 'duplicate';
+export type IntakeResult = 'queued' | 'invalid' | 'shed' | 'duplicate' | 'command';
 
 /** How long a measured queue depth is reused at intake (one Redis call per this, not per comment). */
 const DEPTH_CACHE_MS = 100;
@@ -68,6 +69,13 @@ export function createIntake(ctx: HandlerContext) {
         log.warn({ platform: c.platform, skewS: Math.round((c.receivedAt - c.sentAt) / 1000) }, `${c.platform} send times disagree with this machine's clock; comment ages are measured from receipt (check the clock)`);
       }
       delete c.sentAt;
+    }
+    // `!song`, another bot's command, a viewer's `!botan pause`: never answered (a viewer command
+    // such as `!forgetme` goes on like a comment; moderators' commands never reach intake)
+    if (isIgnoredCommand(c.text)) {
+      log.debug({ platform: c.platform, channel: c.channel, commentId: c.id, outcome: 'skipped', reason: 'command', chat: { user: c.author.name, text: c.text } }, 'chat command not answered');
+      await Promise.all([event(ctx, c, { type: 'comment', user: c.author.name, text: c.text }), event(ctx, c, { type: 'skip', reason: 'command' })]);
+      return 'command';
     }
     const controls = await ctx.controls.get(c.platform, c.channel);
     const vip = isVip(c, controls);

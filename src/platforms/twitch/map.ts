@@ -23,7 +23,7 @@ export interface MapRules {
   receivedAt: number;
 }
 
-export type SkipReason = 'self' | 'ignored-bot' | 'command';
+export type SkipReason = 'self' | 'ignored-bot';
 export type MalformedKind = 'no-channel' | 'no-id' | 'no-user' | 'bad-bits' | 'invalid';
 
 export type MapResult =
@@ -127,7 +127,6 @@ export function mapTwitchMessage(wire: TwitchWireMessage, rules: MapRules): MapR
     paid = { amount: bits, currency: 'bits' };
     text = stripCheermotes(text, bits);
   }
-  if (text.trimStart().startsWith('!')) return { ok: false, skip: 'command' };
 
   const badges = tagBadges(us.badges);
   const sent = Number(tagString(us['tmi-sent-ts']));
