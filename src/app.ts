@@ -15,6 +15,9 @@ import type { HandlerContext } from './handlers/context.js';
 import { HEARTBEAT_EVERY_MS, HEARTBEAT_TTL_S, heartbeatKey, type Role } from './heartbeat.js';
 import { createOllamaClient } from './llm/ollama-client.js';
 import type { ModelClient } from './llm/types.js';
+import { createMetrics } from './metrics/index.js';
+import { createMetricsServer, type MetricsServer } from './metrics/server.js';
+import { createPanel, type Panel } from './panel/index.js';
 import { checkModels, modelsFor } from './llm/preflight.js';
 import type { Logger } from './log.js';
 import { createAdapters } from './platforms/index.js';
@@ -33,6 +36,8 @@ export interface AppOptions {
   /** Adapters to use instead of the configured live ones (console chat, replay). */
   adapters?: ChatAdapter[];
   character?: Character;
+  /** Serve the web panel (default: when this process runs the gateway; `npm run start:panel` alone). */
+  panel?: boolean;
 }
 
 export interface App {
@@ -43,6 +48,8 @@ export interface App {
   readonly ctx: HandlerContext;
   /** Problems with the Ollama hosts/models this process needs (empty when ready). */
   checkModels(): Promise<string[]>;
+  /** The URL of the panel (or, without it, of /metrics on METRICS_PORT) once started. */
+  httpUrl(): string | undefined;
   /** True when no comment, slow or outbox job is waiting, delayed or running. */
   drained(): Promise<boolean>;
 }
@@ -97,6 +104,7 @@ export function buildApp(opts: AppOptions): App {
   // The queues share `redis`, whose outage createRedis logs once; without a listener BullMQ
   // prints each of these errors raw to stderr, on every reconnect attempt.
   for (const q of [queues.comments, queues.slow, queues.outbox]) q.on('error', (err) => logger.debug({ err, queue: q.name }, 'queue connection error'));
+  const metrics = createMetrics({ queues, redis, roles: opts.roles });
   const controls = createControls({ redis, prefix, logger: logger.child({ component: 'controls' }) });
   const clients = new Map<string, ModelClient>();
   const clientFor = (host: string) => {
@@ -104,7 +112,7 @@ export function buildApp(opts: AppOptions): App {
     if (!c) clients.set(host, (c = createOllamaClient({ host, logger: logger.child({ component: 'ollama' }) })));
     return c;
   };
-  const secrets = [config.TWITCH_OAUTH_TOKEN, config.TWITCH_OAUTH_TOKEN?.replace(/^oauth:/, ''), config.YOUTUBE_CLIENT_SECRET, config.YOUTUBE_REFRESH_TOKEN, redisPassword(config.REDIS_URL)]
+  const secrets = [config.TWITCH_OAUTH_TOKEN, config.TWITCH_OAUTH_TOKEN?.replace(/^oauth:/, ''), config.YOUTUBE_CLIENT_SECRET, config.YOUTUBE_REFRESH_TOKEN, redisPassword(config.REDIS_URL), config.PANEL_TOKEN, config.OVERLAY_TOKEN]
     .filter((s): s is string => !!s && s.length >= 6);
   const ctx: HandlerContext = {
     config,
@@ -116,7 +124,7 @@ export function buildApp(opts: AppOptions): App {
     character,
     names: [character.name, ...character.aliases, ...(config.TWITCH_USERNAME ? [config.TWITCH_USERNAME] : [])],
     fast: {
-      client: clientFor(config.fastHost),
+      client: metrics.instrumentModel(clientFor(config.fastHost), 'fast'),
       model: config.FAST_MODEL,
       numCtx: config.FAST_NUM_CTX,
       keepAlive: config.OLLAMA_KEEP_ALIVE,
@@ -124,7 +132,7 @@ export function buildApp(opts: AppOptions): App {
       totalTimeoutMs: config.FAST_TIMEOUT_MS,
     },
     slow: {
-      client: clientFor(config.slowHost),
+      client: metrics.instrumentModel(clientFor(config.slowHost), 'slow'),
       model: config.SLOW_MODEL,
       numCtx: config.SLOW_NUM_CTX,
       keepAlive: config.OLLAMA_KEEP_ALIVE,
@@ -133,6 +141,7 @@ export function buildApp(opts: AppOptions): App {
     },
     secrets,
     slurs: BUILTIN_SLURS,
+    metrics,
     now: Date.now,
   };
 
@@ -160,6 +169,7 @@ export function buildApp(opts: AppOptions): App {
       if (!job) return;
       const attempts = job.opts.attempts ?? 1;
       const final = job.attemptsMade >= attempts || err.name === 'UnrecoverableError';
+      metrics.jobFailed(queue, String((err as { code?: string }).code ?? err.name));
       const c = (job.data as { comment?: { platform: string; channel: string; id: string } }).comment;
       if (final) {
         log.error({ err, queue, jobId: job.id, attempts: job.attemptsMade, commentId: c?.id }, 'job failed for good; comment dropped');
@@ -181,6 +191,12 @@ export function buildApp(opts: AppOptions): App {
     commands = createChatCommands({ ctx, adapters: byPlatform, pacer });
   }
 
+  // the panel (with /metrics) where the gateway runs; /metrics alone on METRICS_PORT elsewhere
+  const panel: Panel | undefined = (opts.panel ?? roles.has('gateway')) ? createPanel({ config, logger, redis, prefix, queues, metrics }) : undefined;
+  const metricsServer: MetricsServer | undefined = !panel && config.METRICS_PORT !== undefined ? createMetricsServer({ metrics, host: config.METRICS_HOST, port: config.METRICS_PORT, logger }) : undefined;
+
+  let metricsUrl: string | undefined;
+
   async function beat() {
     await Promise.all(
       workers.map(async ({ role, worker }) => {
@@ -195,6 +211,7 @@ export function buildApp(opts: AppOptions): App {
   return {
     redis,
     ctx,
+    httpUrl: () => panel?.url ?? metricsUrl,
     checkModels: () => checkModels(modelsFor([...roles], config, ctx.fast.client, ctx.slow.client)),
     async drained() {
       if (intakesInFlight > 0) return false;
@@ -207,6 +224,7 @@ export function buildApp(opts: AppOptions): App {
         await worker.waitUntilReady();
       }
       await beat();
+      metricsUrl = await (panel ?? metricsServer)?.start();
       heartbeat = setInterval(() => void beat(), HEARTBEAT_EVERY_MS);
       heartbeat.unref();
       if (roles.has('gateway')) {
@@ -237,6 +255,7 @@ export function buildApp(opts: AppOptions): App {
         };
         accepting = false;
         if (heartbeat) clearInterval(heartbeat);
+        if (panel || metricsServer) await step('close panel', () => (panel ?? metricsServer)!.close());
         const grace = config.SHUTDOWN_GRACE_MS;
         // answers in flight may finish within the grace period; the rest are aborted and retried elsewhere
         const order: Role[] = ['fast', 'slow', 'gateway'];

@@ -46,7 +46,9 @@ export function createChatCommands(deps: ChatCommandsDeps): ChatCommands {
     if (!adapter) return false;
     const [text] = cannedParts(ctx, c, line);
     const limits = adapter.limits(c.channel);
+    const waitFrom = ctx.now();
     const granted = await deps.pacer.acquire(`${c.platform}:${c.channel}`, { ...limits, windowMs: limits.windowMs + WINDOW_MARGIN_MS }, ctx.now() + CONFIRM_DEADLINE_MS, abort.signal, PRIORITY_COMMAND);
+    ctx.metrics.pacerWait(c.platform, c.channel, ctx.now() - waitFrom);
     if (!granted) return false;
     const res = await adapter.post({ platform: c.platform, channel: c.channel, text: text ?? line, replyTo: { id: c.id, author: c.author } });
     return res.status === 'posted';
@@ -61,6 +63,7 @@ export function createChatCommands(deps: ChatCommandsDeps): ChatCommands {
     const appliedMs = ctx.now() - c.receivedAt;
     log.info({ platform: c.platform, channel: c.channel, commentId: c.id, command: cmd.verb || 'help', global: cmd.global, changed: r.changed, appliedMs, runMs: ctx.now() - started }, 'chat command');
     log.debug({ platform: c.platform, commentId: c.id, chat: { user: c.author.login, text: c.text, reply: r.reply } }, 'chat command text');
+    ctx.metrics.event('command', c.platform, cmd.verb || 'help');
     void recordEvent(ctx.redis, ctx.prefix, { type: 'command', platform: c.platform, channel: c.channel, id: c.id, user: c.author.name, text: c.text, reason: cmd.verb || 'help', latency_ms: appliedMs });
     const posted = await confirm(c, r.reply);
     if (posted) log.info({ platform: c.platform, channel: c.channel, commentId: c.id, command: cmd.verb || 'help', totalMs: ctx.now() - c.receivedAt }, 'chat command confirmed');

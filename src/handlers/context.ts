@@ -3,6 +3,7 @@ import type { Character } from '../character.js';
 import type { Config } from '../config.js';
 import type { Controls } from '../controls/types.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics/index.js';
 import type { Queues } from '../queues.js';
 import type { ModelRoute } from './answer.js';
 
@@ -22,6 +23,8 @@ export interface HandlerContext {
   /** Values never to be posted (tokens, secrets). */
   secrets: string[];
   slurs: readonly string[];
+  /** This process's Prometheus metrics. */
+  metrics: Metrics;
   now: () => number;
 }
 

@@ -47,6 +47,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     LOG_LEVEL: 'debug',
     RETRY_BACKOFF_MS: '50',
     SHUTDOWN_GRACE_MS: '2000',
+    PANEL_PORT: '0',
     ...opts.env,
   };
   const parsed = parseConfig(env);
