@@ -2,7 +2,7 @@
  * `/metrics` on METRICS_PORT for a process without the panel (a fast or slow worker running
  * alone, as compose runs them). fastify, one route.
  */
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { Logger } from '../log.js';
 import type { Metrics } from './index.js';
 
@@ -13,7 +13,7 @@ export interface MetricsServer {
 
 export function createMetricsServer(deps: { metrics: Metrics; host: string; port: number; logger: Logger }): MetricsServer {
   const log = deps.logger.child({ component: 'metrics' });
-  const app = Fastify({ loggerInstance: log, disableRequestLogging: true });
+  const app = Fastify({ loggerInstance: log, logController: new LogController({ disableRequestLogging: true }) });
   app.get('/metrics', async (_req, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.render()));
   return {
     async start() {

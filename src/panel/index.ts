@@ -14,7 +14,7 @@ import csrf from '@fastify/csrf-protection';
 import rateLimit from '@fastify/rate-limit';
 import session from '@fastify/session';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { isField } from '../controls/fields.js';
@@ -76,13 +76,14 @@ export async function buildPanelServer(deps: PanelDeps) {
   const log = deps.logger.child({ component: 'panel' });
   const token = config.PANEL_TOKEN;
   const overlay = overlayToken(config);
-  const app = Fastify({ loggerInstance: log, disableRequestLogging: true, bodyLimit: 64 * 1024, trustProxy: false });
+  const app = Fastify({ loggerInstance: log, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 64 * 1024, trustProxy: false });
 
   await app.register(cookie);
   await app.register(session, {
     secret: randomBytes(32).toString('hex'),
     cookieName: 'panel_session',
-    cookie: { httpOnly: true, sameSite: 'strict', secure: 'auto', path: '/', maxAge: 12 * 3600 * 1000 },
+    // plain http on loopback or behind your TLS proxy: not Secure; Strict keeps it off cross-site requests
+    cookie: { httpOnly: true, sameSite: 'strict', secure: false, path: '/', maxAge: 12 * 3600 * 1000 },
     saveUninitialized: false,
   });
   await app.register(csrf, { sessionPlugin: '@fastify/session' });

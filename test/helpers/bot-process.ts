@@ -34,7 +34,7 @@ export interface BotProcess {
   stop(): Promise<void>;
 }
 
-export type Entry = 'main' | 'gateway' | 'fast' | 'slow' | 'npm-start';
+export type Entry = 'main' | 'gateway' | 'fast' | 'slow' | 'panel' | 'npm-start';
 
 export function startBot(entry: Entry, env: Record<string, string>): BotProcess {
   const fullEnv: Record<string, string> = {};
