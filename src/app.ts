@@ -191,11 +191,11 @@ export function buildApp(opts: AppOptions): App {
     commands = createChatCommands({ ctx, adapters: byPlatform, pacer });
   }
 
-  // the panel (with /metrics) where the gateway runs; /metrics alone on METRICS_PORT elsewhere
+  // the panel (with /metrics) where the gateway runs; /metrics alone on METRICS_PORT when set (a worker alone, compose)
   const panel: Panel | undefined = (opts.panel ?? roles.has('gateway')) ? createPanel({ config, logger, redis, prefix, queues, metrics }) : undefined;
-  const metricsServer: MetricsServer | undefined = !panel && config.METRICS_PORT !== undefined ? createMetricsServer({ metrics, host: config.METRICS_HOST, port: config.METRICS_PORT, logger }) : undefined;
+  const metricsServer: MetricsServer | undefined = config.METRICS_PORT !== undefined ? createMetricsServer({ metrics, host: config.METRICS_HOST, port: config.METRICS_PORT, logger }) : undefined;
 
-  let metricsUrl: string | undefined;
+  let httpAt: string | undefined;
 
   async function beat() {
     await Promise.all(
@@ -211,7 +211,7 @@ export function buildApp(opts: AppOptions): App {
   return {
     redis,
     ctx,
-    httpUrl: () => panel?.url ?? metricsUrl,
+    httpUrl: () => httpAt,
     checkModels: () => checkModels(modelsFor([...roles], config, ctx.fast.client, ctx.slow.client)),
     async drained() {
       if (intakesInFlight > 0) return false;
@@ -224,7 +224,8 @@ export function buildApp(opts: AppOptions): App {
         await worker.waitUntilReady();
       }
       await beat();
-      metricsUrl = await (panel ?? metricsServer)?.start();
+      const [panelAt, metricsAt] = await Promise.all([panel?.start(), metricsServer?.start()]);
+      httpAt = panelAt ?? metricsAt;
       heartbeat = setInterval(() => void beat(), HEARTBEAT_EVERY_MS);
       heartbeat.unref();
       if (roles.has('gateway')) {
@@ -255,7 +256,8 @@ export function buildApp(opts: AppOptions): App {
         };
         accepting = false;
         if (heartbeat) clearInterval(heartbeat);
-        if (panel || metricsServer) await step('close panel', () => (panel ?? metricsServer)!.close());
+        if (panel) await step('close panel', () => panel.close());
+        if (metricsServer) await step('close metrics', () => metricsServer.close());
         const grace = config.SHUTDOWN_GRACE_MS;
         // answers in flight may finish within the grace period; the rest are aborted and retried elsewhere
         const order: Role[] = ['fast', 'slow', 'gateway'];
