@@ -5,7 +5,8 @@
  *
  * - Chat command → effect: a moderator types `!botan pause` (then `!botan resume`); a
  *   question from a fresh viewer is sent every PROBE_MS; the effect time is when the first
- *   question that the bot skipped as paused (or, after resume, answered) was sent, counted
+ *   question that the bot skipped as paused (or, after resume, answered: the fast worker's
+ *   'fast answer ready') was sent, counted
  *   from the command (an upper bound, within PROBE_MS). Also the command's own time to the
  *   Redis write (`appliedMs` of the bot's log) and to its confirmation in chat.
  * - Panel: bytes transferred and first contentful paint of the login page (cold cache) and
@@ -39,7 +40,7 @@ const row = (name: string, xs: number[], unit = 'ms') => `| ${name} | ${xs.lengt
 
 async function commands(): Promise<string> {
   const prefix = `bench-mod-${randomBytes(3).toString('hex')}`;
-  const twitch = await startFakeTwitch();
+  const twitch = await startFakeTwitch({ modIn: [CHANNEL] });
   const ollama = await startFakeOllama({ reply: () => ({ content: 'うん！' }) });
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   const bot = startProcess('workers/main.ts', botEnv({
@@ -70,7 +71,7 @@ async function commands(): Promise<string> {
         const id = twitch.chat(CHANNEL, { user: `probe${++n}`, text: '好きな色は何？' });
         sent.set(id, Date.now());
         await new Promise((r) => setTimeout(r, PROBE_MS));
-        const hit = bot.logs.find((l: LogLine) => sent.has(String(l.commentId)) && (paused ? l.msg === 'comment skipped' && l.reason === 'paused' : l.msg === 'reply posted'));
+        const hit = bot.logs.find((l: LogLine) => sent.has(String(l.commentId)) && (paused ? l.msg === 'comment skipped' && l.reason === 'paused' : l.msg === 'fast answer ready'));
         if (hit) return [...sent.entries()].filter(([id]) => id === hit.commentId).map(([, t]) => t - since)[0]!;
         if (Date.now() > end) throw new Error(`no ${paused ? 'paused skip' : 'answer'} within 10 s`);
       }
