@@ -108,7 +108,8 @@ export async function buildPanelServer(deps: PanelDeps) {
   };
   const live = () => liveSnapshot({ redis, prefix, queues: deps.queues, models, rateLimitWaits });
   const hub = createHub({ redis, prefix, logger: log, tick: async () => ({ live: await live(), pending: await pendingView(redis, prefix) }) });
-  app.addHook('onClose', async () => hub.close());
+  // end the live streams before the server waits for open connections to finish
+  app.addHook('preClose', async () => hub.close());
 
   const page = (file: string) => async (_req: FastifyRequest, reply: FastifyReply) => reply.header('cache-control', 'no-store').sendFile(file);
   app.get('/', page('index.html'));

@@ -107,6 +107,8 @@ export function createHub(deps: HubDeps): Hub {
     reader.disconnect();
     reader = undefined;
     running = false;
+    // a client that arrived while this loop was ending
+    if (!closed && clients.size > 0) void follow();
   }
 
   return {

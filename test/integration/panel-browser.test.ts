@@ -217,4 +217,13 @@ describe('panel in a headless browser', { timeout: 90_000 }, () => {
     await expect.poll(() => overlay.evaluate(() => getComputedStyle(document.getElementById('box')!).opacity), { timeout: 6000 }).toBe('0');
     await overlay.close();
   });
+
+  it('the bot shuts down promptly with a panel page still open (its live stream is ended)', async () => {
+    await page.goto(`${base}/#live`);
+    await expect.poll(() => page.textContent('#conn')).toBe('live');
+    const started = Date.now();
+    await h.app.close();
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(h.logs.find('bot stopped')).toHaveLength(1);
+  });
 });
