@@ -5,6 +5,8 @@
  * same command from a viewer does nothing and posts nothing.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { main as botctl } from '../../src/cli/botctl.js';
 import { readAudit } from '../../src/controls/audit.js';
 import type { SentPrivmsg } from '../fakes/twitch.js';
 import { FakeYouTube } from '../fakes/youtube.js';
@@ -77,6 +79,12 @@ describe('moderator chat commands on Twitch', { timeout: 90_000 }, () => {
       { by: 'twitch:some_mod', via: `chat:twitch:${h.channel}`, action: 'pause', key: `${h.prefix}:routing:twitch:${h.channel}`, new: 'off' },
       { by: 'twitch:some_mod', via: `chat:twitch:${h.channel}`, action: 'resume', key: `${h.prefix}:routing:twitch:${h.channel}`, new: null },
     ]);
+    // botctl audit shows who and where
+    const stdout = new PassThrough();
+    let text = '';
+    stdout.on('data', (d: Buffer) => (text += d.toString()));
+    expect(await botctl(['audit'], { stdout, stderr: new PassThrough(), stdin: new PassThrough() }, { REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', REDIS_PREFIX: h.prefix })).toBe(0);
+    expect(text).toMatch(new RegExp(`twitch:some_mod +pause .*mode: \\(unset\\) → off  \\(via chat:twitch:${h.channel}\\)`));
   });
 
   it("a viewer's !botan pause does nothing and posts nothing", async () => {
