@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
 import { main as botctl } from '../../src/cli/botctl.js';
 import { readAudit } from '../../src/controls/audit.js';
+import { isField } from '../../src/controls/fields.js';
 import type { SentPrivmsg } from '../fakes/twitch.js';
 import { FakeYouTube } from '../fakes/youtube.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
@@ -104,6 +105,13 @@ describe('moderator chat commands on Twitch', { timeout: 90_000 }, () => {
     expect(await confirmation(mod('!Botan cooldown 45'))).toBe('cooldown 45s in this channel');
     expect(await confirmation(mod('!botan_bot think HIGH'))).toBe('think high in this channel');
     expect(await h.redis.hgetall(`${h.prefix}:routing:twitch:${h.channel}`)).toEqual({ user_cooldown_s: '45', think: 'high' });
+    // the stream-context field comes with viewer memory (issue 14): without it the command says so and writes nothing
+    const ctxReply = await confirmation(mod('!botan context 雑談配信'));
+    if (isField('context')) expect(ctxReply).toBe('stream context set for this channel');
+    else {
+      expect(ctxReply).toBe('stream context is not available in this version of the bot');
+      expect(await h.redis.hget(`${h.prefix}:routing:twitch:${h.channel}`, 'context')).toBeNull();
+    }
   });
 
   it('global is for the broadcaster only; sets take the login on this platform', async () => {
