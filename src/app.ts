@@ -5,6 +5,7 @@ import { loadCharacter, type Character } from './character.js';
 import { createCopypasta } from './copypasta.js';
 import type { Config } from './config.js';
 import { BotError } from './errors.js';
+import { createChatCommands, type ChatCommands } from './commands/index.js';
 import { createControls } from './controls/store.js';
 import { recordEvent } from './events.js';
 import { createFastHandler } from './handlers/fast.js';
@@ -15,6 +16,9 @@ import type { HandlerContext } from './handlers/context.js';
 import { HEARTBEAT_EVERY_MS, HEARTBEAT_TTL_S, heartbeatKey, type Role } from './heartbeat.js';
 import { createOllamaClient } from './llm/ollama-client.js';
 import type { ModelClient } from './llm/types.js';
+import { createMetrics } from './metrics/index.js';
+import { createMetricsServer, type MetricsServer } from './metrics/server.js';
+import { createPanel, type Panel } from './panel/index.js';
 import { checkModels, modelsFor } from './llm/preflight.js';
 import type { Logger } from './log.js';
 import { createAdapters } from './platforms/index.js';
@@ -36,6 +40,8 @@ export interface AppOptions {
   /** Adapters to use instead of the configured live ones (console chat, replay). */
   adapters?: ChatAdapter[];
   character?: Character;
+  /** Serve the web panel (default: when this process runs the gateway; `npm run start:panel` alone). */
+  panel?: boolean;
 }
 
 export interface App {
@@ -46,6 +52,8 @@ export interface App {
   readonly ctx: HandlerContext;
   /** Problems with the Ollama hosts/models this process needs (empty when ready). */
   checkModels(): Promise<string[]>;
+  /** The URL of the panel (or, without it, of /metrics on METRICS_PORT) once started. */
+  httpUrl(): string | undefined;
   /** True when no comment, slow or outbox job is waiting, delayed or running. */
   drained(): Promise<boolean>;
 }
@@ -100,6 +108,7 @@ export function buildApp(opts: AppOptions): App {
   // The queues share `redis`, whose outage createRedis logs once; without a listener BullMQ
   // prints each of these errors raw to stderr, on every reconnect attempt.
   for (const q of [queues.comments, queues.slow, queues.outbox]) q.on('error', (err) => logger.debug({ err, queue: q.name }, 'queue connection error'));
+  const metrics = createMetrics({ queues, redis, roles: opts.roles });
   const controls = createControls({ redis, prefix, logger: logger.child({ component: 'controls' }) });
   const clients = new Map<string, ModelClient>();
   const clientFor = (host: string) => {
@@ -107,7 +116,7 @@ export function buildApp(opts: AppOptions): App {
     if (!c) clients.set(host, (c = createOllamaClient({ host, logger: logger.child({ component: 'ollama' }) })));
     return c;
   };
-  const secrets = [config.TWITCH_OAUTH_TOKEN, config.TWITCH_OAUTH_TOKEN?.replace(/^oauth:/, ''), config.TWITCH_CLIENT_SECRET, config.TWITCH_REFRESH_TOKEN, config.YOUTUBE_CLIENT_SECRET, config.YOUTUBE_REFRESH_TOKEN, redisPassword(config.REDIS_URL)]
+  const secrets = [config.TWITCH_OAUTH_TOKEN, config.TWITCH_OAUTH_TOKEN?.replace(/^oauth:/, ''), config.TWITCH_CLIENT_SECRET, config.TWITCH_REFRESH_TOKEN, config.YOUTUBE_CLIENT_SECRET, config.YOUTUBE_REFRESH_TOKEN, redisPassword(config.REDIS_URL), config.PANEL_TOKEN, config.OVERLAY_TOKEN]
     .filter((s): s is string => !!s && s.length >= 6);
   const names = [character.name, ...character.aliases, ...(config.TWITCH_USERNAME ? [config.TWITCH_USERNAME] : [])];
   const memory = createMemory({ redis, connection: redis, prefix, config, names, now: Date.now, logger });
@@ -122,7 +131,7 @@ export function buildApp(opts: AppOptions): App {
     character,
     names,
     fast: {
-      client: clientFor(config.fastHost),
+      client: metrics.instrumentModel(clientFor(config.fastHost), 'fast'),
       model: config.FAST_MODEL,
       numCtx: config.FAST_NUM_CTX,
       keepAlive: config.OLLAMA_KEEP_ALIVE,
@@ -130,7 +139,7 @@ export function buildApp(opts: AppOptions): App {
       totalTimeoutMs: config.FAST_TIMEOUT_MS,
     },
     slow: {
-      client: clientFor(config.slowHost),
+      client: metrics.instrumentModel(clientFor(config.slowHost), 'slow'),
       model: config.SLOW_MODEL,
       numCtx: config.SLOW_NUM_CTX,
       keepAlive: config.OLLAMA_KEEP_ALIVE,
@@ -140,11 +149,13 @@ export function buildApp(opts: AppOptions): App {
     secrets,
     slurs: BUILTIN_SLURS,
     copypasta: createCopypasta(redis, prefix, { windowS: config.COPYPASTA_WINDOW_S }),
+    metrics,
     now: Date.now,
   };
 
   const workers: { role: Role; worker: Worker }[] = [];
   let adapters: ChatAdapter[] = [];
+  let commands: ChatCommands | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
   let accepting = false;
   /** Comments handed over by an adapter whose intake has not finished yet. */
@@ -166,6 +177,7 @@ export function buildApp(opts: AppOptions): App {
       if (!job) return;
       const attempts = job.opts.attempts ?? 1;
       const final = job.attemptsMade >= attempts || err.name === 'UnrecoverableError';
+      metrics.jobFailed(queue, String((err as { code?: string }).code ?? err.name));
       const c = (job.data as { comment?: { platform: string; channel: string; id: string } }).comment;
       if (final) {
         log.error({ err, queue, jobId: job.id, attempts: job.attemptsMade, commentId: c?.id }, 'job failed for good; comment dropped');
@@ -186,8 +198,16 @@ export function buildApp(opts: AppOptions): App {
   if (roles.has('gateway')) {
     adapters = opts.adapters ?? createAdapters(config, { redis, prefix, logger });
     const byPlatform = new Map<Platform, ChatAdapter>(adapters.map((a) => [a.platform, a]));
-    makeWorker('gateway', QUEUE.outbox, createOutboxHandler(ctx, byPlatform, createPacer()) as never, 16);
+    const pacer = createPacer();
+    makeWorker('gateway', QUEUE.outbox, createOutboxHandler(ctx, byPlatform, pacer) as never, 16);
+    commands = createChatCommands({ ctx, adapters: byPlatform, pacer });
   }
+
+  // the panel (with /metrics) where the gateway runs; /metrics alone on METRICS_PORT when set (a worker alone, compose)
+  const panel: Panel | undefined = (opts.panel ?? roles.has('gateway')) ? createPanel({ config, logger, redis, prefix, queues, metrics }) : undefined;
+  const metricsServer: MetricsServer | undefined = config.METRICS_PORT !== undefined ? createMetricsServer({ metrics, host: config.METRICS_HOST, port: config.METRICS_PORT, logger }) : undefined;
+
+  let httpAt: string | undefined;
 
   async function beat() {
     await Promise.all(
@@ -203,6 +223,7 @@ export function buildApp(opts: AppOptions): App {
   return {
     redis,
     ctx,
+    httpUrl: () => httpAt,
     checkModels: () => checkModels(modelsFor([...roles], config, ctx.fast.client, ctx.slow.client)),
     async drained() {
       if (intakesInFlight > 0) return false;
@@ -215,6 +236,8 @@ export function buildApp(opts: AppOptions): App {
         await worker.waitUntilReady();
       }
       await beat();
+      const [panelAt, metricsAt] = await Promise.all([panel?.start(), metricsServer?.start()]);
+      httpAt = panelAt ?? metricsAt;
       heartbeat = setInterval(() => void beat(), HEARTBEAT_EVERY_MS);
       heartbeat.unref();
       if (roles.has('gateway')) {
@@ -223,7 +246,7 @@ export function buildApp(opts: AppOptions): App {
         await Promise.all(
           adapters.map((a) =>
             a.start((c) => {
-              if (!accepting) return;
+              if (!accepting || commands?.intercept(c)) return;
               intakesInFlight++;
               intake(c)
                 .catch((err) => logger.error({ err, platform: a.platform }, 'could not queue a comment'))
@@ -245,6 +268,8 @@ export function buildApp(opts: AppOptions): App {
         };
         accepting = false;
         if (heartbeat) clearInterval(heartbeat);
+        if (panel) await step('close panel', () => panel.close());
+        if (metricsServer) await step('close metrics', () => metricsServer.close());
         const grace = config.SHUTDOWN_GRACE_MS;
         // answers in flight may finish within the grace period; the rest are aborted and retried elsewhere
         const order: Role[] = ['fast', 'slow', 'gateway'];
@@ -265,6 +290,7 @@ export function buildApp(opts: AppOptions): App {
             await step(`heartbeat ${role}`, () => redis.del(heartbeatKey(prefix, role, host)));
           }
         }
+        if (commands) await step('close chat commands', () => commands!.close());
         for (const a of adapters) await step(`close ${a.platform}`, () => a.close());
         await step('close controls', () => controls.close());
         await step('close memory', () => memory.close());

@@ -5,7 +5,7 @@ import { z } from 'zod';
 export const DEFAULT_IGNORED_BOTS = ['nightbot', 'streamelements', 'streamlabs', 'moobot', 'fossabot', 'wizebot', 'botrixoficial', 'soundalerts', 'sery_bot'];
 
 /** Environment variables that hold secrets: their values never appear in errors or logs. */
-export const SECRET_VARS = ['TWITCH_OAUTH_TOKEN', 'TWITCH_CLIENT_SECRET', 'TWITCH_REFRESH_TOKEN', 'YOUTUBE_CLIENT_SECRET', 'YOUTUBE_REFRESH_TOKEN', 'REDIS_URL'] as const;
+export const SECRET_VARS = ['TWITCH_OAUTH_TOKEN', 'TWITCH_CLIENT_SECRET', 'TWITCH_REFRESH_TOKEN', 'YOUTUBE_CLIENT_SECRET', 'YOUTUBE_REFRESH_TOKEN', 'REDIS_URL', 'PANEL_TOKEN', 'OVERLAY_TOKEN'] as const;
 
 const list = (def: string[] = []) =>
   z
@@ -212,6 +212,16 @@ export const envSchema = z.object({
   COPYPASTA_HOLD_MS: int(2000, 0, 30_000),
   /** A file of extra emote names, one per line (# comments), added to the shipped list. */
   EMOTES_FILE: optionalStr,
+  /** The moderators' web panel (gateway process, npm run start:panel); 0 = a free port. */
+  PANEL_PORT: int(8787, 0, 65_535),
+  PANEL_HOST: optionalStr.transform((v) => v ?? '127.0.0.1'),
+  /** Login token of the panel; required when PANEL_HOST is not loopback. */
+  PANEL_TOKEN: optionalStr.pipe(z.string().min(12, 'must be at least 12 characters (e.g. openssl rand -hex 16)').optional()),
+  /** Token in the OBS overlay URL (read-only); default: derived from PANEL_TOKEN. */
+  OVERLAY_TOKEN: optionalStr.pipe(z.string().min(12, 'must be at least 12 characters').regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only (it goes in a URL)').optional()),
+  /** /metrics for a fast or slow worker running alone (a process with the panel serves it there). */
+  METRICS_PORT: optionalStr.pipe(z.string().regex(/^\d{1,5}$/, 'must be a port number').transform(Number).pipe(z.number().int().min(0).max(65_535)).optional()),
+  METRICS_HOST: optionalStr.transform((v) => v ?? '127.0.0.1'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -244,6 +254,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
   if (e.SLOW_FIRST_TOKEN_TIMEOUT_MS > e.SLOW_TIMEOUT_MS) errors.push('SLOW_FIRST_TOKEN_TIMEOUT_MS: must not exceed SLOW_TIMEOUT_MS');
   const emotes = e.EMOTES_FILE ? readEmoteFile(e.EMOTES_FILE) : undefined;
   if (emotes?.errors.length) errors.push(...emotes.errors.map((m) => `EMOTES_FILE: ${m}`));
+  if (!LOOPBACK_HOST.test(e.PANEL_HOST) && !e.PANEL_TOKEN) errors.push(`PANEL_TOKEN: missing; required when PANEL_HOST (${e.PANEL_HOST}) is not loopback, so that nobody else can steer the bot (e.g. PANEL_TOKEN=$(openssl rand -hex 16))`);
   if (errors.length) return { ok: false, errors };
   const ytSources = [e.YOUTUBE_LIVE_ID, e.YOUTUBE_CHANNEL_ID, e.YOUTUBE_HANDLE].filter(Boolean).length;
   const ytCreds = [e.YOUTUBE_CLIENT_ID, e.YOUTUBE_CLIENT_SECRET, e.YOUTUBE_REFRESH_TOKEN].filter(Boolean).length;
@@ -305,6 +316,9 @@ function presenceProblems(env: NodeJS.ProcessEnv): string[] {
 export function loadDotEnv(path = '.env'): void {
   if (existsSync(path)) process.loadEnvFile(path);
 }
+
+/** 127.x.x.x, ::1, localhost: where the panel may run without a login. */
+export const LOOPBACK_HOST = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|\[::1\]|localhost)$/i;
 
 /** Exit code for an invalid configuration or a bad character file. */
 export const EXIT_CONFIG = 2;

@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis';
 /**
  * `<prefix>:events`: a capped Redis stream of what the bot does, for `botctl tail` and
  * `botctl status` (stream ids are millisecond timestamps, so "the last minute" is an XRANGE).
- * Fields are flat strings. type: comment | skip | escalate | reply | drop | filtered.
+ * Fields are flat strings. type: comment | skip | escalate | reply | drop | filtered | command
+ * (a moderator's chat command: `reason` is the command word).
  */
 export const EVENTS_MAXLEN = 10_000;
 
@@ -12,7 +13,7 @@ export function eventsKey(prefix: string): string {
 }
 
 export interface BotEvent {
-  type: 'comment' | 'skip' | 'escalate' | 'reply' | 'drop' | 'filtered';
+  type: 'comment' | 'skip' | 'escalate' | 'reply' | 'drop' | 'filtered' | 'command';
   platform: string;
   channel: string;
   /** The comment's message id. */

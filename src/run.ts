@@ -10,6 +10,8 @@ import { createSandbox } from './sandbox.js';
 
 export interface RunOptions {
   roles: Role[];
+  /** Serve the panel (default: with the gateway); `npm run start:panel` runs it with no role. */
+  panel?: boolean;
   argv?: string[];
 }
 
@@ -39,10 +41,10 @@ export async function runProcess(opts: RunOptions): Promise<void> {
   const logger = createLogger({ level: config.LOG_LEVEL, destination: consoleMode ? process.stderr : undefined });
   if (consoleMode) return runConsole(config, logger, opts.roles);
 
-  const app = buildOrExit(() => buildApp({ config, logger, roles: opts.roles }));
+  const app = buildOrExit(() => buildApp({ config, logger, roles: opts.roles, panel: opts.panel }));
   installSignals(app, logger);
   await app.start();
-  void watchModels(app, logger);
+  if (opts.roles.length) void watchModels(app, logger);
 }
 
 function buildOrExit(build: () => App): App {

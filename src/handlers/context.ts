@@ -5,6 +5,7 @@ import type { Controls } from '../controls/types.js';
 import type { Copypasta } from '../copypasta.js';
 import type { Logger } from '../log.js';
 import type { Memory } from '../memory/index.js';
+import type { Metrics } from '../metrics/index.js';
 import type { Queues } from '../queues.js';
 import type { ModelRoute } from './answer.js';
 
@@ -28,6 +29,8 @@ export interface HandlerContext {
   slurs: readonly string[];
   /** Copypasta across viewers (shared through Redis). */
   copypasta: Copypasta;
+  /** This process's Prometheus metrics. */
+  metrics: Metrics;
   now: () => number;
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { judgeAudience } from '../routing/audience.js';
+import { isIgnoredCommand } from '../routing/commands.js';
 import { analyzeTrigger, isTriggered } from '../routing/trigger.js';
 import { commentPriority } from '../routing/priority.js';
 import { shouldShed } from '../routing/shedding.js';
@@ -13,7 +14,7 @@ import { commentSchema, type CommentInput } from '../types.js';
 import { event } from './common.js';
 import type { HandlerContext } from './context.js';
 
-export type IntakeResult = 'queued' | 'invalid' | 'shed' | 'duplicate' | 'copypasta' | 'forgotten';
+export type IntakeResult = 'queued' | 'invalid' | 'shed' | 'duplicate' | 'copypasta' | 'forgotten' | 'command';
 
 /** How long a measured queue depth is reused at intake (one Redis call per this, not per comment). */
 const DEPTH_CACHE_MS = 100;
@@ -74,6 +75,13 @@ export function createIntake(ctx: HandlerContext) {
     }
     // a viewer's own privacy command: nothing of it is recorded before their memory is gone
     if (isForgetMe(c.text)) return forgetMe(ctx, c, log);
+    // `!song`, another bot's command, a viewer's `!botan pause`: never answered (moderators'
+    // commands never reach intake)
+    if (isIgnoredCommand(c.text)) {
+      log.debug({ platform: c.platform, channel: c.channel, commentId: c.id, outcome: 'skipped', reason: 'command', chat: { user: c.author.name, text: c.text } }, 'chat command not answered');
+      await Promise.all([event(ctx, c, { type: 'comment', user: c.author.name, text: c.text }), event(ctx, c, { type: 'skip', reason: 'command' })]);
+      return 'command';
+    }
     // every long comment is fingerprinted, a shed one too: its copies are still copies
     const [controls, copy] = await Promise.all([ctx.controls.get(c.platform, c.channel), ctx.copypasta.check(c, ctx.now())]);
     if (copy.copypasta && !c.paid) {

@@ -66,7 +66,9 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
         const limits = adapter.limits(c.channel);
         // the platform counts a message when it receives it, a little after the pacer granted it:
         // keep a margin so jitter never puts one message too many in the platform's window
+        const waitFrom = ctx.now();
         const ok = await pacer.acquire(`${c.platform}:${c.channel}`, { ...limits, windowMs: limits.windowMs + WINDOW_MARGIN_MS }, r.deadline, signal);
+        ctx.metrics.pacerWait(c.platform, c.channel, ctx.now() - waitFrom);
         if (!ok) {
           if (posted === 0) await ctx.redis.del(postKey);
           return drop(signal?.aborted ? 'shutdown' : 'late');
@@ -82,6 +84,7 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
     }
     const postMs = ctx.now() - started;
     const totalMs = ctx.now() - c.receivedAt;
+    ctx.metrics.posted({ platform: c.platform, channel: c.channel, route: r.route, kind: r.kind, parts: posted, queueWaitMs: r.timings.queueWaitMs, ttftMs: r.timings.ttftMs, modelMs: r.timings.modelMs, postMs, totalMs });
     log.info(
       {
         ...base,

@@ -59,6 +59,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     RETRY_BACKOFF_MS: '50',
     SHUTDOWN_GRACE_MS: '2000',
     ...eventsub?.env,
+    PANEL_PORT: '0',
     ...opts.env,
   };
   const parsed = parseConfig(env);

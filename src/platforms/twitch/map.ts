@@ -1,6 +1,5 @@
 import { commentSchema, type CommentInput } from '../../types.js';
 import type { TmiRawMessage, TmiTagValue, TmiUserstate } from './twitch.external.js';
-import { isForgetMe } from '../../memory/guard.js';
 
 /**
  * The one place tmi.js's userstate shape is read: a PRIVMSG or cheer → `CommentInput`,
@@ -24,7 +23,7 @@ export interface MapRules {
   receivedAt: number;
 }
 
-export type SkipReason = 'self' | 'ignored-bot' | 'command';
+export type SkipReason = 'self' | 'ignored-bot';
 export type MalformedKind = 'no-channel' | 'no-id' | 'no-user' | 'bad-bits' | 'invalid';
 
 export type MapResult =
@@ -185,8 +184,6 @@ export function mapTwitchMessage(wire: TwitchWireMessage, rules: MapRules): MapR
     paid = { amount: bits, currency: 'bits' };
     text = stripCheermotes(text, bits);
   }
-  // chat commands are for other bots; `!forgetme` is the viewer's own privacy command (memory)
-  if (text.trimStart().startsWith('!') && !isForgetMe(text)) return { ok: false, skip: 'command' };
 
   const badges = tagBadges(us.badges);
   const sent = Number(tagString(us['tmi-sent-ts']));
