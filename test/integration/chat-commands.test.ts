@@ -143,13 +143,14 @@ describe('moderator chat commands on Twitch', { timeout: 90_000 }, () => {
     for (const t of times) expect(times.filter((u) => u > t - 6000 && u <= t).length).toBeLessThanOrEqual(3);
   });
 
-  it('!forgetme goes on to the queue like a comment (for viewer memory); other ! commands are never answered', async () => {
+  it("!forgetme is the viewer's own command (memory deleted, one line confirms); other ! commands are never answered", async () => {
     await h.redis.hset(`${h.prefix}:routing`, 'trigger', 'all');
     await new Promise((r) => setTimeout(r, 1000));
     const forget = h.twitch.chat(h.channel, { user: viewer(), text: '!forgetme' });
     const song = h.twitch.chat(h.channel, { user: viewer(), text: '!song' });
     await h.logs.waitFor('chat command not answered', (l) => l.commentId === song);
-    await h.logs.waitFor('comment queued', (l) => l.commentId === forget);
+    await h.logs.waitFor('viewer memory deleted (!forgetme)', (l) => l.commentId === forget);
+    await until(() => repliesTo(forget).length === 1, 10_000, 'the !forgetme confirmation');
     expect(h.logs.find('chat command not answered', (l) => l.commentId === forget)).toEqual([]);
     await new Promise((r) => setTimeout(r, 1500));
     expect(repliesTo(song)).toEqual([]);

@@ -75,7 +75,9 @@ describe('routing sees the thread', () => {
 
   it("a follow-up in the viewer's own thread passes the cooldown, at most 3 answers in it", () => {
     const last = NOW - 5_000;
-    expect(run('why?', undefined, last)).toMatchObject({ answer: false, reason: 'cooldown' });
+    // alone, a bare "why?" is not even for the character (issue 19's audience rules)
+    expect(run('why?', undefined, last)).toMatchObject({ answer: false, reason: 'not_for_me' });
+    expect(run('why is the sky blue?', undefined, last)).toMatchObject({ answer: false, reason: 'cooldown' });
     expect(run('why?', threadSignal('why?', recall('fast')), last)).toMatchObject({ answer: true, pastCooldown: true });
     const three: Recall = { ...EMPTY_RECALL, thread: [ex({ at: NOW - 20_000 }), ex({ at: NOW - 10_000 }), ex({ at: NOW - 5_000 })] };
     expect(run('why?', threadSignal('why?', three), last)).toMatchObject({ answer: false, reason: 'cooldown' });
