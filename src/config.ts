@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { parseKeepAlive } from './llm/keep-alive.js';
 
 /** Known chat bots whose messages are never answered (lower-case logins). */
 export const DEFAULT_IGNORED_BOTS = ['nightbot', 'streamelements', 'streamlabs', 'moobot', 'fossabot', 'wizebot', 'botrixoficial', 'soundalerts', 'sery_bot'];
@@ -100,7 +101,15 @@ export const envSchema = z.object({
   SLOW_CONCURRENCY: int(1, 1, 64),
   FAST_NUM_CTX: int(4096, 256, 1_048_576),
   SLOW_NUM_CTX: int(8192, 256, 1_048_576),
-  OLLAMA_KEEP_ALIVE: optionalStr.transform((v) => v ?? '30m'),
+  /** Seconds as a whole number (-1: forever), or a duration with a unit (30m, 24h, 1h30m): sent to Ollama as such. */
+  OLLAMA_KEEP_ALIVE: optionalStr.transform((v, ctx) => {
+    const k = parseKeepAlive(v ?? '30m');
+    if (k === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'must be seconds (-1: forever) or a duration with a unit such as 30m, 24h or 1h30m (units: ms, s, m, h; no days)' });
+      return z.NEVER;
+    }
+    return k;
+  }),
   FAST_FIRST_TOKEN_TIMEOUT_MS: int(10_000, 100),
   FAST_TIMEOUT_MS: int(30_000, 100),
   SLOW_FIRST_TOKEN_TIMEOUT_MS: int(120_000, 100),

@@ -11,7 +11,8 @@ export interface ModelRoute {
   client: ModelClient;
   model: string;
   numCtx: number;
-  keepAlive: string;
+  /** Seconds (negative: forever) or a Go duration string with a unit (see keep-alive.ts). */
+  keepAlive: number | string;
   firstTokenTimeoutMs: number;
   totalTimeoutMs: number;
 }

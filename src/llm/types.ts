@@ -12,7 +12,8 @@ export interface ChatRequest {
   /** Reasoning effort for thinking models; ignored (not sent) for models without the capability. */
   think?: ThinkLevel;
   numCtx: number;
-  keepAlive: string;
+  /** Seconds (negative: forever) or a Go duration string with a unit (see keep-alive.ts). */
+  keepAlive: number | string;
   /** No first answer/thinking token within this: ModelTimeoutError (retryable). */
   firstTokenTimeoutMs: number;
   /** Whole request: ModelTimeoutError (retryable). */

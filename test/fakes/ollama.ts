@@ -169,6 +169,50 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(parts).toString('utf8');
 }
 
+const GO_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * Go's `time.ParseDuration`, which Ollama runs on a string `keep_alive`
+ * (ollama/ollama api/types.go `Duration.UnmarshalJSON`: a JSON number is seconds, a negative
+ * one "forever"; a string goes through time.ParseDuration and its error becomes the HTTP 400
+ * body). Returns milliseconds, or the error text Go gives: `time: missing unit in duration "-1"`.
+ */
+export function goParseDuration(orig: string): number | { error: string } {
+  const quote = (x: string) => JSON.stringify(x);
+  let s = orig;
+  let neg = false;
+  if (s.startsWith('-') || s.startsWith('+')) {
+    neg = s.startsWith('-');
+    s = s.slice(1);
+  }
+  if (s === '0') return 0;
+  if (s === '') return { error: `time: invalid duration ${quote(orig)}` };
+  let total = 0;
+  while (s !== '') {
+    const num = /^(\d*)(\.\d*)?/.exec(s)!;
+    if (num[0] === '' || num[0] === '.') return { error: `time: invalid duration ${quote(orig)}` };
+    s = s.slice(num[0].length);
+    const unit = /^[^\d.]*/.exec(s)![0];
+    if (unit === '') return { error: `time: missing unit in duration ${quote(orig)}` };
+    const scale = GO_UNITS[unit];
+    if (scale === undefined) return { error: `time: unknown unit ${quote(unit)} in duration ${quote(orig)}` };
+    s = s.slice(unit.length);
+    total += Number(num[0]) * scale;
+  }
+  return neg ? -total : total;
+}
+
+/** keep_alive as Ollama's server takes it: milliseconds (Infinity: forever), or the HTTP 400 error text. */
+export function ollamaKeepAlive(v: unknown): number | { error: string } {
+  if (typeof v === 'number') return v < 0 ? Infinity : Math.trunc(v) * 1000;
+  if (typeof v === 'string') {
+    const d = goParseDuration(v);
+    return typeof d === 'number' && d < 0 ? Infinity : d;
+  }
+  const goType = typeof v === 'boolean' ? 'bool' : Array.isArray(v) ? '[]interface {}' : 'map[string]interface {}';
+  return { error: `Unsupported type: '${goType}'` };
+}
+
 function defaultReply(req: FakeChatRequest): FakeReply {
   const last = [...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
   return {
@@ -281,7 +325,8 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
   const showRequests: string[] = [];
   const stats: FakeStats = { generatedTokens: 0, abortedStreams: 0, completedStreams: 0, plannedTokens: 0, promptEvalTokens: 0, cachedPromptTokens: 0 };
   const slots = new Map<string, Slots>();
-  const lastUsed = new Map<string, number>();
+  /** Loaded models and when each is unloaded (epoch ms; Infinity: keep_alive negative, forever). */
+  const loaded = new Map<string, number>();
   const sockets = new Set<Socket>();
   const startedAt = new Date();
 
@@ -336,6 +381,9 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
       at: Date.now(),
     };
     requests.push(fr);
+    // Ollama binds the whole body first: a keep_alive it cannot parse is HTTP 400 before anything else.
+    const keep = body.keep_alive === undefined || body.keep_alive === null ? 5 * 60_000 : ollamaKeepAlive(body.keep_alive);
+    if (typeof keep !== 'number') return sendJson(res, 400, { error: keep.error });
     if (!model) return sendJson(res, 400, { error: 'model is required' });
     const spec = models[model];
     if (!spec) return notFound(res, model);
@@ -366,7 +414,7 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
       await serve(fr, r, ex, canThink && (thinkOn || isGptOss));
     } finally {
       s.release();
-      lastUsed.set(model, Date.now());
+      loaded.set(model, Date.now() + keep);
     }
   }
 
@@ -496,13 +544,14 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
 
   function ps(res: ServerResponse): void {
     sendJson(res, 200, {
-      models: [...lastUsed.keys()].map((name) => ({
+      models: [...loaded.keys()].map((name) => ({
         name,
         model: name,
         size: Math.round(parseFloat(paramSize(name)) * 0.6e9),
         digest: digest(name),
         details: details(name),
-        expires_at: new Date((lastUsed.get(name) ?? 0) + 5 * 60_000).toISOString(),
+        // a model kept forever shows a date centuries ahead, as Ollama's does
+        expires_at: new Date(Math.min(loaded.get(name) ?? 0, 8.64e15)).toISOString(),
         size_vram: 0,
       })),
     });
