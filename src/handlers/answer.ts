@@ -64,7 +64,8 @@ export async function generateAnswer(req: AnswerRequest): Promise<AnswerOutcome>
   const result = await req.model.client.chat({
     model: req.model.model,
     messages,
-    think: req.think,
+    // the fast route never reasons: a thinking-capable fast model would otherwise think first
+    think: req.route === 'fast' ? false : req.think,
     numCtx: req.model.numCtx,
     keepAlive: req.model.keepAlive,
     firstTokenTimeoutMs: req.model.firstTokenTimeoutMs,

@@ -194,8 +194,9 @@ export function createOllamaClient(opts: OllamaClientOptions): ModelClient {
     return p;
   }
 
-  function thinkValue(t: ModelTraits, level: ThinkLevel): ThinkLevel | true | undefined {
+  function thinkValue(t: ModelTraits, level: ThinkLevel | false): ThinkLevel | boolean | undefined {
     if (!t.thinking) return undefined;
+    if (level === false) return t.effortLevels ? 'low' : false;
     return t.effortLevels ? level : true;
   }
 
@@ -218,7 +219,7 @@ export function createOllamaClient(opts: OllamaClientOptions): ModelClient {
     let callbackThrew = false;
     try {
       return await scope.run({ controller }, async () => {
-        const think = req.think ? thinkValue(await untilAborted(traitsOf(model), controller.signal), req.think) : undefined;
+        const think = req.think !== undefined ? thinkValue(await untilAborted(traitsOf(model), controller.signal), req.think) : undefined;
         const started = performance.now();
         stream = await ollama.chat({
           model,

@@ -9,8 +9,12 @@ export type ThinkLevel = 'low' | 'medium' | 'high';
 export interface ChatRequest {
   model: string;
   messages: ChatMessage[];
-  /** Reasoning effort for thinking models; ignored (not sent) for models without the capability. */
-  think?: ThinkLevel;
+  /**
+   * Reasoning effort for thinking models; ignored (not sent) for models without the capability.
+   * `false`: no reasoning. Ollama lets a thinking model think when `think` is absent, so this
+   * sends think:false (gpt-oss, which cannot stop reasoning, gets 'low').
+   */
+  think?: ThinkLevel | false;
   numCtx: number;
   /** Seconds (negative: forever) or a Go duration string with a unit (see keep-alive.ts). */
   keepAlive: number | string;

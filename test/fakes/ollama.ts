@@ -388,12 +388,16 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
     const spec = models[model];
     if (!spec) return notFound(res, model);
     const canThink = spec.capabilities.includes('thinking');
-    const thinkOn = fr.think !== undefined && fr.think !== false;
-    if (thinkOn && !canThink) return sendJson(res, 400, { error: `"${model}" does not support thinking` });
     const isGptOss = (spec.family ?? familyOf(model)) === 'gptoss';
     if (isGptOss && typeof fr.think === 'string' && !['low', 'medium', 'high'].includes(fr.think)) {
       return sendJson(res, 400, { error: `invalid think value: "${fr.think}" (must be "high", "medium", "low", true, or false)` });
     }
+    // ollama/ollama server/routes.go: a level string is only for harmony (gpt-oss) models, and
+    // a model with the thinking capability thinks when `think` is not sent at all
+    // (`if req.Think == nil { req.Think = &api.ThinkValue{Value: true} }`): only think:false stops it.
+    if (!isGptOss && typeof fr.think === 'string') return sendJson(res, 400, { error: `think value ${JSON.stringify(fr.think)} is not supported for this model` });
+    const thinkOn = fr.think === undefined ? canThink : fr.think !== false;
+    if (thinkOn && !canThink) return sendJson(res, 400, { error: `"${model}" does not support thinking` });
 
     const ex = new Exchange(res);
     res.on('close', () => {

@@ -31,3 +31,29 @@ describe('keep_alive as Ollama parses it', () => {
     expect(chat.keep_alive).toEqual(sent);
   });
 });
+
+describe('a thinking-capable fast model', () => {
+  // Source: ollama/ollama server/routes.go: for a model with the "thinking" capability,
+  // `if req.Think == nil { req.Think = &api.ThinkValue{Value: true} }`: it thinks unless the
+  // request says think:false (and a level string is only for harmony/gpt-oss models).
+  it('is told think:false, so a simple comment is answered without minutes of reasoning first', async () => {
+    const models = {
+      'qwen3:8b': { capabilities: ['completion', 'tools', 'thinking'] },
+      'gpt-oss:120b': { capabilities: ['completion', 'tools', 'thinking'] },
+    };
+    // 600 thinking tokens at 100 tokens/s: six seconds before the first answer token
+    const thinking = Array.from({ length: 600 }, (_, i) => `t${i % 10}`).join(' ');
+    h = await startHarness({
+      env: { FAST_MODEL: 'qwen3:8b' },
+      ollama: { models, tokensPerSec: 100, reply: () => ({ thinking, content: 'いちごだよ！' }) },
+    });
+    const t0 = Date.now();
+    h.twitch.chat(h.channel, { user: 'viewer1', text: '牡丹ちゃん、好きな食べ物は？' });
+    const [msg] = await h.twitch.waitForPrivmsgs(1, 15_000);
+    expect(msg!.text).toBe('いちごだよ！');
+    expect(Date.now() - t0).toBeLessThan(3_000);
+    const chats = h.ollama.requests.filter((r) => r.model === 'qwen3:8b');
+    expect(chats.length).toBeGreaterThan(0);
+    for (const r of chats) expect((r.raw as { think?: unknown }).think).toBe(false);
+  });
+});
