@@ -42,9 +42,13 @@ export function createFastHandler(ctx: HandlerContext) {
       claimAhead ? ctx.redis.set(cooldownKey, `${pickedAt}|${c.id}`, 'EX', controls.settings.user_cooldown_s, 'NX') : undefined,
     ]);
     const base = { platform: c.platform, channel: c.channel, commentId: c.id, attempt: job.attemptsMade + 1 };
+    // A comment nobody answers must not hold back the same text sent again (after a cooldown,
+    // a superseded question): its deduplication key goes (BullMQ removes it only while this
+    // job is still the one that set it).
+    const releaseDedup = () => job.removeDeduplicationKey().catch((err: unknown) => log.warn({ ...base, err }, 'could not release the duplicate-text key'));
     const skip = async (reason: string, score?: number): Promise<Outcome> => {
       log.info({ ...base, outcome: 'skipped', reason, score }, 'comment skipped');
-      await event(ctx, c, { type: 'skip', reason });
+      await Promise.all([event(ctx, c, { type: 'skip', reason }), releaseDedup()]);
       return { outcome: 'skipped', reason };
     };
     const releaseClaim = async () => {
@@ -106,7 +110,7 @@ export function createFastHandler(ctx: HandlerContext) {
     }
     if (out.kind === 'empty') {
       log.warn({ ...base, outcome: 'dropped', reason: out.unclosed ? 'unclosed_reasoning' : 'empty_answer' }, 'fast answer had nothing to post');
-      await event(ctx, c, { type: 'drop', reason: 'empty_answer', route: 'fast' });
+      await Promise.all([event(ctx, c, { type: 'drop', reason: 'empty_answer', route: 'fast' }), releaseDedup()]);
       return { outcome: 'dropped', reason: 'empty_answer' };
     }
     if (out.kind === 'filtered') return replyFiltered(ctx, c, out.verdict.reason, 'fast', log, base);

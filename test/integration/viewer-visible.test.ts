@@ -1,0 +1,40 @@
+/**
+ * What a viewer would notice (issue 21): the whole bot against real Redis and the fakes.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../helpers/redis.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe('duplicate detection counts only comments that were answered', () => {
+  it('a question resent after a cooldown skip is answered, not dropped as a copy of the one nobody answered', async () => {
+    h = await startHarness({ ollama: { reply: (r) => ({ content: `answer ${r.messages.at(-1)!.content.length}` }) } });
+    await h.redis.hset(`${h.prefix}:routing`, 'user_cooldown_s', '2');
+    await new Promise((r) => setTimeout(r, 1_100)); // controls apply within 1 s
+    h.twitch.chat(h.channel, { user: 'viewer1', userId: '111', text: '牡丹ちゃん、好きな食べ物は？' });
+    await h.twitch.waitForPrivmsgs(1, 10_000);
+    // within the viewer's cooldown: skipped, nobody answers it
+    h.twitch.chat(h.channel, { user: 'viewer1', userId: '111', text: '牡丹ちゃん、好きな色は？' });
+    await h.logs.waitFor('comment skipped', (l) => l.reason === 'cooldown');
+    // the cooldown is over (well inside DEDUP_WINDOW_S, 30 s): the viewer asks again
+    await new Promise((r) => setTimeout(r, 2_200));
+    const again = h.twitch.chat(h.channel, { user: 'viewer1', userId: '111', text: '牡丹ちゃん、好きな色は？' });
+    const msgs = await h.twitch.waitForPrivmsgs(2, 10_000);
+    expect(msgs[1]!.tags['reply-parent-msg-id']).toBe(again);
+    expect(h.logs.find('comment skipped', (l) => l.reason === 'duplicate_text')).toHaveLength(0);
+  });
+
+  it('copy-paste spam of a question that was answered is still answered once', async () => {
+    h = await startHarness({ ollama: { reply: () => ({ content: 'いちごだよ！' }) } });
+    for (const user of ['a1', 'a2', 'a3']) h.twitch.chat(h.channel, { user, userId: `id-${user}`, text: '牡丹ちゃん、好きな食べ物は？' });
+    await h.twitch.waitForPrivmsgs(1, 10_000);
+    await until(() => h!.logs.find('comment skipped', (l) => l.reason === 'duplicate_text').length === 2, 5_000, 'two duplicates');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(h.twitch.privmsgs()).toHaveLength(1);
+  });
+});
