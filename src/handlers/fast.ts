@@ -5,7 +5,8 @@ import { runtimeKeys } from '../runtime-keys.js';
 import { platformFormat } from '../platforms/format.js';
 import type { Comment } from '../types.js';
 import { generateAnswer } from './answer.js';
-import { blockedWordIn, event, parseJob, pick, replyFiltered, strike } from './common.js';
+import { pickInLanguage } from '../reply/ack.js';
+import { blockedWordIn, event, parseJob, replyFiltered, strike } from './common.js';
 import type { HandlerContext, Outcome } from './context.js';
 import { cannedParts, enqueueReply } from './outbox-enqueue.js';
 
@@ -156,7 +157,7 @@ async function escalate(
     await enqueueReply(ctx, {
       comment: c,
       kind: 'ack',
-      parts: cannedParts(ctx, c, pick(ctx.character.acks, c.id)),
+      parts: cannedParts(ctx, c, pickInLanguage(ctx.character.acks, c.text, ctx.character.language, c.id)),
       route: 'ack',
       model: 'character',
       timings: { queueWaitMs: now - c.receivedAt, ttftMs: 0, modelMs: 0, totalMs: now - c.receivedAt },

@@ -38,3 +38,26 @@ describe('duplicate detection counts only comments that were answered', () => {
     expect(h.twitch.privmsgs()).toHaveLength(1);
   });
 });
+
+describe('the "thinking about it" line speaks the viewer\'s language', () => {
+  it('every Japanese question going slow gets a Japanese acknowledgement, an English one an English line', async () => {
+    h = await startHarness({ ollama: { reply: (r) => ({ content: r.model.startsWith('gpt-oss') ? 'じっくり考えた答えだよ。' : 'fast' }) } });
+    await h.redis.hset(`${h.prefix}:routing`, 'mode', 'slow');
+    await new Promise((r) => setTimeout(r, 1_100));
+    const ja = ['記憶の仕組みについて詳しく教えて？', 'RAGとイベント記憶の違いは何ですか？', 'ベクトルDBは必要ですか？', '配信の設定はどうしていますか？', 'どのモデルを使っていますか？', '学習データはどう集めますか？'];
+    const en = ['How does your memory system work in detail?', 'What model do you run on, and why?'];
+    const ids = new Map<string, 'ja' | 'en'>();
+    ja.forEach((text, i) => ids.set(h!.twitch.chat(h!.channel, { user: `ja${i}`, userId: `ja${i}`, text: `牡丹ちゃん、${text}` }), 'ja'));
+    en.forEach((text, i) => ids.set(h!.twitch.chat(h!.channel, { user: `en${i}`, userId: `en${i}`, text: `Botan, ${text}` }), 'en'));
+    const acks = new Set(['いい質問だね！ちょっと考えるから待っててね〜', 'おっ、深い質問！じっくり考えてから答えるね！', 'Ooh, good one! Let me think about that for a moment~']);
+    const ackMsgs = await until(() => {
+      // the bot varies a repeated line with an invisible tag character (Twitch drops duplicates within 30 s)
+      const got = h!.twitch.privmsgs().filter((m) => acks.has(m.text.replace(/[\s\u{E0000}-\u{E007F}]+$/u, '')));
+      return got.length >= ids.size && got;
+    }, 15_000, 'an acknowledgement per question').catch((e: Error) => { throw new Error(`${e.message}: ${JSON.stringify(h!.twitch.privmsgs().map((m) => [m.text, m.dropped]))}`); });
+    for (const m of ackMsgs) {
+      const lang = ids.get(m.tags['reply-parent-msg-id']!);
+      expect(/[ぁ-んァ-ン]/.test(m.text) ? 'ja' : 'en', m.text).toBe(lang);
+    }
+  });
+});
