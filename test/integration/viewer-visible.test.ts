@@ -61,3 +61,12 @@ describe('the "thinking about it" line speaks the viewer\'s language', () => {
     }
   });
 });
+
+describe('markdown flattened for chat keeps a heading apart from what follows', () => {
+  it('a bold heading line is not glued onto the next line in the posted message', async () => {
+    h = await startHarness({ ollama: { reply: () => ({ content: '**RAGのメリット**\n柔軟に検索できる。\n**デメリット**\n準備が大変。' }) } });
+    h.twitch.chat(h.channel, { user: 'viewer1', userId: '111', text: '牡丹ちゃん、RAGってどう？' });
+    const [msg] = await h.twitch.waitForPrivmsgs(1, 10_000);
+    expect(msg!.text).toBe('RAGのメリット：柔軟に検索できる。デメリット：準備が大変。');
+  });
+});
