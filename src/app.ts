@@ -18,7 +18,8 @@ import { checkModels, modelsFor } from './llm/preflight.js';
 import type { Logger } from './log.js';
 import { createAdapters } from './platforms/index.js';
 import { createPacer } from './platforms/pacer.js';
-import type { ChatAdapter } from './platforms/port.js';
+import type { ChatAdapter, ModerationEvent } from './platforms/port.js';
+import { recordRemoval } from './moderation/removals.js';
 import { createQueues, QUEUE } from './queues.js';
 import { createRedis } from './redis.js';
 import { BUILTIN_SLURS } from './reply/slurs.js';
@@ -207,6 +208,12 @@ export function buildApp(opts: AppOptions): App {
       heartbeat.unref();
       if (roles.has('gateway')) {
         const intake = createIntake(ctx);
+        const modLog = logger.child({ component: 'moderation' });
+        const onModeration = (ev: ModerationEvent) => {
+          recordRemoval(redis, prefix, ev, Date.now())
+            .then(() => modLog.info({ platform: ev.platform, channel: ev.channel, kind: ev.kind }, 'moderator removed chat: no answer goes to what was removed'))
+            .catch((err: unknown) => modLog.warn({ err, platform: ev.platform, kind: ev.kind }, 'could not record a moderator action; answers to the removed chat may still go out'));
+        };
         accepting = true;
         await Promise.all(
           adapters.map((a) =>
@@ -216,7 +223,7 @@ export function buildApp(opts: AppOptions): App {
               intake(c)
                 .catch((err) => logger.error({ err, platform: a.platform }, 'could not queue a comment'))
                 .finally(() => intakesInFlight--);
-            }),
+            }, onModeration),
           ),
         );
       }

@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import { commentJobId, commentJobSchema, type CommentJob } from '../queues.js';
 import { decide, isVip, type DecisionInput } from '../routing/decide.js';
+import { removalOf } from '../moderation/removals.js';
 import { runtimeKeys } from '../runtime-keys.js';
 import { platformFormat } from '../platforms/format.js';
 import type { Comment } from '../types.js';
@@ -34,13 +35,14 @@ export function createFastHandler(ctx: HandlerContext) {
     // Without the viewer's state the decision is the most permissive one: a comment not
     // answered here is not answered below either, so the claim is never needed later.
     const claimAhead = cooled && decideWith({}).answer;
-    const [cooldownRaw, strikesRaw, answered, latest, slowWaiting, claimedAhead] = await Promise.all([
+    const [cooldownRaw, strikesRaw, answered, latest, slowWaiting, claimedAhead, removed] = await Promise.all([
       ctx.redis.get(cooldownKey),
       ctx.redis.get(strikesKey),
       ctx.redis.exists(answeredKey),
       ctx.redis.zrange(runtimeKeys.latest(ctx.prefix, c.platform, c.author.id), -1, -1).then((r) => r[0]),
       ctx.queues.slow.getWaitingCount(),
       claimAhead ? ctx.redis.set(cooldownKey, `${pickedAt}|${c.id}`, 'EX', controls.settings.user_cooldown_s, 'NX') : undefined,
+      removalOf(ctx.redis, ctx.prefix, c),
     ]);
     const base = { platform: c.platform, channel: c.channel, commentId: c.id, attempt: job.attemptsMade + 1 };
     // A comment nobody answers must not hold back the same text sent again (after a cooldown,
@@ -65,6 +67,8 @@ export function createFastHandler(ctx: HandlerContext) {
       log.info({ ...base, outcome: 'skipped', reason: 'already_answered' }, 'comment skipped');
       return { outcome: 'skipped', reason: 'already_answered' };
     }
+    // a moderator deleted it, or removed its author, or cleared the chat since it was sent
+    if (removed) return notAnswered(removed);
     // several questions in a row from one viewer: the latest one is answered (where the
     // cooldown would hold the others back anyway)
     if (latest && latest !== c.id && cooled) return notAnswered('superseded');

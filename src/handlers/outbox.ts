@@ -4,6 +4,7 @@ import { BotError } from '../errors.js';
 import type { Pacer } from '../platforms/pacer.js';
 import type { ChatAdapter } from '../platforms/port.js';
 import { outboxJobSchema, type OutboxJob } from '../queues.js';
+import { removalOf } from '../moderation/removals.js';
 import { POSTED_TTL_S, runtimeKeys } from '../runtime-keys.js';
 import type { Platform } from '../types.js';
 import { blockedWordIn, event, parseJob } from './common.js';
@@ -52,6 +53,9 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
     }
     const postKey = runtimeKeys.posted(ctx.prefix, c.platform, c.id, r.kind);
     if (ctx.now() > r.deadline) return drop('late');
+    // a moderator removed the comment (or its author, or the chat) while its answer was on the way
+    const removed = await removalOf(ctx.redis, ctx.prefix, c);
+    if (removed) return drop(removed);
     if ((await ctx.redis.set(postKey, String(ctx.now()), 'EX', POSTED_TTL_S, 'NX')) !== 'OK') return drop('already_posted');
 
     const started = ctx.now();

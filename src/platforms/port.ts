@@ -26,13 +26,22 @@ export interface ChannelLimits {
 }
 
 /**
+ * A moderator acted on chat after the fact: one message deleted, a viewer banned or timed out
+ * (their messages removed), or the whole chat cleared. Comments it covers are not answered.
+ */
+export type ModerationEvent =
+  | { kind: 'message_deleted'; platform: Platform; channel: string; messageId: string }
+  | { kind: 'author_removed'; platform: Platform; channel: string; authorId: string; durationS?: number }
+  | { kind: 'chat_cleared'; platform: Platform; channel: string };
+
+/**
  * A chat platform behind a port. Each adapter owns its connection; nothing outside
  * `src/platforms/<name>/` imports the platform's client library.
  */
 export interface ChatAdapter {
   readonly platform: Platform;
   /** Connect and begin delivering comments. Resolves once connected (or definitively read-only). */
-  start(onComment: (c: CommentInput) => void): Promise<void>;
+  start(onComment: (c: CommentInput) => void, onModeration?: (m: ModerationEvent) => void): Promise<void>;
   /**
    * Post one message. Resolves `posted` or `rejected`; throws for a transient fault
    * (not connected, rate-limited by the server) so the outbox job is retried while fresh.

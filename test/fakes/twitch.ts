@@ -28,6 +28,12 @@ export interface FakeTwitchOptions {
   enforceRateLimit?: boolean;
   /** A bare server: JOIN is answered with the JOIN echo and NAMES only (no USERSTATE or ROOMSTATE, ever). */
   bare?: boolean;
+  /**
+   * AutoMod holds the bot's own message when this returns a msg-id: Twitch does not show it and
+   * answers `NOTICE msg_rejected` ("being checked by mods") or `msg_rejected_mandatory` (blocked
+   * by the channel's moderation settings) (dev.twitch.tv/docs/irc/msg-id).
+   */
+  automod?: (text: string) => 'msg_rejected' | 'msg_rejected_mandatory' | undefined;
 }
 
 export interface SentPrivmsg {
@@ -40,7 +46,7 @@ export interface SentPrivmsg {
   /** When the fake received it (epoch ms). */
   at: number;
   /** Set when Twitch would not have shown it (and the fake sent the NOTICE). */
-  dropped?: 'msg_duplicate' | 'msg_ratelimit';
+  dropped?: 'msg_duplicate' | 'msg_ratelimit' | 'msg_rejected' | 'msg_rejected_mandatory';
 }
 
 export interface ChatOptions {
@@ -81,6 +87,18 @@ export interface FakeTwitch {
   reconnect(): void;
   /** Close every socket abruptly (no close frame). */
   dropConnections(): void;
+  /**
+   * A moderator deletes one viewer message: `CLEARMSG` with login, room-id, target-msg-id and
+   * tmi-sent-ts tags, the deleted text as trailing parameter (dev.twitch.tv/docs/irc/commands#clearmsg).
+   */
+  deleteMessage(channel: string, msgId: string): void;
+  /**
+   * A moderator bans (no seconds) or times out a viewer: `CLEARCHAT #channel :login` with
+   * room-id, target-user-id, tmi-sent-ts and, for a timeout, ban-duration (dev.twitch.tv/docs/irc/commands#clearchat).
+   */
+  banUser(channel: string, login: string, seconds?: number): void;
+  /** A moderator clears the whole chat: `CLEARCHAT #channel` with no user. */
+  clearChat(channel: string): void;
   /** Change the bot's moderator status in a channel; a fresh USERSTATE goes to joined connections. */
   setMod(channel: string, mod: boolean): void;
   /** Open connections now. */
@@ -172,6 +190,9 @@ export async function startFakeTwitch(opts: FakeTwitchOptions = {}): Promise<Fak
   const joins = new Map<string, number>();
   const lastText = new Map<string, { text: string; at: number }>();
   const sendTimes = new Map<string, number[]>();
+  /** Viewer messages sent by chat(), for CLEARMSG's login and text; viewer logins → user ids, for CLEARCHAT. */
+  const viewerMsgs = new Map<string, { channel: string; login: string; text: string }>();
+  const viewerIds = new Map<string, string>();
   let attempts = 0;
   const listeners = new Set<() => void>();
   const changed = () => listeners.forEach((l) => l());
@@ -207,7 +228,12 @@ export async function startFakeTwitch(opts: FakeTwitchOptions = {}): Promise<Fak
     const prev = lastText.get(key);
     const times = (sendTimes.get(key) ?? []).filter((t) => t > at - 30_000);
     const limit = modIn.has(channel) || c.nick === channel ? 100 : 20;
-    if (prev && prev.text === text && at - prev.at < 30_000) {
+    const held = c.nick === channel ? undefined : opts.automod?.(text);
+    if (held) {
+      msg.dropped = held;
+      const why = held === 'msg_rejected' ? 'Hey! Your message is being checked by mods and has not been sent.' : "Your message wasn't posted due to conflicts with the channel's moderation settings.";
+      send(c, [`@msg-id=${held} :${HOST} NOTICE #${channel} :${why}`]);
+    } else if (prev && prev.text === text && at - prev.at < 30_000) {
       msg.dropped = 'msg_duplicate';
       send(c, [`@msg-id=msg_duplicate :${HOST} NOTICE #${channel} :Your message was not sent because it is identical to the previous one you sent, less than 30 seconds ago.`]);
     } else if (opts.enforceRateLimit && times.length >= limit) {
@@ -376,12 +402,35 @@ export async function startFakeTwitch(opts: FakeTwitchOptions = {}): Promise<Fak
         ...m.tags,
       };
       const text = m.action ? `\u0001ACTION ${m.text}\u0001` : m.text;
+      viewerMsgs.set(id, { channel: ch, login: user, text: m.text });
+      viewerIds.set(user, tags['user-id']!);
       const line = `${formatTags(tags)} :${user}!${user}@${user}.${HOST} PRIVMSG #${ch} :${text}`;
       for (const c of conns) if (c.channels.has(ch)) send(c, [line]);
       return id;
     },
     sendRaw(line) {
       broadcast([line.replace(/\r\n$/, '')]);
+    },
+    deleteMessage(channel, msgId) {
+      const ch = chanKey(channel);
+      const m = viewerMsgs.get(msgId);
+      const tags = { login: m?.login ?? '', 'room-id': '', 'target-msg-id': msgId, 'tmi-sent-ts': String(Date.now()) };
+      broadcast([`${formatTags(tags)} :${HOST} CLEARMSG #${ch} :${m?.text ?? ''}`]);
+    },
+    banUser(channel, login, seconds) {
+      const ch = chanKey(channel);
+      const user = login.toLowerCase();
+      const tags = {
+        ...(seconds !== undefined ? { 'ban-duration': String(seconds) } : {}),
+        'room-id': numericId(ch),
+        'target-user-id': viewerIds.get(user) ?? numericId(user),
+        'tmi-sent-ts': String(Date.now()),
+      };
+      broadcast([`${formatTags(tags)} :${HOST} CLEARCHAT #${ch} :${user}`]);
+    },
+    clearChat(channel) {
+      const ch = chanKey(channel);
+      broadcast([`${formatTags({ 'room-id': numericId(ch), 'tmi-sent-ts': String(Date.now()) })} :${HOST} CLEARCHAT #${ch}`]);
     },
     notice(channel, msgId, text) {
       broadcast([`@msg-id=${msgId} :${HOST} NOTICE #${chanKey(channel)} :${text}`]);

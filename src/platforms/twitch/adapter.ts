@@ -2,7 +2,7 @@ import tmi from 'tmi.js';
 import { BotError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { CommentInput } from '../../types.js';
-import type { ChannelLimits, ChatAdapter, OutgoingMessage, PostResult } from '../port.js';
+import type { ChannelLimits, ChatAdapter, ModerationEvent, OutgoingMessage, PostResult } from '../port.js';
 import {
   avoidDuplicate,
   buildPrivmsgLine,
@@ -13,6 +13,7 @@ import {
   sanitizeChatText,
   type LastSent,
 } from './irc.js';
+import { attachModeration } from './moderation.js';
 import { botStateFromUserstate, selfJoinChannel, mapTwitchMessage, type TwitchWireMessage } from './map.js';
 import type { TmiRawMessage, TmiUserstate } from './twitch.external.js';
 
@@ -91,6 +92,7 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
   let closing: Promise<void> | null = null;
   let connected = false;
   let onComment: ((c: CommentInput) => void) | null = null;
+  let onModeration: ((m: ModerationEvent) => void) | null = null;
   let loginFailures = 0;
   let loginTimer: NodeJS.Timeout | undefined;
   let startSettled: (() => void) | null = null;
@@ -231,6 +233,9 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
     c.on('message', (channel: string, us: TmiUserstate, text: string, self: boolean) => deliver({ channel, userstate: us, text, kind: 'chat', self }));
     c.on('cheer', (channel: string, us: TmiUserstate, text: string) => deliver({ channel, userstate: us, text, kind: 'cheer' }));
     c.on('notice', onNotice);
+    attachModeration(c, log, (ev) => {
+      if (!closed && client === c) onModeration?.(ev);
+    });
     c.on('connecting', () => {
       if (closed || client !== c) void c.disconnect().catch(() => undefined);
     });
@@ -271,9 +276,10 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
     maxChars: opts.maxChars,
     mentionsAuthor: false,
 
-    async start(cb) {
+    async start(cb, onMod) {
       if (closed) return;
       onComment = cb;
+      onModeration = onMod ?? null;
       if (client) return;
       const ready = new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
@@ -328,6 +334,7 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
       if (closing) return closing;
       closed = true;
       onComment = null;
+      onModeration = null;
       clearTimeout(loginTimer);
       startSettled?.();
       const c = client;
