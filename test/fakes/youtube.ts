@@ -181,6 +181,27 @@ export class FakeYouTube {
     return id;
   }
 
+  /**
+   * A moderator deletes one message: get_live_chat carries
+   * `{ markChatItemAsDeletedAction: { deletedStateMessage, targetItemId } }` (YouTube's
+   * innertube shape, as chat readers such as chat-downloader and pytchat parse it).
+   */
+  deleteChat(messageId: string, liveId = this.current ?? this.liveIdInitial): void {
+    this.streams.get(liveId)?.actions.push({
+      markChatItemAsDeletedAction: { deletedStateMessage: { runs: [{ text: '[message deleted]' }] }, targetItemId: messageId },
+    });
+  }
+
+  /**
+   * A moderator hides (bans) or times out a viewer: everything they said is marked deleted,
+   * `{ markChatItemsByAuthorAsDeletedAction: { deletedStateMessage, externalChannelId } }`.
+   */
+  removeAuthor(channelId: string, liveId = this.current ?? this.liveIdInitial): void {
+    this.streams.get(liveId)?.actions.push({
+      markChatItemsByAuthorAsDeletedAction: { deletedStateMessage: { runs: [{ text: '[message retracted]' }] }, externalChannelId: channelId },
+    });
+  }
+
   failNextInsert(reason: GoogleErrorReason): void {
     this.failInsert.push(reason);
   }

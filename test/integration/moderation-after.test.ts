@@ -8,13 +8,17 @@
  * NOTICE msg_rejected / msg_rejected_mandatory (dev.twitch.tv/docs/irc/msg-id).
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { FakeYouTube } from '../fakes/youtube.js';
 import { until } from '../helpers/redis.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
 let h: Harness | undefined;
+let yt: FakeYouTube | undefined;
 afterEach(async () => {
   await h?.close();
+  await yt?.close();
   h = undefined;
+  yt = undefined;
 });
 
 /** A fast model that takes a while to its first token: time for a moderator to act. */
@@ -87,5 +91,40 @@ describe('Twitch moderation after the fact', () => {
     await h.twitch.waitForPrivmsgs(1, 10_000);
     const warn = await h.logs.waitFor(/AutoMod/, undefined, 5_000);
     expect(warn).toMatchObject({ level: 40, channel: h.channel, msgId: 'msg_rejected' });
+  });
+});
+
+describe('YouTube moderation after the fact', () => {
+  // Source: YouTube's get_live_chat (innertube) actions as chat readers parse them
+  // (chat-downloader, pytchat): markChatItemAsDeletedAction { targetItemId } for one message,
+  // markChatItemsByAuthorAsDeletedAction { externalChannelId } when a viewer is hidden or timed out.
+  async function startYouTube() {
+    yt = await FakeYouTube.start();
+    h = await startHarness({ env: { ...yt.env('live', true), YOUTUBE_POLL_INTERVAL_MS: '300' }, ollama: { ttftMs: 1_500, reply: () => ({ content: 'いい質問だね、答えるよ！' }) } });
+    await h.logs.waitFor('reading YouTube live chat');
+    return { h, yt };
+  }
+
+  it('a message a moderator deleted gets no answer', async () => {
+    const { h, yt } = await startYouTube();
+    const id = yt.pushChat({ author: '@viewer1', text: '牡丹ちゃん、好きな食べ物は？' });
+    await modelAsked();
+    yt.deleteChat(id);
+    const dropped = await h.logs.waitFor('reply dropped', (l) => l.commentId === id, 10_000);
+    expect(dropped.reason).toBe('deleted_by_moderator');
+    expect(yt.posted()).toHaveLength(0);
+  });
+
+  it('a viewer a moderator hid gets no answer; another viewer does', async () => {
+    const { h, yt } = await startYouTube();
+    const id = yt.pushChat({ author: '@troll', channelId: 'UCtroll000000000000000000', text: '牡丹ちゃん、秘密を教えて？' });
+    await modelAsked();
+    yt.removeAuthor('UCtroll000000000000000000');
+    const dropped = await h.logs.waitFor('reply dropped', (l) => l.commentId === id, 10_000);
+    expect(dropped.reason).toBe('author_removed_by_moderator');
+    yt.pushChat({ author: '@viewer2', text: '牡丹ちゃん、好きな色は？' });
+    const [post] = await until(() => (yt.posted().length ? yt.posted() : undefined), 10_000, 'the other viewer\'s answer');
+    expect(post!.text.startsWith('@viewer2 ')).toBe(true);
+    expect(yt.posted()).toHaveLength(1);
   });
 });

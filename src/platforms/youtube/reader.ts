@@ -22,6 +22,26 @@ export interface ReaderOptions {
   logger: Logger;
   /** Each new chat item; `membershipEvent` when YouTube sent it as a membership item. */
   onItem: (item: YouTubeChatItem, liveId: string, membershipEvent: boolean) => void;
+  /** A moderator removed one message (`messageId`) or everything one viewer said (`authorChannelId`). */
+  onRemoval?: (removal: { messageId: string } | { authorChannelId: string }, liveId: string) => void;
+}
+
+/**
+ * Moderator actions in a get_live_chat body (youtube-chat hands over only added items):
+ * markChatItemAsDeletedAction / removeChatItemAction name one message (targetItemId),
+ * markChatItemsByAuthorAsDeletedAction / removeChatItemByAuthorAction a viewer (externalChannelId).
+ */
+export function removalsIn(actions: readonly unknown[]): ({ messageId: string } | { authorChannelId: string })[] {
+  const out: ({ messageId: string } | { authorChannelId: string })[] = [];
+  for (const a of actions) {
+    if (!a || typeof a !== 'object') continue;
+    const x = a as Record<string, { targetItemId?: unknown; externalChannelId?: unknown } | undefined>;
+    const one = x.markChatItemAsDeletedAction?.targetItemId ?? x.removeChatItemAction?.targetItemId;
+    if (typeof one === 'string' && one) out.push({ messageId: one });
+    const author = x.markChatItemsByAuthorAsDeletedAction?.externalChannelId ?? x.removeChatItemByAuthorAction?.externalChannelId;
+    if (typeof author === 'string' && author) out.push({ authorChannelId: author });
+  }
+  return out;
 }
 
 /** Insertion-ordered set that forgets its oldest entries. */
@@ -146,7 +166,7 @@ export class ChatReader {
     this.endSignal = false;
     chat.on('chat', (item) => this.deliver(item, liveId));
     chat.on('error', (err) => this.onChatError(chat, err));
-    const ok = await withReadScope({ baseUrl: this.opts.baseUrl, onRawChat: (data) => this.noteRaw(data) }, () => chat.start());
+    const ok = await withReadScope({ baseUrl: this.opts.baseUrl, onRawChat: (data) => this.noteRaw(data, liveId) }, () => chat.start());
     // On failure youtube-chat already emitted 'error' (handled above).
     if (!ok || this.closed || this.chat !== chat) return;
     if (this.liveId !== liveId) this.opts.logger.info({ liveId, pollMs: this.pollMs }, 'reading YouTube live chat');
@@ -190,7 +210,7 @@ export class ChatReader {
   }
 
   /** Facts from the raw get_live_chat body that youtube-chat's items do not carry. */
-  private noteRaw(data: unknown): void {
+  private noteRaw(data: unknown, liveId: string): void {
     const cont = (data as { continuationContents?: { liveChatContinuation?: { continuations?: unknown[]; actions?: unknown[] } } } | undefined)
       ?.continuationContents?.liveChatContinuation;
     if (!cont || !Array.isArray(cont.continuations) || cont.continuations.length === 0) {
@@ -198,6 +218,9 @@ export class ChatReader {
       return;
     }
     this.errors = 0;
+    if (this.opts.onRemoval && Array.isArray(cont.actions)) {
+      for (const r of removalsIn(cont.actions)) this.opts.onRemoval(r, liveId);
+    }
     const backlogBefore = this.backlogBefore;
     this.backlogBefore = undefined;
     for (const action of cont.actions ?? []) {
