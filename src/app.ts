@@ -17,6 +17,7 @@ import type { ModelClient } from './llm/types.js';
 import { checkModels, modelsFor } from './llm/preflight.js';
 import type { Logger } from './log.js';
 import { createAdapters } from './platforms/index.js';
+import { createAccountBudget } from './platforms/account-budget.js';
 import { createPacer } from './platforms/pacer.js';
 import type { ChatAdapter, ModerationEvent } from './platforms/port.js';
 import { recordRemoval } from './moderation/removals.js';
@@ -175,7 +176,7 @@ export function buildApp(opts: AppOptions): App {
   if (roles.has('gateway')) {
     adapters = opts.adapters ?? createAdapters(config, { redis, prefix, logger });
     const byPlatform = new Map<Platform, ChatAdapter>(adapters.map((a) => [a.platform, a]));
-    makeWorker('gateway', QUEUE.outbox, createOutboxHandler(ctx, byPlatform, createPacer()) as never, 16);
+    makeWorker('gateway', QUEUE.outbox, createOutboxHandler(ctx, byPlatform, createPacer(), createAccountBudget(redis, prefix)) as never, 16);
   }
 
   async function beat() {

@@ -132,7 +132,7 @@ export const envSchema = z.object({
   TWITCH_OAUTH_TOKEN: optionalStr,
   TWITCH_IRC_URL: optionalStr.transform((v) => v ?? 'wss://irc-ws.chat.twitch.tv:443').pipe(z.string().regex(/^wss?:\/\/[^/]+/, 'must be a ws:// or wss:// URL')),
   TWITCH_IGNORED_BOTS: list(DEFAULT_IGNORED_BOTS).transform((a) => a.map((s) => s.toLowerCase())),
-  /** Override of Twitch's per-channel limit: "<messages>/<seconds>", e.g. 20/30. */
+  /** Twitch's per-account limit where the bot is not a moderator, "<messages>/<seconds>" (default 20/30; known/verified bots have more). */
   TWITCH_RATE_LIMIT: optionalStr.pipe(z.string().regex(/^\d+\/\d+$/, 'must look like 20/30 (messages/seconds)').optional()),
   TWITCH_MAX_CHARS: int(500, 20, 500),
 

@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import { holdForApproval } from '../controls/approval.js';
 import { BotError } from '../errors.js';
+import type { AccountBudget } from '../platforms/account-budget.js';
 import type { Pacer } from '../platforms/pacer.js';
 import type { ChatAdapter } from '../platforms/port.js';
 import { outboxJobSchema, type OutboxJob } from '../queues.js';
@@ -24,7 +25,7 @@ export class PlatformNotConnectedError extends BotError {
  * the platform's limits, at most once per comment (a Redis NX key claimed before posting),
  * and never late (a reply that cannot go out before its deadline is dropped).
  */
-export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<Platform, ChatAdapter>, pacer: Pacer) {
+export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<Platform, ChatAdapter>, pacer: Pacer, budget?: AccountBudget) {
   const log = ctx.logger.child({ component: 'outbox' });
   return async function handleOutbox(job: Job<OutboxJob>, _token?: string, signal?: AbortSignal): Promise<Outcome> {
     const r = parseJob(job, outboxJobSchema);
@@ -65,7 +66,11 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
         const limits = adapter.limits(c.channel);
         // the platform counts a message when it receives it, a little after the pacer granted it:
         // keep a margin so jitter never puts one message too many in the platform's window
-        const ok = await pacer.acquire(`${c.platform}:${c.channel}`, { ...limits, windowMs: limits.windowMs + WINDOW_MARGIN_MS }, r.deadline, signal);
+        // per-channel spacing here, then the account's budget shared by every gateway (Twitch
+        // counts per account across channels)
+        const ok =
+          (await pacer.acquire(`${c.platform}:${c.channel}`, { ...limits, windowMs: limits.windowMs + WINDOW_MARGIN_MS }, r.deadline, signal)) &&
+          (!budget || !adapter.buckets || (await budget.take(adapter.buckets(c.channel).map((b) => ({ ...b, windowMs: b.windowMs + WINDOW_MARGIN_MS })), r.deadline, signal)));
         if (!ok) {
           if (posted === 0) await ctx.redis.del(postKey);
           return drop(signal?.aborted ? 'shutdown' : 'late');

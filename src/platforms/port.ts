@@ -1,4 +1,5 @@
 import type { Comment, CommentInput, Platform, Timings } from '../types.js';
+import type { Bucket } from './account-budget.js';
 
 /** A message to post, already chat-safe and within the platform's length limit. */
 export interface OutgoingMessage {
@@ -49,6 +50,11 @@ export interface ChatAdapter {
   post(msg: OutgoingMessage): Promise<PostResult>;
   /** Current posting limits for a channel (e.g. Twitch moderator status from USERSTATE). */
   limits(channel: string): ChannelLimits;
+  /**
+   * Budgets the platform counts per account across channels (shared by every gateway through
+   * Redis); a message to `channel` takes a token from each. Absent: channel limits only.
+   */
+  buckets?(channel: string): Bucket[];
   /** Max characters in one message (code points). */
   readonly maxChars: number;
   /** Whether replies start with @name (no threads on this platform). */

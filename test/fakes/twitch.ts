@@ -21,9 +21,12 @@ export interface FakeTwitchOptions {
   /** Refuse every login with `NOTICE * :Login authentication failed`, as Twitch does for a bad token. */
   rejectLogin?: boolean;
   /**
-   * Enforce Twitch's per-channel limits on the bot's PRIVMSGs (20/30 s, 100/30 s as mod):
-   * an excess message is marked `dropped: 'msg_ratelimit'` and answered with that NOTICE.
-   * Off by default. Duplicate detection (msg_duplicate within 30 s) is always on.
+   * Enforce Twitch's message limits on the bot's PRIVMSGs: they are per ACCOUNT, across every
+   * channel (pajbot/tmi-rate-limits, from Twitch staff; dev.twitch.tv/docs/chat#rate-limits):
+   * every PRIVMSG takes a token from a 100/30 s bucket, one sent where the account is neither
+   * moderator nor broadcaster also from a 20/30 s bucket. An excess message is marked
+   * `dropped: 'msg_ratelimit'` and answered with that NOTICE. Off by default. Duplicate
+   * detection (msg_duplicate within 30 s, per channel) is always on.
    */
   enforceRateLimit?: boolean;
   /** A bare server: JOIN is answered with the JOIN echo and NAMES only (no USERSTATE or ROOMSTATE, ever). */
@@ -226,8 +229,13 @@ export async function startFakeTwitch(opts: FakeTwitchOptions = {}): Promise<Fak
     const msg: SentPrivmsg = { channel, text, tags, raw: line, at };
     const key = `${c.nick}|${channel}`;
     const prev = lastText.get(key);
-    const times = (sendTimes.get(key) ?? []).filter((t) => t > at - 30_000);
-    const limit = modIn.has(channel) || c.nick === channel ? 100 : 20;
+    // the account's two buckets (see enforceRateLimit): every message, and messages sent as a plain user
+    const privileged = modIn.has(channel) || c.nick === channel;
+    const allKey = `${c.nick}|all`;
+    const userKey = `${c.nick}|user`;
+    const all = (sendTimes.get(allKey) ?? []).filter((t) => t > at - 30_000);
+    const asUser = (sendTimes.get(userKey) ?? []).filter((t) => t > at - 30_000);
+    const overLimit = all.length >= 100 || (!privileged && asUser.length >= 20);
     const held = c.nick === channel ? undefined : opts.automod?.(text);
     if (held) {
       msg.dropped = held;
@@ -236,14 +244,17 @@ export async function startFakeTwitch(opts: FakeTwitchOptions = {}): Promise<Fak
     } else if (prev && prev.text === text && at - prev.at < 30_000) {
       msg.dropped = 'msg_duplicate';
       send(c, [`@msg-id=msg_duplicate :${HOST} NOTICE #${channel} :Your message was not sent because it is identical to the previous one you sent, less than 30 seconds ago.`]);
-    } else if (opts.enforceRateLimit && times.length >= limit) {
+    } else if (opts.enforceRateLimit && overLimit) {
       msg.dropped = 'msg_ratelimit';
       send(c, [`@msg-id=msg_ratelimit :${HOST} NOTICE #${channel} :Your message was not sent because you are sending messages too quickly.`]);
     } else {
       lastText.set(key, { text, at });
-      times.push(at);
     }
-    sendTimes.set(key, times);
+    // a dropped message still takes its tokens (pajbot/tmi-rate-limits)
+    all.push(at);
+    if (!privileged) asUser.push(at);
+    sendTimes.set(allKey, all);
+    sendTimes.set(userKey, asUser);
     sent.push(msg);
     // Twitch answers each PRIVMSG with the sender's USERSTATE for that channel.
     if (c.channels.has(channel) && !opts.bare) send(c, [userstate(c, channel)]);

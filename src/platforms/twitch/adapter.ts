@@ -13,7 +13,7 @@ import {
   sanitizeChatText,
   type LastSent,
 } from './irc.js';
-import { attachModeration } from './moderation.js';
+import { attachModeration, twitchBuckets } from './moderation.js';
 import { botStateFromUserstate, selfJoinChannel, mapTwitchMessage, type TwitchWireMessage } from './map.js';
 import type { TmiRawMessage, TmiUserstate } from './twitch.external.js';
 
@@ -321,6 +321,11 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
       lastSent.set(channel, last);
       log.debug({ channel, chat: text }, 'posted to Twitch');
       return { status: 'posted', at: Date.now() };
+    },
+
+    buckets(channel: string) {
+      const ch = normalizeChannel(channel) ?? channel;
+      return twitchBuckets(botLogin, modIn.get(ch) === true || ch === botLogin, opts.rateLimit);
     },
 
     limits(channel: string): ChannelLimits {

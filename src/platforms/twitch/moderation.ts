@@ -8,6 +8,7 @@
  */
 import type tmi from 'tmi.js';
 import type { Logger } from '../../log.js';
+import type { Bucket } from '../account-budget.js';
 import type { ModerationEvent } from '../port.js';
 import { normalizeChannel } from './irc.js';
 
@@ -59,4 +60,16 @@ export function attachModeration(c: tmi.Client, log: Logger, emit: (ev: Moderati
       );
     }),
   );
+}
+
+/**
+ * The account's message buckets for one channel (pajbot/tmi-rate-limits; Twitch counts per
+ * account, across channels): every message takes from `<login>:all` (100/30 s), one sent
+ * where the bot is neither moderator nor broadcaster also from `<login>:user` (20/30 s).
+ * TWITCH_RATE_LIMIT (known/verified bots) replaces the user bucket and raises the other.
+ */
+export function twitchBuckets(login: string, privileged: boolean, override?: { max: number; windowSeconds: number }): Bucket[] {
+  const user = override ? { max: override.max, windowMs: override.windowSeconds * 1000 } : { max: 20, windowMs: 30_000 };
+  const all: Bucket = { name: `twitch:${login}:all`, max: Math.max(100, override?.max ?? 0), windowMs: Math.max(30_000, user.windowMs) };
+  return privileged ? [all] : [all, { name: `twitch:${login}:user`, ...user }];
 }
