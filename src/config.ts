@@ -148,7 +148,8 @@ export const envSchema = z.object({
   YOUTUBE_BOT_CHANNEL_ID: optionalStr,
   YOUTUBE_POLL_INTERVAL_MS: int(2000, 100, 600_000),
   YOUTUBE_MAX_CHARS: int(200, 20, 200),
-  YOUTUBE_QUOTA_PER_INSERT: int(50, 1, 10_000),
+  /** Units one liveChatMessages.insert costs: 20 in the method's reference ("Quota impact"); configurable. */
+  YOUTUBE_QUOTA_PER_INSERT: int(20, 1, 10_000),
   YOUTUBE_DAILY_QUOTA: int(10_000, 0, 100_000_000),
   /** Units kept back for reading/other calls (videos.list) out of the daily quota. */
   YOUTUBE_QUOTA_RESERVE: int(500, 0, 100_000_000),

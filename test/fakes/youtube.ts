@@ -48,7 +48,18 @@ export interface FakeYouTubeOptions {
   botName?: string;
   /** Access token lifetime in seconds (default 3600). */
   tokenTtlS?: number;
+  /**
+   * The project's daily Data API quota in units (default 10,000, Google's default). Costs as
+   * the references give them: liveChatMessages.insert 20 units ("Quota impact" of
+   * developers.google.com/youtube/v3/live/docs/liveChatMessages/insert), videos.list 1
+   * (determine_quota_cost); every request, an invalid one too, costs at least 1. A call
+   * that would pass the quota answers 403 quotaExceeded.
+   */
+  dailyQuota?: number;
 }
+
+/** Units per Data API call (see FakeYouTubeOptions.dailyQuota). */
+export const YOUTUBE_QUOTA_COST = { 'liveChatMessages.insert': 20, 'videos.list': 1 } as const;
 
 export interface PostedMessage {
   liveChatId: string;
@@ -99,6 +110,7 @@ export class FakeYouTube {
   private refreshes = 0;
   private inserts = 0;
   private videosCalls = 0;
+  private quotaSpent = 0;
   private unauthorized = 0;
   private port = 0;
 
@@ -124,6 +136,7 @@ export class FakeYouTube {
       botChannelId: 'UCbotChannel00000000000b',
       botName: '@botan_bot',
       tokenTtlS: 3600,
+      dailyQuota: 10_000,
       ...options,
     };
     const server = createServer();
@@ -212,6 +225,10 @@ export class FakeYouTube {
   /** Every access token issued so far stops working (401). */
   expireTokens(): void {
     for (const t of this.tokens.keys()) this.tokens.set(t, 0);
+  }
+  /** Data API quota units spent today. */
+  quotaUsed(): number {
+    return this.quotaSpent;
   }
   posted(): PostedMessage[] {
     return [...this.sent];
@@ -393,8 +410,15 @@ export class FakeYouTube {
           },
         });
       }
-      if (req.method === 'GET' && p === '/youtube/v3/videos') return this.videos(url, json);
-      if (req.method === 'POST' && p === '/youtube/v3/liveChat/messages') return this.insert(url, body, auth, json);
+      const method = req.method === 'GET' && p === '/youtube/v3/videos' ? 'videos.list' : req.method === 'POST' && p === '/youtube/v3/liveChat/messages' ? 'liveChatMessages.insert' : undefined;
+      const cost = method ? YOUTUBE_QUOTA_COST[method] : 1;
+      if (this.quotaSpent + cost > this.o.dailyQuota) {
+        const e = GOOGLE_ERRORS.quotaExceeded;
+        return json(e.code, { error: { code: e.code, message: e.message, errors: [{ message: e.message, domain: e.domain, reason: 'quotaExceeded' }] } });
+      }
+      this.quotaSpent += cost;
+      if (method === 'videos.list') return this.videos(url, json);
+      if (method === 'liveChatMessages.insert') return this.insert(url, body, auth, json);
     }
     res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body>404 Not Found</body></html>');
     return undefined;
