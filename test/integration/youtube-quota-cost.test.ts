@@ -36,7 +36,7 @@ describe('YouTube quota cost of a posted reply', () => {
     for (let i = 0; i < 8; i++) yt.pushChat({ author: `@viewer${i}`, text: `牡丹ちゃん、質問${i}：好きな色は？` });
     await until(() => yt!.posted().length >= 8, 20_000, '8 YouTube replies').catch(() => undefined);
     expect(yt.posted()).toHaveLength(8);
-    expect(h.logs.find(/quota/i, (l) => l.level >= 40)).toHaveLength(0);
+    expect(h.logs.find(/quota/i, (l) => Number(l.level) >= 40)).toHaveLength(0);
     expect(yt.quotaUsed()).toBeLessThanOrEqual(200);
   }, 40_000);
 });
