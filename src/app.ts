@@ -5,6 +5,7 @@ import { loadCharacter, type Character } from './character.js';
 import type { Config } from './config.js';
 import { BotError } from './errors.js';
 import { createControls } from './controls/store.js';
+import type { Controls } from './controls/types.js';
 import { recordEvent } from './events.js';
 import { createFastHandler } from './handlers/fast.js';
 import { createIntake } from './handlers/intake.js';
@@ -34,6 +35,10 @@ export interface AppOptions {
   /** Adapters to use instead of the configured live ones (console chat, replay). */
   adapters?: ChatAdapter[];
   character?: Character;
+  /** Read the moderator controls under this prefix instead of REDIS_PREFIX (console chat reads the live ones). */
+  controlsPrefix?: string;
+  /** Adjust the controls every decision sees (console chat: no cooldown, no approval). */
+  wrapControls?: (c: Controls) => Controls;
 }
 
 export interface App {
@@ -98,7 +103,8 @@ export function buildApp(opts: AppOptions): App {
   // The queues share `redis`, whose outage createRedis logs once; without a listener BullMQ
   // prints each of these errors raw to stderr, on every reconnect attempt.
   for (const q of [queues.comments, queues.slow, queues.outbox]) q.on('error', (err) => logger.debug({ err, queue: q.name }, 'queue connection error'));
-  const controls = createControls({ redis, prefix, logger: logger.child({ component: 'controls' }) });
+  const baseControls = createControls({ redis, prefix: opts.controlsPrefix ?? prefix, logger: logger.child({ component: 'controls' }) });
+  const controls = opts.wrapControls ? opts.wrapControls(baseControls) : baseControls;
   const clients = new Map<string, ModelClient>();
   const clientFor = (host: string) => {
     let c = clients.get(host);
