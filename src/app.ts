@@ -234,7 +234,15 @@ export function buildApp(opts: AppOptions): App {
           ),
         );
       }
-      logger.info({ roles: [...roles], platforms: adapters.map((a) => a.platform), fastModel: config.FAST_MODEL, slowModel: config.SLOW_MODEL, prefix }, 'bot started');
+      if (roles.has('fast') && config.fastConcurrencyFrom !== 'FAST_CONCURRENCY') {
+        logger.info(
+          { fastConcurrency: config.FAST_CONCURRENCY, from: config.fastConcurrencyFrom },
+          config.fastConcurrencyFrom === 'OLLAMA_NUM_PARALLEL'
+            ? `FAST_CONCURRENCY not set: ${config.FAST_CONCURRENCY} fast answers in flight, as OLLAMA_NUM_PARALLEL says`
+            : 'FAST_CONCURRENCY not set: 1 fast answer in flight, matching a stock Ollama (OLLAMA_NUM_PARALLEL defaults to 1); if your Ollama runs with more slots, set FAST_CONCURRENCY to the same number',
+        );
+      }
+      logger.info({ roles: [...roles], platforms: adapters.map((a) => a.platform), fastModel: config.FAST_MODEL, slowModel: config.SLOW_MODEL, fastConcurrency: config.FAST_CONCURRENCY, prefix }, 'bot started');
     },
     close() {
       closing ??= (async () => {

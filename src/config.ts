@@ -97,7 +97,12 @@ export const envSchema = z.object({
   OLLAMA_SLOW_HOST: optionalHttpUrl,
   FAST_MODEL: optionalStr.transform((v) => v ?? 'qwen2.5:14b'),
   SLOW_MODEL: optionalStr.transform((v) => v ?? 'gpt-oss:120b'),
-  FAST_CONCURRENCY: int(4, 1, 256),
+  /**
+   * Fast answers in flight per fast worker: should match the Ollama server's parallel slots.
+   * Unset: OLLAMA_NUM_PARALLEL when this environment has it (compose shares it with Ollama),
+   * else 1, stock Ollama's default (see parseConfig).
+   */
+  FAST_CONCURRENCY: int(0, 1, 256),
   SLOW_CONCURRENCY: int(1, 1, 64),
   FAST_NUM_CTX: int(4096, 256, 1_048_576),
   SLOW_NUM_CTX: int(8192, 256, 1_048_576),
@@ -176,6 +181,8 @@ export const envSchema = z.object({
 export type Env = z.infer<typeof envSchema>;
 
 export interface Config extends Env {
+  /** Where FAST_CONCURRENCY came from: set, OLLAMA_NUM_PARALLEL, or stock Ollama's one slot. */
+  fastConcurrencyFrom: 'FAST_CONCURRENCY' | 'OLLAMA_NUM_PARALLEL' | 'default';
   fastHost: string;
   slowHost: string;
   twitchEnabled: boolean;
@@ -200,12 +207,18 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
   if (e.FAST_FIRST_TOKEN_TIMEOUT_MS > e.FAST_TIMEOUT_MS) errors.push('FAST_FIRST_TOKEN_TIMEOUT_MS: must not exceed FAST_TIMEOUT_MS');
   if (e.SLOW_FIRST_TOKEN_TIMEOUT_MS > e.SLOW_TIMEOUT_MS) errors.push('SLOW_FIRST_TOKEN_TIMEOUT_MS: must not exceed SLOW_TIMEOUT_MS');
   if (errors.length) return { ok: false, errors };
+  // ollama/ollama envconfig: NumParallel = Uint("OLLAMA_NUM_PARALLEL", 1)
+  const serverSlots = Number((env.OLLAMA_NUM_PARALLEL ?? '').trim());
+  const fastConcurrencyFrom = e.FAST_CONCURRENCY > 0 ? 'FAST_CONCURRENCY' : Number.isInteger(serverSlots) && serverSlots >= 1 && serverSlots <= 256 ? 'OLLAMA_NUM_PARALLEL' : 'default';
+  const fastConcurrency = fastConcurrencyFrom === 'FAST_CONCURRENCY' ? e.FAST_CONCURRENCY : fastConcurrencyFrom === 'OLLAMA_NUM_PARALLEL' ? serverSlots : 1;
   const ytSources = [e.YOUTUBE_LIVE_ID, e.YOUTUBE_CHANNEL_ID, e.YOUTUBE_HANDLE].filter(Boolean).length;
   const ytCreds = [e.YOUTUBE_CLIENT_ID, e.YOUTUBE_CLIENT_SECRET, e.YOUTUBE_REFRESH_TOKEN].filter(Boolean).length;
   return {
     ok: true,
     config: {
       ...e,
+      FAST_CONCURRENCY: fastConcurrency,
+      fastConcurrencyFrom,
       fastHost: e.OLLAMA_FAST_HOST ?? e.OLLAMA_HOST,
       slowHost: e.OLLAMA_SLOW_HOST ?? e.OLLAMA_HOST,
       twitchEnabled: e.TWITCH_CHANNELS.length > 0 || !!e.TWITCH_USERNAME || !!e.TWITCH_OAUTH_TOKEN,

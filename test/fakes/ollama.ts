@@ -71,7 +71,7 @@ export interface FakeOllamaOptions {
   tokensPerSec?: number;
   /** Prompt evaluation speed: adds (uncached prompt tokens / this) seconds to the first token (default: none). */
   promptTokensPerSec?: number;
-  /** OLLAMA_NUM_PARALLEL: requests processed at once per model; the rest wait in line (default 4). */
+  /** OLLAMA_NUM_PARALLEL: requests processed at once per model; the rest wait in line (default 1, as stock Ollama). */
   parallel?: number;
   reply?: FakeReplyFn;
   /** Report prompt_eval_count only for tokens past the longest prefix cached in a slot (default true). */
@@ -317,7 +317,8 @@ function commonPrefix(a: string[], b: string[]): number {
 
 export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<FakeOllama> {
   const models = opts.models ?? FAKE_DEFAULT_MODELS;
-  const parallel = Math.max(1, opts.parallel ?? 4);
+  // stock Ollama: envconfig/config.go `NumParallel = Uint("OLLAMA_NUM_PARALLEL", 1)`
+  const parallel = Math.max(1, opts.parallel ?? 1);
   const promptCache = opts.promptCache ?? true;
   const timing = { ttftMs: opts.ttftMs ?? 20, tokensPerSec: opts.tokensPerSec ?? 200, promptTokensPerSec: opts.promptTokensPerSec };
   let reply: FakeReplyFn = opts.reply ?? defaultReply;

@@ -57,3 +57,27 @@ describe('a thinking-capable fast model', () => {
     for (const r of chats) expect((r.raw as { think?: unknown }).think).toBe(false);
   });
 });
+
+describe('parallel slots as stock Ollama has them', () => {
+  // Source: ollama/ollama envconfig/config.go, `NumParallel = Uint("OLLAMA_NUM_PARALLEL", 1)`:
+  // a stock server answers one request per model at a time and queues the rest inside, where
+  // their wait eats the first-token budget. The fake now defaults to that one slot.
+  it('with FAST_CONCURRENCY unset the bot keeps its own line (one request at a time): no first-token timeouts', async () => {
+    h = await startHarness({ env: { FAST_FIRST_TOKEN_TIMEOUT_MS: '2000' }, ollama: { ttftMs: 900, reply: () => ({ content: 'はーい！' }) } });
+    expect(h.config.FAST_CONCURRENCY).toBe(1);
+    for (let i = 0; i < 4; i++) h.twitch.chat(h.channel, { user: `v${i}`, userId: `u${i}`, text: `牡丹ちゃん、質問${i}：元気？` });
+    await h.twitch.waitForPrivmsgs(4, 20_000);
+    expect(h.logs.find('model call failed')).toHaveLength(0);
+    expect(Math.max(...h.ollama.requests.map((r) => r.firstTokenAt! - r.at))).toBeLessThan(1_500);
+  }, 30_000);
+
+  it('OLLAMA_NUM_PARALLEL in the bot\'s environment (as compose shares it with Ollama) sets the default', async () => {
+    const { parseConfig } = await import('../../src/config.js');
+    const r = parseConfig({ OLLAMA_NUM_PARALLEL: '2' });
+    expect(r.ok && r.config.FAST_CONCURRENCY).toBe(2);
+    const set = parseConfig({ OLLAMA_NUM_PARALLEL: '2', FAST_CONCURRENCY: '3' });
+    expect(set.ok && set.config.FAST_CONCURRENCY).toBe(3);
+    const bad = parseConfig({ OLLAMA_NUM_PARALLEL: 'many' });
+    expect(bad.ok && bad.config.FAST_CONCURRENCY).toBe(1);
+  });
+});

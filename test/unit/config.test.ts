@@ -14,7 +14,9 @@ describe('config', () => {
       REDIS_PREFIX: 'bot',
       FAST_MODEL: 'qwen2.5:14b',
       SLOW_MODEL: 'gpt-oss:120b',
-      FAST_CONCURRENCY: 4,
+      // stock Ollama's OLLAMA_NUM_PARALLEL (envconfig default 1)
+      FAST_CONCURRENCY: 1,
+      fastConcurrencyFrom: 'default',
       SLOW_CONCURRENCY: 1,
       TWITCH_IRC_URL: 'wss://irc-ws.chat.twitch.tv:443',
       YOUTUBE_BASE_URL: 'https://www.youtube.com',
