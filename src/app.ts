@@ -12,6 +12,7 @@ import { createIntake } from './handlers/intake.js';
 import { createOutboxHandler } from './handlers/outbox.js';
 import { createSlowHandler } from './handlers/slow.js';
 import type { HandlerContext } from './handlers/context.js';
+import type { ModelRoute } from './handlers/answer.js';
 import { HEARTBEAT_EVERY_MS, HEARTBEAT_TTL_S, heartbeatKey, type Role } from './heartbeat.js';
 import { createOllamaClient } from './llm/ollama-client.js';
 import type { ModelClient } from './llm/types.js';
@@ -147,6 +148,8 @@ export function buildApp(opts: AppOptions): App {
   let adapters: ChatAdapter[] = [];
   let heartbeat: NodeJS.Timeout | undefined;
   let accepting = false;
+  /** Aborts model preloads still running at shutdown. */
+  const preloads = new AbortController();
   /** Comments handed over by an adapter whose intake has not finished yet. */
   let intakesInFlight = 0;
   const startedAt = Date.now();
@@ -189,7 +192,10 @@ export function buildApp(opts: AppOptions): App {
     await Promise.all(
       workers.map(async ({ role, worker }) => {
         if (!worker.isRunning()) return;
-        const value = JSON.stringify({ role, host, pid: process.pid, startedAt, at: Date.now() });
+        // a model still loading shows in `botctl status` (e.g. a cold 65 GB model takes minutes)
+        const route = role === 'fast' ? ctx.fast : role === 'slow' ? ctx.slow : undefined;
+        const loading = route?.client.loadingModels().filter((l) => l.model === route.model);
+        const value = JSON.stringify({ role, host, pid: process.pid, startedAt, at: Date.now(), ...(loading?.length ? { loading } : {}) });
         await redis.set(heartbeatKey(prefix, role, host), value, 'EX', HEARTBEAT_TTL_S).catch(() => undefined);
       }),
     );
@@ -209,6 +215,18 @@ export function buildApp(opts: AppOptions): App {
       for (const { worker } of workers) {
         void worker.run().catch((err) => logger.error({ err }, 'worker stopped'));
         await worker.waitUntilReady();
+      }
+      // Load the models this process answers with now, with an empty request that waits as long
+      // as the load takes: a cold model can take minutes, and Ollama abandons a load whose
+      // request gave up (a first-token timeout shorter than the load would never let it finish).
+      // Answers wait for the load before their first-token clock starts.
+      const toLoad = new Map<string, ModelRoute>();
+      if (roles.has('fast')) toLoad.set(`${ctx.fast.client.host} ${ctx.fast.model}`, ctx.fast);
+      if (roles.has('slow')) toLoad.set(`${ctx.slow.client.host} ${ctx.slow.model}`, ctx.slow);
+      for (const route of toLoad.values()) {
+        route.client.preload(route.model, route.keepAlive, preloads.signal).catch((err: unknown) => {
+          if (!preloads.signal.aborted) logger.warn({ component: 'ollama', model: route.model, err }, 'model load failed; answers will try again');
+        });
       }
       await beat();
       heartbeat = setInterval(() => void beat(), HEARTBEAT_EVERY_MS);
@@ -254,6 +272,7 @@ export function buildApp(opts: AppOptions): App {
           }
         };
         accepting = false;
+        preloads.abort();
         if (heartbeat) clearInterval(heartbeat);
         const grace = config.SHUTDOWN_GRACE_MS;
         // answers in flight may finish within the grace period; the rest are aborted and retried elsewhere

@@ -35,6 +35,8 @@ export interface FakeModel {
   /** `details.family` (default from the name: qwen2.5 → qwen2, gpt-oss → gptoss). */
   family?: string;
   contextLength?: number;
+  /** Time to load this model cold (overrides the server's `loadMs`). */
+  loadMs?: number;
 }
 
 export interface FakeChatRequest {
@@ -54,6 +56,8 @@ export interface FakeChatRequest {
   /** Date.now() when the request got a slot, and when its first token was due. */
   slotAt?: number;
   firstTokenAt?: number;
+  /** Time this request waited for its model to load (0 when it was loaded). */
+  loadMs?: number;
   /** How the request ended: answered in full, or the client went away (stopped early, timed out, aborted). */
   outcome?: 'completed' | 'aborted' | 'error';
   /** Tokens this reply would have had in full, and tokens actually written to the client. */
@@ -78,6 +82,13 @@ export interface FakeOllamaOptions {
   promptCache?: boolean;
   /** Serve /api/show (default true); false answers 404 like a server or proxy without it. */
   showEndpoint?: boolean;
+  /**
+   * Time to load a model that is not loaded (default 0: every model starts loaded). As in
+   * Ollama's scheduler, a load runs for the requests waiting on it and is abandoned when they
+   * all went away; a chat with no messages only loads the model and answers done_reason
+   * "load" (ollama/ollama server/routes.go); a loaded model unloads after its keep_alive.
+   */
+  loadMs?: number;
 }
 
 export interface FakeStats {
@@ -91,12 +102,17 @@ export interface FakeStats {
   /** Prompt tokens evaluated, and prompt tokens served from the simulated KV cache. */
   promptEvalTokens: number;
   cachedPromptTokens: number;
+  /** Loads completed, and loads abandoned because every request waiting on them went away. */
+  loads: number;
+  abortedLoads: number;
 }
 
 export interface FakeOllama {
   host: string;
-  /** Every /api/chat request, in order of arrival. */
+  /** Every /api/chat request with messages, in order of arrival. */
   requests: FakeChatRequest[];
+  /** /api/chat requests without messages (load, or unload with keep_alive 0), in order of arrival. */
+  loadRequests: FakeChatRequest[];
   /** Model names asked for on /api/show, in order. */
   showRequests: string[];
   stats: FakeStats;
@@ -323,8 +339,47 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
   const timing = { ttftMs: opts.ttftMs ?? 20, tokensPerSec: opts.tokensPerSec ?? 200, promptTokensPerSec: opts.promptTokensPerSec };
   let reply: FakeReplyFn = opts.reply ?? defaultReply;
   const requests: FakeChatRequest[] = [];
+  const loadRequests: FakeChatRequest[] = [];
   const showRequests: string[] = [];
-  const stats: FakeStats = { generatedTokens: 0, abortedStreams: 0, completedStreams: 0, plannedTokens: 0, promptEvalTokens: 0, cachedPromptTokens: 0 };
+  const stats: FakeStats = { generatedTokens: 0, abortedStreams: 0, completedStreams: 0, plannedTokens: 0, promptEvalTokens: 0, cachedPromptTokens: 0, loads: 0, abortedLoads: 0 };
+  const loading = new Map<string, { waiters: Set<Exchange>; done: Promise<boolean>; finish: (ok: boolean) => void; timer?: NodeJS.Timeout }>();
+  const loadMsOf = (model: string) => models[model]?.loadMs ?? opts.loadMs ?? 0;
+  const isLoaded = (model: string) => (loaded.get(model) ?? (loadMsOf(model) > 0 ? 0 : Infinity)) > Date.now();
+  /** Wait until `model` is loaded for this request; false when the client left first (a load nobody waits for any more is abandoned). */
+  async function ensureLoaded(model: string, ex: Exchange): Promise<boolean> {
+    if (isLoaded(model)) return true;
+    let l = loading.get(model);
+    if (!l) {
+      let finish!: (ok: boolean) => void;
+      const done = new Promise<boolean>((r) => (finish = r));
+      const entry: { waiters: Set<Exchange>; done: Promise<boolean>; finish: (ok: boolean) => void; timer?: NodeJS.Timeout } = { waiters: new Set(), done, finish };
+      entry.timer = setTimeout(() => {
+        loading.delete(model);
+        stats.loads++;
+        loaded.set(model, Date.now() + 5 * 60_000);
+        finish(true);
+      }, loadMsOf(model));
+      loading.set(model, entry);
+      l = entry;
+    }
+    const entry = l;
+    entry.waiters.add(ex);
+    const left = new Promise<boolean>((resolve) => {
+      ex.res.once('close', () => {
+        entry.waiters.delete(ex);
+        if (entry.waiters.size === 0 && loading.get(model) === entry) {
+          clearTimeout(entry.timer);
+          loading.delete(model);
+          stats.abortedLoads++;
+          entry.finish(false);
+        }
+        resolve(false);
+      });
+    });
+    const ok = await Promise.race([entry.done, left]);
+    entry.waiters.delete(ex);
+    return ok && !ex.gone;
+  }
   const slots = new Map<string, Slots>();
   /** Loaded models and when each is unloaded (epoch ms; Infinity: keep_alive negative, forever). */
   const loaded = new Map<string, number>();
@@ -381,7 +436,7 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
       raw: body,
       at: Date.now(),
     };
-    requests.push(fr);
+    (fr.messages.length === 0 ? loadRequests : requests).push(fr);
     // Ollama binds the whole body first: a keep_alive it cannot parse is HTTP 400 before anything else.
     const keep = body.keep_alive === undefined || body.keep_alive === null ? 5 * 60_000 : ollamaKeepAlive(body.keep_alive);
     if (typeof keep !== 'number') return sendJson(res, 400, { error: keep.error });
@@ -405,6 +460,15 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
       fr.endedAt = Date.now();
       fr.outcome = res.statusCode >= 400 ? 'error' : res.writableFinished ? 'completed' : 'aborted';
     });
+    const loadStart = Date.now();
+    if (!(await ensureLoaded(model, ex))) return;
+    fr.loadMs = Date.now() - loadStart;
+    // no messages: only load (or with keep_alive 0, unload) the model
+    if (fr.messages.length === 0) {
+      if (keep === 0) loaded.delete(model);
+      else loaded.set(model, Date.now() + keep);
+      return sendJson(res, 200, { model, created_at: new Date().toISOString(), message: { role: 'assistant', content: '' }, done_reason: keep === 0 ? 'unload' : 'load', done: true });
+    }
     const r = await reply(fr);
     if (r.fault === 'notfound') return notFound(res, model);
     if (r.fault === 'http500') return sendJson(res, 500, { error: r.errorMessage ?? 'llama runner process has terminated: exit status 2' });
@@ -549,7 +613,7 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
 
   function ps(res: ServerResponse): void {
     sendJson(res, 200, {
-      models: [...loaded.keys()].map((name) => ({
+      models: [...loaded.keys()].filter((name) => isLoaded(name)).map((name) => ({
         name,
         model: name,
         size: Math.round(parseFloat(paramSize(name)) * 0.6e9),
@@ -611,6 +675,7 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
   return {
     host: `http://127.0.0.1:${port}`,
     requests,
+    loadRequests,
     showRequests,
     stats,
     setReply(fn) {

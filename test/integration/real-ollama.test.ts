@@ -81,3 +81,46 @@ describe('parallel slots as stock Ollama has them', () => {
     expect(bad.ok && bad.config.FAST_CONCURRENCY).toBe(1);
   });
 });
+
+describe('a cold model: loading is not answering', () => {
+  // Source: ollama/ollama server/routes.go (a chat with no messages only loads the model and
+  // answers done_reason "load") and its scheduler (a load runs for the requests waiting on it:
+  // when they all go away, it is abandoned). The fake's models now take `loadMs` to load.
+  it('a model slower to load than the first-token timeout still answers: it is preloaded at start and the load does not count', async () => {
+    h = await startHarness({
+      env: { FAST_FIRST_TOKEN_TIMEOUT_MS: '1000', FAST_TIMEOUT_MS: '3000' },
+      ollama: { loadMs: 3_000, reply: () => ({ content: 'いちごだよ！' }) },
+    });
+    // while it loads, the fast worker's heartbeat (what `botctl status` shows) says so
+    const [beatKey] = await h.redis.keys(`${h.prefix}:heartbeat:fast:*`);
+    const beat = JSON.parse((await h.redis.get(beatKey!))!) as { loading?: { model: string; elapsedMs: number }[] };
+    expect(beat.loading?.map((l) => l.model)).toEqual([FAST]);
+    h.twitch.chat(h.channel, { user: 'viewer1', text: '牡丹ちゃん、好きな食べ物は？' });
+    const [msg] = await h.twitch.waitForPrivmsgs(1, 15_000);
+    expect(msg!.text).toBe('いちごだよ！');
+    expect(h.ollama.stats.abortedLoads).toBe(0);
+    expect(h.logs.find('model call failed')).toHaveLength(0);
+    // both models were loaded with an empty request when the bot started, and it said so
+    const preloads = h.ollama.loadRequests.map((r) => r.model);
+    expect(preloads.sort()).toEqual([FAST, 'gpt-oss:120b'].sort());
+    const loaded = await h.logs.waitFor('model loaded', (l) => l.model === FAST);
+    expect(Number(loaded.loadMs)).toBeGreaterThanOrEqual(2_900);
+    expect(h.logs.find('loading model', (l) => l.model === FAST)).toHaveLength(1);
+  }, 30_000);
+});
+
+describe('a model unloaded while the bot runs', () => {
+  it('a first-token timeout on a cold model starts a load that is kept open, and the retry is answered', async () => {
+    h = await startHarness({
+      env: { FAST_FIRST_TOKEN_TIMEOUT_MS: '800', FAST_TIMEOUT_MS: '2000', RETRY_BACKOFF_MS: '200' },
+      ollama: { loadMs: 1_500, reply: () => ({ content: 'もどったよ！' }) },
+    });
+    await h.logs.waitFor('model loaded', (l) => l.model === FAST, 10_000);
+    // Ollama unloads it (keep_alive 0 from someone else, or its keep_alive ran out)
+    await fetch(`${h.ollama.host}/api/chat`, { method: 'POST', body: JSON.stringify({ model: FAST, messages: [], keep_alive: 0 }) });
+    h.twitch.chat(h.channel, { user: 'viewer1', text: '牡丹ちゃん、もどった？' });
+    const [msg] = await h.twitch.waitForPrivmsgs(1, 15_000);
+    expect(msg!.text).toBe('もどったよ！');
+    expect(h.logs.find(/not loaded/, (l) => l.model === FAST)).toHaveLength(1);
+  }, 30_000);
+});
