@@ -56,6 +56,14 @@ export interface FakeYouTubeOptions {
    * that would pass the quota answers 403 quotaExceeded.
    */
   dailyQuota?: number;
+  /**
+   * A server in the EU: page requests without a consent cookie are redirected (302) to the
+   * cookie-consent page ("Before you continue to YouTube", a form posting to
+   * consent.youtube.com/save), which has no video in it. 'cookie': a `SOCS` or
+   * `CONSENT=YES…` cookie gets the real page (what yt-dlp sends: SOCS=CAI); 'always': even
+   * that does not help.
+   */
+  consent?: false | 'cookie' | 'always';
 }
 
 /** Units per Data API call (see FakeYouTubeOptions.dailyQuota). */
@@ -94,6 +102,14 @@ const GOOGLE_ERRORS: Record<GoogleErrorReason, { code: number; domain: string; m
 
 const b64 = (s: string) => Buffer.from(s).toString('base64url');
 
+/** The cookie-consent interstitial an EU visitor gets instead of the page (trimmed to its telling parts). */
+const CONSENT_PAGE = (cont: string) =>
+  '<!DOCTYPE html><html lang="en"><head><title>Before you continue to YouTube</title></head><body>' +
+  '<h1>Before you continue to YouTube</h1><p>We use cookies and data to deliver and maintain Google services</p>' +
+  `<form action="https://consent.youtube.com/save" method="POST"><input type="hidden" name="continue" value="${cont.replace(/"/g, '&quot;')}"><input type="hidden" name="set_eom" value="true"><button>Reject all</button></form>` +
+  `<form action="https://consent.youtube.com/save" method="POST"><input type="hidden" name="continue" value="${cont.replace(/"/g, '&quot;')}"><input type="hidden" name="set_eom" value="false"><button>Accept all</button></form>` +
+  '</body></html>';
+
 export class FakeYouTube {
   readonly liveIdInitial: string;
   readonly channelId: string;
@@ -111,6 +127,7 @@ export class FakeYouTube {
   private inserts = 0;
   private videosCalls = 0;
   private quotaSpent = 0;
+  private consentRedirects = 0;
   private unauthorized = 0;
   private port = 0;
 
@@ -137,6 +154,7 @@ export class FakeYouTube {
       botName: '@botan_bot',
       tokenTtlS: 3600,
       dailyQuota: 10_000,
+      consent: false,
       ...options,
     };
     const server = createServer();
@@ -225,6 +243,10 @@ export class FakeYouTube {
   /** Every access token issued so far stops working (401). */
   expireTokens(): void {
     for (const t of this.tokens.keys()) this.tokens.set(t, 0);
+  }
+  /** Page requests sent to the consent page. */
+  consentRedirectCount(): number {
+    return this.consentRedirects;
   }
   /** Data API quota units spent today. */
   quotaUsed(): number {
@@ -389,6 +411,14 @@ export class FakeYouTube {
     };
     const p = url.pathname;
 
+    if (req.method === 'GET' && p === '/consent') return html(CONSENT_PAGE(url.searchParams.get('continue') ?? ''));
+    const isPage = req.method === 'GET' && (p === '/watch' || p === `/channel/${this.channelId}/live` || p === `/@${this.handle}/live`);
+    const cookie = String(req.headers.cookie ?? '');
+    if (isPage && this.o.consent && (this.o.consent === 'always' || !/(?:^|;\s*)(?:SOCS=CA[IE]|CONSENT=YES)/.test(cookie))) {
+      this.consentRedirects += 1;
+      res.writeHead(302, { location: `/consent?continue=${encodeURIComponent(`https://www.youtube.com${p}${url.search}`)}&gl=DE&m=0&pc=yt&hl=en&src=1` }).end();
+      return undefined;
+    }
     if (req.method === 'GET' && p === '/watch') return html(this.page(this.streams.get(url.searchParams.get('v') ?? '')));
     if (req.method === 'GET' && (p === `/channel/${this.channelId}/live` || p === `/@${this.handle}/live`)) {
       return html(this.page(this.current ? this.streams.get(this.current) : undefined));

@@ -2,7 +2,18 @@ import ytChat from 'youtube-chat';
 import type { Logger } from '../../log.js';
 import { BotError } from '../../errors.js';
 import type { YouTubeChatItem } from './chat-item.external.js';
-import { describeSource, inspectLivePage, livePageUrl, type LiveSource, type PageState } from './live-page.js';
+import { CONSENT_COOKIE, describeSource, inspectLivePage, isConsentPage, livePageUrl, type LiveSource, type PageState } from './live-page.js';
+
+/** YouTube sent its cookie-consent page instead of the live page, even with the consent cookie. */
+export class YouTubeConsentError extends BotError {
+  constructor() {
+    super(
+      'BOT_ERR_YOUTUBE_CONSENT',
+      "YouTube answers with its cookie-consent page (consent.youtube.com) instead of the stream, so the chat cannot be read: this server is probably in the EU and the consent cookie was not accepted; retrying (a proxy or server outside the EU avoids it)",
+      true,
+    );
+  }
+}
 import { withReadScope } from './redirect.js';
 
 const { LiveChat } = ytChat;
@@ -72,6 +83,7 @@ export class ChatReader {
   /** The stream being (or last) read. */
   private liveId: string | undefined;
   private waitingLogged = false;
+  private consentWarned = false;
   /** The last get_live_chat body had no continuation: YouTube's sign that the chat is over. */
   private endSignal = false;
   private readonly seen = new RecentIds(5000);
@@ -117,8 +129,20 @@ export class ChatReader {
       page = await this.loadPage(source);
     } catch (err) {
       if (this.closed) return;
+      if (err instanceof YouTubeConsentError) {
+        // one clear line, then quiet retries at the live-check pace (the page may go away)
+        if (!this.consentWarned) logger.warn({ code: err.code, source: describeSource(source) }, err.message);
+        else logger.debug({ code: err.code }, 'YouTube consent page again');
+        this.consentWarned = true;
+        this.schedule(this.opts.liveCheckMs);
+        return;
+      }
       this.retryLater(err, 'could not load the YouTube live page');
       return;
+    }
+    if (this.consentWarned) {
+      logger.info('YouTube live page readable again (past the consent page)');
+      this.consentWarned = false;
     }
     if (this.closed) return;
     if (page.state === 'live') {
@@ -150,12 +174,14 @@ export class ChatReader {
   private async loadPage(source: LiveSource): Promise<PageState> {
     const url = livePageUrl(this.opts.baseUrl, source);
     const res = await fetch(url, {
-      headers: { 'accept-language': 'en-US,en;q=0.9', accept: 'text/html' },
+      headers: { 'accept-language': 'en-US,en;q=0.9', accept: 'text/html', cookie: CONSENT_COOKIE },
       signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(15_000)]),
     });
     if (res.status === 404) return { state: 'offline' };
     if (!res.ok) throw new BotError('BOT_ERR_YOUTUBE_PAGE', `YouTube answered ${res.status} for the live page; retrying later`, true);
-    return inspectLivePage(await res.text());
+    const html = await res.text();
+    if (isConsentPage(html, res.url)) throw new YouTubeConsentError();
+    return inspectLivePage(html);
   }
 
   private async startChat(liveId: string): Promise<void> {
