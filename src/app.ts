@@ -7,12 +7,14 @@ import type { Config } from './config.js';
 import { BotError } from './errors.js';
 import { createChatCommands, type ChatCommands } from './commands/index.js';
 import { createControls } from './controls/store.js';
+import type { Controls } from './controls/types.js';
 import { recordEvent } from './events.js';
 import { createFastHandler } from './handlers/fast.js';
 import { createIntake } from './handlers/intake.js';
 import { createOutboxHandler } from './handlers/outbox.js';
 import { createSlowHandler } from './handlers/slow.js';
 import type { HandlerContext } from './handlers/context.js';
+import type { ModelRoute } from './handlers/answer.js';
 import { HEARTBEAT_EVERY_MS, HEARTBEAT_TTL_S, heartbeatKey, type Role } from './heartbeat.js';
 import { createOllamaClient } from './llm/ollama-client.js';
 import type { ModelClient } from './llm/types.js';
@@ -22,8 +24,10 @@ import { createPanel, type Panel } from './panel/index.js';
 import { checkModels, modelsFor } from './llm/preflight.js';
 import type { Logger } from './log.js';
 import { createAdapters } from './platforms/index.js';
+import { createAccountBudget } from './platforms/account-budget.js';
 import { createPacer } from './platforms/pacer.js';
-import type { ChatAdapter } from './platforms/port.js';
+import type { ChatAdapter, ModerationEvent } from './platforms/port.js';
+import { recordRemoval } from './moderation/removals.js';
 import { createQueues, QUEUE } from './queues.js';
 import { createMemory } from './memory/index.js';
 import { createExtractHandler } from './memory/extract.js';
@@ -42,6 +46,10 @@ export interface AppOptions {
   character?: Character;
   /** Serve the web panel (default: when this process runs the gateway; `npm run start:panel` alone). */
   panel?: boolean;
+  /** Read the moderator controls under this prefix instead of REDIS_PREFIX (console chat reads the live ones). */
+  controlsPrefix?: string;
+  /** Adjust the controls every decision sees (console chat: no cooldown, no approval). */
+  wrapControls?: (c: Controls) => Controls;
 }
 
 export interface App {
@@ -109,7 +117,8 @@ export function buildApp(opts: AppOptions): App {
   // prints each of these errors raw to stderr, on every reconnect attempt.
   for (const q of [queues.comments, queues.slow, queues.outbox]) q.on('error', (err) => logger.debug({ err, queue: q.name }, 'queue connection error'));
   const metrics = createMetrics({ queues, redis, roles: opts.roles });
-  const controls = createControls({ redis, prefix, logger: logger.child({ component: 'controls' }) });
+  const baseControls = createControls({ redis, prefix: opts.controlsPrefix ?? prefix, logger: logger.child({ component: 'controls' }) });
+  const controls = opts.wrapControls ? opts.wrapControls(baseControls) : baseControls;
   const clients = new Map<string, ModelClient>();
   const clientFor = (host: string) => {
     let c = clients.get(host);
@@ -158,6 +167,8 @@ export function buildApp(opts: AppOptions): App {
   let commands: ChatCommands | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
   let accepting = false;
+  /** Aborts model preloads still running at shutdown. */
+  const preloads = new AbortController();
   /** Comments handed over by an adapter whose intake has not finished yet. */
   let intakesInFlight = 0;
   const startedAt = Date.now();
@@ -199,7 +210,7 @@ export function buildApp(opts: AppOptions): App {
     adapters = opts.adapters ?? createAdapters(config, { redis, prefix, logger });
     const byPlatform = new Map<Platform, ChatAdapter>(adapters.map((a) => [a.platform, a]));
     const pacer = createPacer();
-    makeWorker('gateway', QUEUE.outbox, createOutboxHandler(ctx, byPlatform, pacer) as never, 16);
+    makeWorker('gateway', QUEUE.outbox, createOutboxHandler(ctx, byPlatform, pacer, createAccountBudget(redis, prefix)) as never, 16);
     commands = createChatCommands({ ctx, adapters: byPlatform, pacer });
   }
 
@@ -213,7 +224,10 @@ export function buildApp(opts: AppOptions): App {
     await Promise.all(
       workers.map(async ({ role, worker }) => {
         if (!worker.isRunning()) return;
-        const value = JSON.stringify({ role, host, pid: process.pid, startedAt, at: Date.now() });
+        // a model still loading shows in `botctl status` (e.g. a cold 65 GB model takes minutes)
+        const route = role === 'fast' ? ctx.fast : role === 'slow' ? ctx.slow : undefined;
+        const loading = route?.client.loadingModels().filter((l) => l.model === route.model);
+        const value = JSON.stringify({ role, host, pid: process.pid, startedAt, at: Date.now(), ...(loading?.length ? { loading } : {}) });
         await redis.set(heartbeatKey(prefix, role, host), value, 'EX', HEARTBEAT_TTL_S).catch(() => undefined);
       }),
     );
@@ -235,6 +249,18 @@ export function buildApp(opts: AppOptions): App {
         void worker.run().catch((err) => logger.error({ err }, 'worker stopped'));
         await worker.waitUntilReady();
       }
+      // Load the models this process answers with now, with an empty request that waits as long
+      // as the load takes: a cold model can take minutes, and Ollama abandons a load whose
+      // request gave up (a first-token timeout shorter than the load would never let it finish).
+      // Answers wait for the load before their first-token clock starts.
+      const toLoad = new Map<string, ModelRoute>();
+      if (roles.has('fast')) toLoad.set(`${ctx.fast.client.host} ${ctx.fast.model}`, ctx.fast);
+      if (roles.has('slow')) toLoad.set(`${ctx.slow.client.host} ${ctx.slow.model}`, ctx.slow);
+      for (const route of toLoad.values()) {
+        route.client.preload(route.model, route.keepAlive, preloads.signal).catch((err: unknown) => {
+          if (!preloads.signal.aborted) logger.warn({ component: 'ollama', model: route.model, err }, 'model load failed; answers will try again');
+        });
+      }
       await beat();
       const [panelAt, metricsAt] = await Promise.all([panel?.start(), metricsServer?.start()]);
       httpAt = panelAt ?? metricsAt;
@@ -242,6 +268,12 @@ export function buildApp(opts: AppOptions): App {
       heartbeat.unref();
       if (roles.has('gateway')) {
         const intake = createIntake(ctx);
+        const modLog = logger.child({ component: 'moderation' });
+        const onModeration = (ev: ModerationEvent) => {
+          recordRemoval(redis, prefix, ev, Date.now())
+            .then(() => modLog.info({ platform: ev.platform, channel: ev.channel, kind: ev.kind }, 'moderator removed chat: no answer goes to what was removed'))
+            .catch((err: unknown) => modLog.warn({ err, platform: ev.platform, kind: ev.kind }, 'could not record a moderator action; answers to the removed chat may still go out'));
+        };
         accepting = true;
         await Promise.all(
           adapters.map((a) =>
@@ -251,11 +283,19 @@ export function buildApp(opts: AppOptions): App {
               intake(c)
                 .catch((err) => logger.error({ err, platform: a.platform }, 'could not queue a comment'))
                 .finally(() => intakesInFlight--);
-            }),
+            }, onModeration),
           ),
         );
       }
-      logger.info({ roles: [...roles], platforms: adapters.map((a) => a.platform), fastModel: config.FAST_MODEL, slowModel: config.SLOW_MODEL, prefix }, 'bot started');
+      if (roles.has('fast') && config.fastConcurrencyFrom !== 'FAST_CONCURRENCY') {
+        logger.info(
+          { fastConcurrency: config.FAST_CONCURRENCY, from: config.fastConcurrencyFrom },
+          config.fastConcurrencyFrom === 'OLLAMA_NUM_PARALLEL'
+            ? `FAST_CONCURRENCY not set: ${config.FAST_CONCURRENCY} fast answers in flight, as OLLAMA_NUM_PARALLEL says`
+            : 'FAST_CONCURRENCY not set: 1 fast answer in flight, matching a stock Ollama (OLLAMA_NUM_PARALLEL defaults to 1); if your Ollama runs with more slots, set FAST_CONCURRENCY to the same number',
+        );
+      }
+      logger.info({ roles: [...roles], platforms: adapters.map((a) => a.platform), fastModel: config.FAST_MODEL, slowModel: config.SLOW_MODEL, fastConcurrency: config.FAST_CONCURRENCY, prefix }, 'bot started');
     },
     close() {
       closing ??= (async () => {
@@ -267,6 +307,7 @@ export function buildApp(opts: AppOptions): App {
           }
         };
         accepting = false;
+        preloads.abort();
         if (heartbeat) clearInterval(heartbeat);
         if (panel) await step('close panel', () => panel.close());
         if (metricsServer) await step('close metrics', () => metricsServer.close());

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { parseKeepAlive } from './llm/keep-alive.js';
 
 /** Known chat bots whose messages are never answered (lower-case logins). */
 export const DEFAULT_IGNORED_BOTS = ['nightbot', 'streamelements', 'streamlabs', 'moobot', 'fossabot', 'wizebot', 'botrixoficial', 'soundalerts', 'sery_bot'];
@@ -111,11 +112,24 @@ export const envSchema = z.object({
   OLLAMA_SLOW_HOST: optionalHttpUrl,
   FAST_MODEL: optionalStr.transform((v) => v ?? 'qwen2.5:14b'),
   SLOW_MODEL: optionalStr.transform((v) => v ?? 'gpt-oss:120b'),
-  FAST_CONCURRENCY: int(4, 1, 256),
+  /**
+   * Fast answers in flight per fast worker: should match the Ollama server's parallel slots.
+   * Unset: OLLAMA_NUM_PARALLEL when this environment has it (compose shares it with Ollama),
+   * else 1, stock Ollama's default (see parseConfig).
+   */
+  FAST_CONCURRENCY: int(0, 1, 256),
   SLOW_CONCURRENCY: int(1, 1, 64),
   FAST_NUM_CTX: int(4096, 256, 1_048_576),
   SLOW_NUM_CTX: int(8192, 256, 1_048_576),
-  OLLAMA_KEEP_ALIVE: optionalStr.transform((v) => v ?? '30m'),
+  /** Seconds as a whole number (-1: forever), or a duration with a unit (30m, 24h, 1h30m): sent to Ollama as such. */
+  OLLAMA_KEEP_ALIVE: optionalStr.transform((v, ctx) => {
+    const k = parseKeepAlive(v ?? '30m');
+    if (k === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'must be seconds (-1: forever) or a duration with a unit such as 30m, 24h or 1h30m (units: ms, s, m, h; no days)' });
+      return z.NEVER;
+    }
+    return k;
+  }),
   FAST_FIRST_TOKEN_TIMEOUT_MS: int(10_000, 100),
   FAST_TIMEOUT_MS: int(30_000, 100),
   SLOW_FIRST_TOKEN_TIMEOUT_MS: int(120_000, 100),
@@ -150,7 +164,7 @@ export const envSchema = z.object({
   TWITCH_OAUTH_TOKEN: optionalStr,
   TWITCH_IRC_URL: optionalStr.transform((v) => v ?? 'wss://irc-ws.chat.twitch.tv:443').pipe(z.string().regex(/^wss?:\/\/[^/]+/, 'must be a ws:// or wss:// URL')),
   TWITCH_IGNORED_BOTS: list(DEFAULT_IGNORED_BOTS).transform((a) => a.map((s) => s.toLowerCase())),
-  /** Override of Twitch's per-channel limit: "<messages>/<seconds>", e.g. 20/30. */
+  /** Twitch's per-account limit where the bot is not a moderator, "<messages>/<seconds>" (default 20/30; known/verified bots have more). */
   TWITCH_RATE_LIMIT: optionalStr.pipe(z.string().regex(/^\d+\/\d+$/, 'must look like 20/30 (messages/seconds)').optional()),
   TWITCH_MAX_CHARS: int(500, 20, 500),
   /** With TWITCH_REFRESH_TOKEN (or a pair from `botctl twitch login`), the bot gets and refreshes its own token. */
@@ -177,7 +191,8 @@ export const envSchema = z.object({
   YOUTUBE_BOT_CHANNEL_ID: optionalStr,
   YOUTUBE_POLL_INTERVAL_MS: int(2000, 100, 600_000),
   YOUTUBE_MAX_CHARS: int(200, 20, 200),
-  YOUTUBE_QUOTA_PER_INSERT: int(50, 1, 10_000),
+  /** Units one liveChatMessages.insert costs: 20 in the method's reference ("Quota impact"); configurable. */
+  YOUTUBE_QUOTA_PER_INSERT: int(20, 1, 10_000),
   YOUTUBE_DAILY_QUOTA: int(10_000, 0, 100_000_000),
   /** Units kept back for reading/other calls (videos.list) out of the daily quota. */
   YOUTUBE_QUOTA_RESERVE: int(500, 0, 100_000_000),
@@ -227,6 +242,8 @@ export const envSchema = z.object({
 export type Env = z.infer<typeof envSchema>;
 
 export interface Config extends Env {
+  /** Where FAST_CONCURRENCY came from: set, OLLAMA_NUM_PARALLEL, or stock Ollama's one slot. */
+  fastConcurrencyFrom: 'FAST_CONCURRENCY' | 'OLLAMA_NUM_PARALLEL' | 'default';
   fastHost: string;
   slowHost: string;
   twitchEnabled: boolean;
@@ -256,12 +273,18 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
   if (emotes?.errors.length) errors.push(...emotes.errors.map((m) => `EMOTES_FILE: ${m}`));
   if (!LOOPBACK_HOST.test(e.PANEL_HOST) && !e.PANEL_TOKEN) errors.push(`PANEL_TOKEN: missing; required when PANEL_HOST (${e.PANEL_HOST}) is not loopback, so that nobody else can steer the bot (e.g. PANEL_TOKEN=$(openssl rand -hex 16))`);
   if (errors.length) return { ok: false, errors };
+  // ollama/ollama envconfig: NumParallel = Uint("OLLAMA_NUM_PARALLEL", 1)
+  const serverSlots = Number((env.OLLAMA_NUM_PARALLEL ?? '').trim());
+  const fastConcurrencyFrom = e.FAST_CONCURRENCY > 0 ? 'FAST_CONCURRENCY' : Number.isInteger(serverSlots) && serverSlots >= 1 && serverSlots <= 256 ? 'OLLAMA_NUM_PARALLEL' : 'default';
+  const fastConcurrency = fastConcurrencyFrom === 'FAST_CONCURRENCY' ? e.FAST_CONCURRENCY : fastConcurrencyFrom === 'OLLAMA_NUM_PARALLEL' ? serverSlots : 1;
   const ytSources = [e.YOUTUBE_LIVE_ID, e.YOUTUBE_CHANNEL_ID, e.YOUTUBE_HANDLE].filter(Boolean).length;
   const ytCreds = [e.YOUTUBE_CLIENT_ID, e.YOUTUBE_CLIENT_SECRET, e.YOUTUBE_REFRESH_TOKEN].filter(Boolean).length;
   return {
     ok: true,
     config: {
       ...e,
+      FAST_CONCURRENCY: fastConcurrency,
+      fastConcurrencyFrom,
       fastHost: e.OLLAMA_FAST_HOST ?? e.OLLAMA_HOST,
       slowHost: e.OLLAMA_SLOW_HOST ?? e.OLLAMA_HOST,
       twitchEnabled: e.TWITCH_CHANNELS.length > 0 || !!e.TWITCH_USERNAME || !!e.TWITCH_OAUTH_TOKEN || !!e.TWITCH_CLIENT_ID || !!e.TWITCH_REFRESH_TOKEN,

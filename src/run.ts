@@ -7,6 +7,9 @@ import { createConsoleAdapter } from './platforms/console/adapter.js';
 import type { ChatAdapter } from './platforms/port.js';
 import { createRedis } from './redis.js';
 import { createSandbox } from './sandbox.js';
+import { consoleControls } from './platforms/console/controls.js';
+import { consoleReason } from './platforms/console/reasons.js';
+import { eventsKey } from './events.js';
 
 export interface RunOptions {
   roles: Role[];
@@ -114,17 +117,21 @@ async function watchModels(app: App, logger: Logger): Promise<void> {
 
 async function runConsole(config: Config, logger: Logger, roles: Role[]): Promise<void> {
   const setup = createRedis(config.REDIS_URL, logger);
-  const sandbox = await createSandbox(setup, config.REDIS_PREFIX, 'console');
-  const local: Config = { ...config, REDIS_PREFIX: sandbox.prefix };
+  // queues in a private prefix; the controls are the live ones (read, not copied: a change
+  // made while the console runs reaches it); no duplicate-text detection here
+  const sandbox = await createSandbox(setup, config.REDIS_PREFIX, 'console', false);
+  const local: Config = { ...config, REDIS_PREFIX: sandbox.prefix, DEDUP_WINDOW_S: 0 };
   let onEnd: () => void = () => undefined;
-  const adapter: ChatAdapter = createConsoleAdapter({
+  const adapter = createConsoleAdapter({
     input: process.stdin,
     output: process.stdout,
     interactive: process.stdin.isTTY === true && process.stdout.isTTY === true,
     onEnd: () => onEnd(),
   });
-  const app = buildOrExit(() => buildApp({ config: local, logger, roles, adapters: [adapter] }));
+  const app = buildOrExit(() => buildApp({ config: local, logger, roles, adapters: [adapter as ChatAdapter], controlsPrefix: config.REDIS_PREFIX, wrapControls: consoleControls }));
+  const reasons = explainUnanswered(setup, sandbox.prefix, (line) => adapter.note(line));
   const cleanup = async () => {
+    reasons.stop();
     await sandbox.drop().catch(() => undefined);
     setup.disconnect();
   };
@@ -144,4 +151,35 @@ async function runConsole(config: Config, logger: Logger, roles: Role[]): Promis
       .then(() => process.exit(0));
   };
   await app.start();
+}
+
+/** Follow the console's event stream and give every comment that got no answer its one-line reason. */
+function explainUnanswered(redis: ReturnType<typeof createRedis>, prefix: string, note: (line: string) => void): { stop(): void } {
+  const reader = redis.duplicate();
+  let stopped = false;
+  void (async () => {
+    let last = '$';
+    while (!stopped) {
+      try {
+        const res = (await reader.xread('BLOCK', 1000, 'STREAMS', eventsKey(prefix), last)) as [string, [string, string[]][]][] | null;
+        for (const [, entries] of res ?? []) {
+          for (const [id, flat] of entries) {
+            last = id;
+            const ev: Record<string, string> = {};
+            for (let i = 0; i + 1 < flat.length; i += 2) ev[flat[i]!] = flat[i + 1]!;
+            const line = ev.platform === 'console' ? consoleReason(ev) : undefined;
+            if (line) note(line);
+          }
+        }
+      } catch {
+        if (!stopped) await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  })();
+  return {
+    stop() {
+      stopped = true;
+      reader.disconnect();
+    },
+  };
 }

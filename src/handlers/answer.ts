@@ -16,7 +16,8 @@ export interface ModelRoute {
   client: ModelClient;
   model: string;
   numCtx: number;
-  keepAlive: string;
+  /** Seconds (negative: forever) or a Go duration string with a unit (see keep-alive.ts). */
+  keepAlive: number | string;
   firstTokenTimeoutMs: number;
   totalTimeoutMs: number;
 }
@@ -116,7 +117,8 @@ export async function generateAnswer(req: AnswerRequest): Promise<AnswerOutcome>
   const result = await req.model.client.chat({
     model: req.model.model,
     messages,
-    think: req.think,
+    // the fast route never reasons: a thinking-capable fast model would otherwise think first
+    think: req.route === 'fast' ? false : req.think,
     numCtx: req.model.numCtx,
     keepAlive: req.model.keepAlive,
     firstTokenTimeoutMs: req.model.firstTokenTimeoutMs,

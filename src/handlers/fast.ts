@@ -2,13 +2,15 @@ import type { Job } from 'bullmq';
 import { commentJobId, commentJobSchema, type CommentJob } from '../queues.js';
 import { copypastaHoldMs } from '../copypasta.js';
 import { decide, isVip, type DecisionInput } from '../routing/decide.js';
+import { removalOf } from '../moderation/removals.js';
 import { runtimeKeys } from '../runtime-keys.js';
 import { analyzeTrigger } from '../routing/trigger.js';
 import { platformFormat } from '../platforms/format.js';
 import type { Comment } from '../types.js';
 import { looksLikeFollowUp, threadSignal, type ThreadSignal } from '../memory/thread.js';
 import { generateAnswer, memoryBackground, memoryLog } from './answer.js';
-import { blockedWordIn, event, parseJob, pick, replyFiltered, strike } from './common.js';
+import { pickInLanguage } from '../reply/ack.js';
+import { blockedWordIn, event, parseJob, replyFiltered, strike } from './common.js';
 import type { HandlerContext, Outcome } from './context.js';
 import { cannedParts, enqueueReply } from './outbox-enqueue.js';
 
@@ -39,7 +41,7 @@ export function createFastHandler(ctx: HandlerContext) {
     const mayFollowUp = controls.settings.memory && (c.replyTo !== undefined || looksLikeFollowUp(c.text));
     const permissiveThread: ThreadSignal | undefined = mayFollowUp ? { last: { route: 'fast', at: pickedAt, userId: c.author.id }, replyToBot: true, followUp: true, depth: false, times: [] } : undefined;
     const claimAhead = cooled && decideWith({ thread: permissiveThread }).answer;
-    const [cooldownRaw, strikesRaw, answered, latest, slowWaiting, claimedAhead, roomBlocked, copypasta, recall, related] = await Promise.all([
+    const [cooldownRaw, strikesRaw, answered, latest, slowWaiting, claimedAhead, roomBlocked, copypasta, recall, related, removed] = await Promise.all([
       ctx.redis.get(cooldownKey),
       ctx.redis.get(strikesKey),
       ctx.redis.exists(answeredKey),
@@ -51,12 +53,17 @@ export function createFastHandler(ctx: HandlerContext) {
       ctx.copypasta.isFlagged(c),
       ctx.memory.store.recall(c, controls.settings.memory),
       ctx.memory.related(c, controls.settings.memory, []),
+      removalOf(ctx.redis, ctx.prefix, c),
     ]);
     const thread = controls.settings.memory ? threadSignal(c.text, recall) : undefined;
     const base = { platform: c.platform, channel: c.channel, commentId: c.id, attempt: job.attemptsMade + 1 };
+    // A comment nobody answers must not hold back the same text sent again (after a cooldown,
+    // a superseded question): its deduplication key goes (BullMQ removes it only while this
+    // job is still the one that set it).
+    const releaseDedup = () => job.removeDeduplicationKey().catch((err: unknown) => log.warn({ ...base, err }, 'could not release the duplicate-text key'));
     const skip = async (reason: string, score?: number): Promise<Outcome> => {
       log.info({ ...base, outcome: 'skipped', reason, score }, 'comment skipped');
-      await event(ctx, c, { type: 'skip', reason });
+      await Promise.all([event(ctx, c, { type: 'skip', reason }), releaseDedup()]);
       return { outcome: 'skipped', reason };
     };
     const releaseClaim = async () => {
@@ -72,6 +79,8 @@ export function createFastHandler(ctx: HandlerContext) {
       log.info({ ...base, outcome: 'skipped', reason: 'already_answered' }, 'comment skipped');
       return { outcome: 'skipped', reason: 'already_answered' };
     }
+    // a moderator deleted it, or removed its author, or cleared the chat since it was sent
+    if (removed) return notAnswered(removed);
     // several questions in a row from one viewer: the latest one is answered (where the
     // cooldown would hold the others back anyway)
     // (intake records mentions and questions only: a follow-up such as 「もっと詳しく」 is not in the list)
@@ -137,7 +146,7 @@ export function createFastHandler(ctx: HandlerContext) {
     }
     if (out.kind === 'empty') {
       log.warn({ ...base, outcome: 'dropped', reason: 'empty_answer', detail: out.reason, doneReason: out.result.doneReason }, 'fast answer had nothing to post');
-      await event(ctx, c, { type: 'drop', reason: 'empty_answer', route: 'fast' });
+      await Promise.all([event(ctx, c, { type: 'drop', reason: 'empty_answer', route: 'fast' }), releaseDedup()]);
       return { outcome: 'dropped', reason: 'empty_answer' };
     }
     if (out.kind === 'filtered') return replyFiltered(ctx, c, out.verdict.reason, 'fast', log, base);
@@ -187,7 +196,7 @@ async function escalate(
     await enqueueReply(ctx, {
       comment: c,
       kind: 'ack',
-      parts: cannedParts(ctx, c, pick(ctx.character.acks, c.id)),
+      parts: cannedParts(ctx, c, pickInLanguage(ctx.character.acks, c.text, ctx.character.language, c.id)),
       route: 'ack',
       model: 'character',
       timings: { queueWaitMs: now - c.receivedAt, ttftMs: 0, modelMs: 0, totalMs: now - c.receivedAt },

@@ -1,9 +1,11 @@
 import type { Job } from 'bullmq';
 import { holdForApproval } from '../controls/approval.js';
 import { BotError } from '../errors.js';
+import type { AccountBudget } from '../platforms/account-budget.js';
 import type { Pacer } from '../platforms/pacer.js';
 import type { ChatAdapter } from '../platforms/port.js';
 import { outboxJobSchema, type OutboxJob } from '../queues.js';
+import { removalOf } from '../moderation/removals.js';
 import { POSTED_TTL_S, runtimeKeys } from '../runtime-keys.js';
 import type { Platform } from '../types.js';
 import { blockedWordIn, event, parseJob } from './common.js';
@@ -26,7 +28,7 @@ export class PlatformNotConnectedError extends BotError {
  * the platform's limits, at most once per comment (a Redis NX key claimed before posting),
  * and never late (a reply that cannot go out before its deadline is dropped).
  */
-export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<Platform, ChatAdapter>, pacer: Pacer) {
+export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<Platform, ChatAdapter>, pacer: Pacer, budget?: AccountBudget) {
   const log = ctx.logger.child({ component: 'outbox' });
   return async function handleOutbox(job: Job<OutboxJob>, _token?: string, signal?: AbortSignal): Promise<Outcome> {
     const r = parseJob(job, outboxJobSchema);
@@ -57,6 +59,9 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
     if (ctx.now() > r.deadline) return drop('late');
     // another viewer posted the same text after this reply was made: a copypasta is never answered
     if (!c.paid && (await ctx.copypasta.isFlagged(c))) return drop('copypasta');
+    // a moderator removed the comment (or its author, or the chat) while its answer was on the way
+    const removed = await removalOf(ctx.redis, ctx.prefix, c);
+    if (removed) return drop(removed);
     if ((await ctx.redis.set(postKey, String(ctx.now()), 'EX', POSTED_TTL_S, 'NX')) !== 'OK') return drop('already_posted');
 
     const started = ctx.now();
@@ -67,7 +72,11 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
         // the platform counts a message when it receives it, a little after the pacer granted it:
         // keep a margin so jitter never puts one message too many in the platform's window
         const waitFrom = ctx.now();
-        const ok = await pacer.acquire(`${c.platform}:${c.channel}`, { ...limits, windowMs: limits.windowMs + WINDOW_MARGIN_MS }, r.deadline, signal);
+        // per-channel spacing here, then the account's budget shared by every gateway (Twitch
+        // counts per account across channels)
+        const ok =
+          (await pacer.acquire(`${c.platform}:${c.channel}`, { ...limits, windowMs: limits.windowMs + WINDOW_MARGIN_MS }, r.deadline, signal)) &&
+          (!budget || !adapter.buckets || (await budget.take(adapter.buckets(c.channel).map((b) => ({ ...b, windowMs: b.windowMs + WINDOW_MARGIN_MS })), r.deadline, signal)));
         ctx.metrics.pacerWait(c.platform, c.channel, ctx.now() - waitFrom);
         if (!ok) {
           if (posted === 0) await ctx.redis.del(postKey);

@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import { BotError } from '../errors.js';
 import { slowJobSchema, type SlowJob } from '../queues.js';
+import { removalOf } from '../moderation/removals.js';
 import { commentAge } from '../routing/decide.js';
 import { platformFormat } from '../platforms/format.js';
 import type { Comment } from '../types.js';
@@ -52,6 +53,12 @@ export function createSlowHandler(ctx: HandlerContext) {
       log.info({ ...base, outcome: 'dropped', reason: 'copypasta' }, 'slow answer dropped: copypasta');
       await event(ctx, c, { type: 'drop', reason: 'copypasta', route: 'slow' });
       return { outcome: 'dropped', reason: 'copypasta' };
+    }
+    const removed = await removalOf(ctx.redis, ctx.prefix, c);
+    if (removed) {
+      log.info({ ...base, outcome: 'dropped', reason: removed }, 'slow answer dropped: removed by a moderator');
+      await event(ctx, c, { type: 'drop', reason: removed, route: 'slow' });
+      return { outcome: 'dropped', reason: removed };
     }
     if (commentAge(c, pickedAt) > s.slow_max_age_s * 1000) {
       log.info({ ...base, outcome: 'dropped', reason: 'stale' }, 'slow answer dropped: comment too old');

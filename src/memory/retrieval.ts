@@ -48,7 +48,7 @@ export interface RetrievalDeps {
   /** Budget of the embedding when an exchange is indexed, in the background (default 10 s). */
   indexTimeoutMs?: number;
   /** `keep_alive` sent with each embedding request (e.g. OLLAMA_KEEP_ALIVE), so the model stays loaded. */
-  keepAlive?: string;
+  keepAlive?: string | number;
   /** Clock (tests). */
   now?: () => number;
 }

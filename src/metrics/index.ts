@@ -103,6 +103,8 @@ export function createMetrics(deps: MetricsDeps): Metrics {
           return client.host;
         },
         listModels: (signal) => client.listModels(signal),
+        preload: (model, keepAlive, signal) => client.preload(model, keepAlive, signal),
+        loadingModels: () => client.loadingModels(),
         async chat(req: ChatRequest): Promise<ChatResult> {
           modelCalls.inc({ route, model: req.model });
           try {

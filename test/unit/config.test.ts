@@ -16,7 +16,9 @@ describe('config', () => {
       REDIS_PREFIX: 'bot',
       FAST_MODEL: 'qwen2.5:14b',
       SLOW_MODEL: 'gpt-oss:120b',
-      FAST_CONCURRENCY: 4,
+      // stock Ollama's OLLAMA_NUM_PARALLEL (envconfig default 1)
+      FAST_CONCURRENCY: 1,
+      fastConcurrencyFrom: 'default',
       SLOW_CONCURRENCY: 1,
       TWITCH_IRC_URL: 'wss://irc-ws.chat.twitch.tv:443',
       YOUTUBE_BASE_URL: 'https://www.youtube.com',
@@ -55,11 +57,27 @@ describe('config', () => {
     [{ MEMORY_MIN_SIMILARITY: '1.5' }, 'MEMORY_MIN_SIMILARITY'],
     [{ MEMORY_MIN_SIMILARITY: '-0.1' }, 'MEMORY_MIN_SIMILARITY'],
     [{ MEMORY_MIN_SIMILARITY: '0,3' }, 'MEMORY_MIN_SIMILARITY'],
+    // Go's time.ParseDuration (what Ollama runs on a string keep_alive) has no day unit
+    [{ OLLAMA_KEEP_ALIVE: '1d' }, 'OLLAMA_KEEP_ALIVE'],
+    [{ OLLAMA_KEEP_ALIVE: 'forever' }, 'OLLAMA_KEEP_ALIVE'],
+    [{ OLLAMA_KEEP_ALIVE: '1.5' }, 'OLLAMA_KEEP_ALIVE'],
   ])('rejects %j naming %s', (env, name) => {
     const r = parseConfig(env);
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.errors.join('\n')).toContain(name);
+  });
+
+  it.each([
+    ['-1', -1],
+    ['0', 0],
+    ['3600', 3600],
+    ['30m', '30m'],
+    ['1h30m', '1h30m'],
+    ['-1m', '-1m'],
+  ])('OLLAMA_KEEP_ALIVE=%s is sent to Ollama as %j (numbers as numbers: the string "-1" is HTTP 400)', (raw, value) => {
+    const r = parseConfig({ OLLAMA_KEEP_ALIVE: raw });
+    expect(r.ok && r.config.OLLAMA_KEEP_ALIVE).toEqual(value);
   });
 
   it('takes a fast poll interval for a local test server and a prefix with : or { } (Redis Cluster hash tags)', () => {

@@ -2,7 +2,7 @@ import tmi from 'tmi.js';
 import { BotError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { CommentInput } from '../../types.js';
-import type { ChannelLimits, ChatAdapter, OutgoingMessage, PostResult } from '../port.js';
+import type { ChannelLimits, ChatAdapter, ModerationEvent, OutgoingMessage, PostResult } from '../port.js';
 import {
   avoidDuplicate,
   buildPrivmsgLine,
@@ -13,6 +13,7 @@ import {
   sanitizeChatText,
   type LastSent,
 } from './irc.js';
+import { attachModeration, twitchBuckets } from './moderation.js';
 import { botStateFromUserstate, selfJoinChannel, mapTwitchMessage, type TwitchWireMessage } from './map.js';
 import type { TmiRawMessage, TmiUserstate } from './twitch.external.js';
 import type { TwitchAuth, TwitchAuthFailedError } from './auth.js';
@@ -101,6 +102,7 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
   let closing: Promise<void> | null = null;
   let connected = false;
   let onComment: ((c: CommentInput) => void) | null = null;
+  let onModeration: ((m: ModerationEvent) => void) | null = null;
   let loginFailures = 0;
   let loginTimer: NodeJS.Timeout | undefined;
   let startSettled: (() => void) | null = null;
@@ -295,6 +297,9 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
     c.on('message', (channel: string, us: TmiUserstate, text: string, self: boolean) => deliver({ channel, userstate: us, text, kind: 'chat', self }));
     c.on('cheer', (channel: string, us: TmiUserstate, text: string) => deliver({ channel, userstate: us, text, kind: 'cheer' }));
     c.on('notice', onNotice);
+    attachModeration(c, log, (ev) => {
+      if (!closed && client === c) onModeration?.(ev);
+    });
     c.on('connecting', () => {
       if (closed || client !== c) void c.disconnect().catch(() => undefined);
     });
@@ -335,9 +340,10 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
     maxChars: opts.maxChars,
     mentionsAuthor: false,
 
-    async start(cb) {
+    async start(cb, onMod) {
       if (closed) return;
       onComment = cb;
+      onModeration = onMod ?? null;
       if (client) return;
       if (auth) {
         auth.onFatal((err) => {
@@ -397,6 +403,11 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
       return { status: 'posted', at: Date.now() };
     },
 
+    buckets(channel: string) {
+      const ch = normalizeChannel(channel) ?? channel;
+      return twitchBuckets(botLogin, modIn.get(ch) === true || ch === botLogin, opts.rateLimit);
+    },
+
     limits(channel: string): ChannelLimits {
       const ch = normalizeChannel(channel) ?? channel;
       return limitsUnder(modIn.get(ch) ? MOD : NON_MOD, room.verdict(ch), opts.rateLimit);
@@ -406,6 +417,7 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
       if (closing) return closing;
       closed = true;
       onComment = null;
+      onModeration = null;
       clearTimeout(loginTimer);
       auth?.close();
       startSettled?.();
