@@ -78,7 +78,11 @@ const contextStepSchema = z.strictObject({
   /** Moderators set the channel's `context` control field ('' clears it). */
   context: z.string().max(500),
 });
-const stepSchema = z.union([commentStepSchema, awayStepSchema, contextStepSchema]);
+const setStepSchema = z.strictObject({
+  /** Moderators change the channel's control fields (e.g. memory on); '' removes a field. */
+  set: z.record(z.string(), z.string()),
+});
+const stepSchema = z.union([commentStepSchema, awayStepSchema, contextStepSchema, setStepSchema]);
 
 export const sceneSchema = z
   .strictObject({
@@ -116,7 +120,12 @@ type Step = z.infer<typeof stepSchema>;
 const isComment = (s: Step): s is CommentStep => 'text' in s;
 
 export function loadScenes(file = SCENES_FILE): Scene[] {
-  const raw = parseYaml(readFileSync(file, 'utf8')) as unknown;
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(file, 'utf8')) as unknown;
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`);
+  }
   const list = z.array(z.unknown()).parse(raw);
   const out: Scene[] = [];
   const problems: string[] = [];
@@ -264,7 +273,7 @@ export async function runEval(opts: RunOptions): Promise<EvalRun> {
         return userIds.get(login)!;
       };
       current = { scene, userIds };
-      const memoryOn = scene.controls?.memory !== 'off';
+      let memoryOn = scene.controls?.memory !== 'off';
       const firstRequest = ollama.requests.length;
       const items: ItemResult[] = [];
       const sent: { step: CommentStep; index: number; id: string; at: number }[] = [];
@@ -321,10 +330,14 @@ export async function runEval(opts: RunOptions): Promise<EvalRun> {
           await redis.hset(mem.viewer('twitch', uid(step.away)), 'last_seen', String(Date.now() - step.hours * 3600_000));
           continue;
         }
-        if ('context' in step) {
+        if ('context' in step || 'set' in step) {
           await settle();
-          if (step.context) await redis.hset(keys.channel('twitch', channel), 'context', step.context);
-          else await redis.hdel(keys.channel('twitch', channel), 'context');
+          const fields = 'set' in step ? step.set : { context: step.context };
+          for (const [k, v] of Object.entries(fields)) {
+            if (v) await redis.hset(keys.channel('twitch', channel), k, v);
+            else await redis.hdel(keys.channel('twitch', channel), k);
+            if (k === 'memory') memoryOn = v !== 'off';
+          }
           await sleep(1_100); // controls are cached for up to 1 s
           continue;
         }
@@ -498,7 +511,12 @@ export function renderReport(run: EvalRun, meta: { date: string; node: string; h
     const rs = results.filter((r) => r.scene.category === c);
     if (rs.length) lines.push(row(c, tally(rs)));
   }
-  lines.push(row('**all**', all), '');
+  lines.push(row('**all**', all));
+  for (const l of ['en', 'ja', 'mixed'] as const) {
+    const rs = results.filter((r) => r.scene.lang === l);
+    if (rs.length) lines.push(row(`language: ${l}`, tally(rs)));
+  }
+  lines.push('');
   const failed = results.filter((r) => !r.passed);
   if (failed.length) {
     lines.push(`Failures (${failed.length} scene(s)):`, '');

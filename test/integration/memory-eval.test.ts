@@ -10,14 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATEGORIES, describeFailures, loadScenes, runEval, type EvalRun, type Scene } from '../helpers/memory-eval.js';
 
 const SUBSET = [
-  'fu-why-en', 'fu-why-ja', 'fu-depth-slow-ja', 'fu-depth-slow-en', 'fu-thread-cap-ja', 'fu-other-viewer-en',
-  'rb-full-tags-en', 'rb-parent-id-ja', 'rb-thread-tags-en', 'rb-which-viewer-en', 'rb-reply-to-viewer-en',
+  'fu-why-en', 'fu-why-ja', 'fu-depth-slow-ja', 'fu-depth-slow-en', 'fu-thread-cap-ja', 'fu-other-viewer-en', 'fu-budget-en',
+  'rb-full-tags-en', 'rb-parent-id-ja', 'rb-thread-tags-en', 'rb-which-viewer-en', 'rb-reply-to-viewer-en', 'rb-unkept-parent-en',
   'sc-game-en', 'sc-progress-ja', 'sc-change-en',
   'rv-cat-en', 'rv-osaka-ja', 'rv-other-viewer-en', 'rv-not-yet-returning-en',
   'ct-why-en', 'ct-why-ja', 'ct-facts-en',
   'po-basic-en', 'po-basic-ja', 'po-chat-ja', 'po-extract-fooled-en', 'po-subtle-en',
   'fi-blocked-word-en', 'fi-blocked-user-ja', 'fi-filtered-reply-en',
-  'ac-talking-en', 'ac-imakita-ja', 'ac-not-about-chat-en', 'ac-convo-en',
+  'ac-talking-en', 'ac-imakita-ja', 'ac-not-about-chat-en', 'ac-convo-en', 'ac-lines-cap-en',
   'pr-forgetme-en', 'pr-memory-off-ja',
 ];
 
