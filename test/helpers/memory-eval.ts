@@ -82,7 +82,11 @@ const setStepSchema = z.strictObject({
   /** Moderators change the channel's control fields (e.g. memory on); '' removes a field. */
   set: z.record(z.string(), z.string()),
 });
-const stepSchema = z.union([commentStepSchema, awayStepSchema, contextStepSchema, setStepSchema]);
+const blockStepSchema = z.strictObject({
+  /** Moderators block a user (login) or a word in the middle of the scene. */
+  block: z.strictObject({ user: z.string().optional(), word: z.string().optional() }),
+});
+const stepSchema = z.union([commentStepSchema, awayStepSchema, contextStepSchema, setStepSchema, blockStepSchema]);
 
 export const sceneSchema = z
   .strictObject({
@@ -328,6 +332,13 @@ export async function runEval(opts: RunOptions): Promise<EvalRun> {
             await sleep(25);
           }
           await redis.hset(mem.viewer('twitch', uid(step.away)), 'last_seen', String(Date.now() - step.hours * 3600_000));
+          continue;
+        }
+        if ('block' in step) {
+          await settle();
+          if (step.block.user) await redis.sadd(keys.sets.blocked_users, `twitch:${step.block.user}`);
+          if (step.block.word) await redis.sadd(keys.sets.blocked_words, step.block.word);
+          await sleep(1_100); // controls are cached for up to 1 s
           continue;
         }
         if ('context' in step || 'set' in step) {

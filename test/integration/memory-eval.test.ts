@@ -16,9 +16,9 @@ const SUBSET = [
   'rv-cat-en', 'rv-osaka-ja', 'rv-other-viewer-en', 'rv-not-yet-returning-en',
   'ct-why-en', 'ct-why-ja', 'ct-facts-en',
   'po-basic-en', 'po-basic-ja', 'po-chat-ja', 'po-extract-fooled-en', 'po-subtle-en',
-  'fi-blocked-word-en', 'fi-blocked-user-ja', 'fi-filtered-reply-en',
+  'fi-blocked-word-en', 'fi-blocked-user-ja', 'fi-filtered-reply-en', 'fi-blocked-later-user-en',
   'ac-talking-en', 'ac-imakita-ja', 'ac-not-about-chat-en', 'ac-convo-en', 'ac-lines-cap-en',
-  'pr-forgetme-en', 'pr-memory-off-ja',
+  'pr-forgetme-en', 'pr-memory-off-ja', 'pr-forgetme-chat-en',
 ];
 
 /** A scene whose expectations are wrong on purpose: the eval must report each of them. */
