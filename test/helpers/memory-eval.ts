@@ -220,9 +220,10 @@ export async function runEval(opts: RunOptions): Promise<EvalRun> {
   const prefix = uniquePrefix('memeval');
   const channels = scenes.map((_, i) => channelOf(i));
   // the scene being run: the fake models answer from its steps
-  let current: { scene: Scene; userIds: Map<string, string> } | undefined;
+  let current: { scene: Scene; userIds: Map<string, string>; sent: CommentStep[] } | undefined;
+  // the step most recently sent with this text (and viewer): a viewer may say "why?" twice
   const stepFor = (text: string, viewer?: string): CommentStep | undefined =>
-    current?.scene.steps.filter(isComment).find((s) => s.text === text && (viewer === undefined || JSON.stringify(s.user) === viewer));
+    [...(current?.sent ?? [])].reverse().find((s) => s.text === text && (viewer === undefined || JSON.stringify(s.user) === viewer));
   const reply = (req: FakeChatRequest): FakeReply => {
     if (req.format) {
       const step = stepFor(extractedText(req));
@@ -276,7 +277,7 @@ export async function runEval(opts: RunOptions): Promise<EvalRun> {
         if (!userIds.has(login)) userIds.set(login, String(7_000_000 + i * 100 + userIds.size));
         return userIds.get(login)!;
       };
-      current = { scene, userIds };
+      current = { scene, userIds, sent: [] };
       let memoryOn = scene.controls?.memory !== 'off';
       const firstRequest = ollama.requests.length;
       const items: ItemResult[] = [];
@@ -383,6 +384,7 @@ export async function runEval(opts: RunOptions): Promise<EvalRun> {
               });
           }
         }
+        current.sent.push(step);
         const id = twitch.chat(channel, { user: step.user, userId: uid(step.user), text: step.text, tags });
         sent.push({ step, index, id, at: Date.now() });
         pending.push(id);
@@ -400,7 +402,12 @@ export async function runEval(opts: RunOptions): Promise<EvalRun> {
       // ---- score
       const reqs = ollama.requests.slice(firstRequest);
       const answerReqs = reqs.filter((r) => !r.format);
-      const answerFor = (s: { step: CommentStep }) => answerReqs.filter((r) => commentOf(r) === s.step.text && viewerOf(r) === JSON.stringify(s.step.user)).pop();
+      // the last request for this viewer and text that arrived after it was sent and before the
+      // same viewer sent the same text again (a viewer may say "why?" twice in a scene)
+      const answerFor = (s: { step: CommentStep; at: number }) => {
+        const again = sent.find((x) => x.at > s.at && x.step.user === s.step.user && x.step.text === s.step.text);
+        return answerReqs.filter((r) => r.at >= s.at && (!again || r.at < again.at) && commentOf(r) === s.step.text && viewerOf(r) === JSON.stringify(s.step.user)).pop();
+      };
       for (const s of sent) {
         const outcome = outcomes.get(s.id) ?? 'none';
         const answered = outcome.startsWith('reply:');

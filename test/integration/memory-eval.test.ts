@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATEGORIES, describeFailures, loadScenes, runEval, type EvalRun, type Scene } from '../helpers/memory-eval.js';
 
 const SUBSET = [
-  'fu-why-en', 'fu-why-ja', 'fu-depth-slow-ja', 'fu-depth-slow-en', 'fu-thread-cap-ja', 'fu-other-viewer-en', 'fu-budget-en',
-  'rb-full-tags-en', 'rb-parent-id-ja', 'rb-thread-tags-en', 'rb-which-viewer-en', 'rb-reply-to-viewer-en', 'rb-unkept-parent-en',
+  'fu-why-en', 'fu-why-ja', 'fu-depth-slow-ja', 'fu-depth-slow-en', 'fu-thread-cap-ja', 'fu-other-viewer-en', 'fu-budget-en', 'fu-why-twice-en',
+  'rb-full-tags-en', 'rb-parent-id-ja', 'rb-thread-tags-en', 'rb-which-viewer-en', 'rb-reply-to-viewer-en', 'rb-depth-on-slow-en', 'rb-unkept-parent-en',
   'sc-game-en', 'sc-progress-ja', 'sc-change-en',
   'rv-cat-en', 'rv-osaka-ja', 'rv-other-viewer-en', 'rv-not-yet-returning-en',
   'ct-why-en', 'ct-why-ja', 'ct-facts-en',
