@@ -21,6 +21,7 @@ import { parseConfig } from '../../src/config.js';
 import { controlKeys } from '../../src/controls/keys.js';
 import { eventsKey } from '../../src/events.js';
 import { createLogger } from '../../src/log.js';
+import { mayStateFacts } from '../../src/memory/extract.js';
 import { MEMORY_QUEUE } from '../../src/memory/forget.js';
 import { memoryKeys } from '../../src/memory/keys.js';
 import { mayKeep } from '../../src/memory/store.js';
@@ -326,6 +327,9 @@ export async function runEval(opts: RunOptions): Promise<EvalRun> {
         if ('away' in step) {
           await settle();
           // fact extraction runs in the background: let it finish before the viewer "leaves"
+          // (each of their kept comments that may state facts is read once: its log line says so)
+          const extracted = sent.filter((x) => x.step.user === step.away && memoryOn && outcomes.get(x.id)?.startsWith('reply:') && mayKeep(x.step.text) && mayStateFacts(x.step.text));
+          for (const x of extracted) await logs.waitFor('viewer facts extracted', (l) => l.commentId === x.id, settleTimeoutMs).catch(() => undefined);
           const end = Date.now() + settleTimeoutMs;
           for (;;) {
             const c = await memoryQueue.getJobCounts('waiting', 'prioritized', 'delayed', 'active');
