@@ -35,7 +35,7 @@ export interface RenderInput {
 
 const ITEM_MAX = 300;
 
-const ABOUT_CHAT_EN = /\b(chat|everyone|every ?body|you (all|guys)|y'?all|people here|talking about|what did i miss|what('?s| is) going on|what happened|catch me up|context)\b/;
+const ABOUT_CHAT_EN = /\b(chat|everyone|every ?body|you (all|guys)|y'?all|people here|talking about|convo|conversation|what did i miss|what('?s| is) going on|what happened|catch me up|context)\b/;
 const ABOUT_CHAT_JA = /(チャット|コメント欄|みんな|皆|何の話|なんの話|何話して|なに話して|今北|いまきた|何があった|なにがあった|流れ|状況)/;
 
 /**

@@ -37,8 +37,9 @@ export function resolveReplyTarget(c: Pick<Comment, 'replyTo'>, recent: readonly
 }
 
 const DEPTH_WHY = /^(but |and |so |ok(ay)? )?(why|how come|how so)( exactly| is that| so| not)?[\s?!.]*$/;
+// ("why exactly?" ends in punctuation: that alternative is anchored at the end, not by \b)
 const DEPTH_EN =
-  /\b(how (exactly|does that work)|explain( (it|that|more|further|in detail|why))?|elaborate|more details?|in (more )?detail|go deeper|tell me more|say more|what do you mean|can you expand|dig deeper|step by step|and the (second|third|other|last) one)\b/;
+  /\bwhy( exactly| is that| so| not)?\s*[?!.]*$|\b(how (come|so|exactly|does that work)|explain( (it|that|more|further|in detail))?|elaborate|more detail(s)?|in (more )?detail|go deeper|tell me more|say more|what do you mean|can you expand|dig deeper|step by step|and the (second|third|other|last) one)\b/;
 const DEPTH_JA = /(詳しく|くわしく|もっと(詳|教|説明|知)|なんで[?？]?$|なぜ[?？]?$|どうして[?？]?$|どういうこと|どういう意味|具体的に|掘り下げ|説明して|理由は|二つ目|2つ目|もう一つの方)/;
 
 /** A follow-up that asks for more depth ("why exactly?", 「もっと詳しく」) rather than a reaction. */
