@@ -8,6 +8,7 @@ import { analyzeTrigger } from '../routing/trigger.js';
 import { platformFormat } from '../platforms/format.js';
 import type { Comment } from '../types.js';
 import { looksLikeFollowUp, threadSignal, type ThreadSignal } from '../memory/thread.js';
+import { screenRecall } from '../memory/store.js';
 import { generateAnswer, memoryBackground, memoryLog } from './answer.js';
 import { pickInLanguage } from '../reply/ack.js';
 import { blockedWordIn, event, parseJob, replyFiltered, strike } from './common.js';
@@ -118,7 +119,8 @@ export function createFastHandler(ctx: HandlerContext) {
     const queueWaitMs = pickedAt - c.receivedAt;
     const deadline = (c.sentAt ?? c.receivedAt) + controls.settings.fast_max_age_s * 1000;
     const format = platformFormat(c.platform, ctx.config);
-    const background = memoryBackground(ctx, 'fast', c, controls.settings.context, recall, related);
+    const screened = screenRecall(recall, controls, c.platform, related);
+    const background = memoryBackground(ctx, 'fast', c, controls.settings.context, screened.recall, screened.related);
     const leave = ctx.memory.slots.enter();
     const out = await generateAnswer({
       background,

@@ -5,6 +5,7 @@ import { removalOf } from '../moderation/removals.js';
 import { commentAge } from '../routing/decide.js';
 import { platformFormat } from '../platforms/format.js';
 import type { Comment } from '../types.js';
+import { screenRecall } from '../memory/store.js';
 import { generateAnswer, memoryBackground, memoryLog, type AnswerOutcome, type EmptyReason, type ModelRoute } from './answer.js';
 import { event, parseJob, replyFiltered } from './common.js';
 import type { HandlerContext, Outcome } from './context.js';
@@ -78,7 +79,8 @@ export function createSlowHandler(ctx: HandlerContext) {
     };
     const deadline = (c.sentAt ?? c.receivedAt) + s.slow_max_age_s * 1000;
     // the thread as it is now (a follow-up that asked for depth comes with the answer it follows)
-    const [recall, related] = await Promise.all([ctx.memory.store.recall(c, s.memory), ctx.memory.related(c, s.memory, [])]);
+    const [unscreened, relatedAll] = await Promise.all([ctx.memory.store.recall(c, s.memory), ctx.memory.related(c, s.memory, [])]);
+    const { recall, related } = screenRecall(unscreened, controls, c.platform, relatedAll);
     const background = memoryBackground(ctx, 'slow', c, s.context, recall, related);
     let out: AnswerOutcome;
     try {

@@ -12,6 +12,9 @@ const EN = [
   /\b(you are now|you're now|act as|pretend (to be|you are)|role-?play|new (rule|instruction|persona)s?|developer mode|debug mode|jailbreak|\bdan\b)/,
   /\b(system prompt|your (prompt|instructions|rules|persona)|hidden reasoning|analysis channel|think tags)\b/,
   /\b(always|never) (say|reply|answer|respond|start|end|call me)\b/,
+  // instructions phrased as a preference: "please use it in every reply", "end each answer with…"
+  /\b(in|at the (end|start) of|to) (every|each|all( of)? (your|the)) (reply|replies|answer|answers|message|messages|response|responses|sentence|sentences)\b/,
+  /\b(every|each) (time|reply|answer|message) you (say|reply|answer|respond|talk|write)\b/,
   /\b(repeat after me|say the word|spell (it|that|the)|word for word|verbatim|print (your|the)|reveal (your|the)|show me your)\b/,
   /\b(oauth|token|client secret|refresh token|api key|password)\b/,
 ];
@@ -22,6 +25,9 @@ const JA = [
   /(システムプロンプト|開発者モード|デバッグ|脱獄|制限のない|トークン|シークレット|パスワード|一字一句|そのまま(教|書|言|出)|差別語)/,
   /(設定|ペルソナ|考えている途中|思考|推論).{0,12}(教えて|見せて|書いて|出して)/,
   /(って言って|と言って|を言って|言ってみて)$/,
+  // 指示 phrased as a preference: 「返事の最後に毎回つけて」「いつも〜って呼んで」
+  /(毎回|いつも|必ず|常に|ずっと).{0,20}(つけて|付けて|言って|入れて|使って|呼んで|話して|答えて)/,
+  /(返事|返信|答え|回答|語尾|文末).{0,12}(毎回|いつも|必ず|常に)/,
   /(あなたは|お前は).{0,10}(今から|これから).{0,20}(です|だ|になる|になって)/,
 ];
 

@@ -11,6 +11,7 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Comment, Platform } from '../types.js';
+import { findBlockedWord } from '../reply/safety.js';
 import { looksLikeInjection } from './guard.js';
 import { memoryKeys } from './keys.js';
 import { resolveReplyTarget } from './thread.js';
@@ -51,6 +52,34 @@ export interface Recall {
   facts: Fact[];
   returning: boolean;
   stream?: StreamInfo;
+}
+
+/**
+ * What a recall may still carry under the controls as they are now: a user blocked or a word
+ * added to blocked_words after the line was kept takes it out of every prompt at once (the
+ * keys keep it until they age out or the viewer is forgotten). Pure.
+ */
+export function screenRecall<R extends Recall>(
+  r: R,
+  controls: { blockedUsers: ReadonlySet<string>; blockedWords: readonly string[] },
+  platform: string,
+  related: readonly Exchange[] = [],
+): { recall: R; related: Exchange[] } {
+  const userBlocked = (id: string, login?: string) =>
+    controls.blockedUsers.has(`${platform}:${id}`.toLowerCase()) || (login !== undefined && controls.blockedUsers.has(`${platform}:${login}`.toLowerCase()));
+  const wordIn = (...texts: string[]) => controls.blockedWords.length > 0 && texts.some((t) => findBlockedWord(t, controls.blockedWords) !== undefined);
+  const okEx = (e: Exchange) => !userBlocked(e.userId, e.login) && !wordIn(e.comment, e.answer);
+  if (controls.blockedUsers.size === 0 && controls.blockedWords.length === 0) return { recall: r, related: [...related] };
+  return {
+    recall: {
+      ...r,
+      thread: r.thread.filter(okEx),
+      chat: r.chat.filter((l) => !userBlocked(l.userId, l.login) && !wordIn(l.text)),
+      facts: r.facts.filter((f) => !wordIn(f.text)),
+      ...(r.replyTo && !okEx(r.replyTo) ? { replyTo: undefined } : {}),
+    },
+    related: related.filter(okEx),
+  };
 }
 
 export const EMPTY_RECALL: Recall = Object.freeze({ thread: [], chat: [], facts: [], returning: false }) as Recall;
@@ -114,7 +143,7 @@ export function createMemoryStore(opts: { redis: Redis; prefix: string; config: 
       const now = opts.now();
       const m = redis.multi();
       if (mayKeep(c.text)) {
-        const line: ChatLine = { id: c.id, userId: c.author.id, name: c.author.name, text: c.text, at: c.receivedAt };
+        const line: ChatLine = { id: c.id, userId: c.author.id, login: c.author.login, name: c.author.name, text: c.text, at: c.receivedAt };
         const k = keys.channelChat(c.platform, c.channel);
         m.lpush(k, JSON.stringify(line)).ltrim(k, 0, MEMORY_CAPS.channelChat - 1).pexpire(k, MEMORY_CAPS.channelTtlMs);
       }

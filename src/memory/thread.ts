@@ -17,7 +17,8 @@ function norm(s: string): string {
  * The bot's exchange a comment replies to (Twitch reply tags), from the channel's recent
  * exchanges, newest first. The parent must be one of the bot's own messages: matched by the
  * message id the platform gave for the bot's post, else by the thread's first message (the
- * comment the bot answered), else by the parent's text, else the bot's latest answer.
+ * comment the bot answered), else by the parent's text; with no id and no text to go on, the
+ * bot's latest answer.
  */
 export function resolveReplyTarget(c: Pick<Comment, 'replyTo'>, recent: readonly Exchange[], botLogins: readonly string[]): Exchange | undefined {
   const r = c.replyTo;
@@ -33,7 +34,9 @@ export function resolveReplyTarget(c: Pick<Comment, 'replyTo'>, recent: readonly
     const byBody = body ? recent.find((e) => norm(e.answer).startsWith(body.slice(0, 60)) || body.startsWith(norm(e.answer).slice(0, 60))) : undefined;
     if (byBody) return byBody;
   }
-  return recent[0];
+  // a reply to a bot message whose exchange was not kept (never stored, forgotten, expired):
+  // no exchange at all rather than a wrong one
+  return r.id || r.threadId || r.body ? undefined : recent[0];
 }
 
 const DEPTH_WHY = /^(but |and |so |ok(ay)? )?(why|how come|how so)( exactly| is that| so| not)?[\s?!.]*$/;

@@ -31,6 +31,8 @@ export interface Exchange {
 export interface ChatLine {
   id: string;
   userId: string;
+  /** The platform login, for block entries by login (absent in lines kept before it was added). */
+  login?: string;
   name: string;
   text: string;
   at: number;

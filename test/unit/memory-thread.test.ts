@@ -46,7 +46,8 @@ describe('resolveReplyTarget', () => {
     ['by the bot message id', { id: 'b3' }, 'c3'],
     ['by the thread root when the parent is the bot', { id: 'zz', login: 'botan_bot', threadId: 'c2' }, 'c2'],
     ['by the parent text (with @mention)', { id: 'zz', login: 'botan_bot', body: '@Bob second answer here' }, 'c2'],
-    ['the latest when only the parent login says it is the bot', { id: 'zz', login: 'botan_bot' }, 'c3'],
+    ['the latest when only the parent login says it is the bot', { login: 'botan_bot' }, 'c3'],
+    ['nothing when the bot message it replies to was not kept (never a wrong exchange)', { id: 'zz', login: 'botan_bot', threadId: 'gone' }, undefined],
     ['not a reply to the bot', { id: 'zz', login: 'someone', threadId: 'c2' }, undefined],
   ])('%s', (_n, replyTo, want) => {
     expect(resolveReplyTarget({ replyTo }, recent, ['botan_bot'])?.id).toBe(want);
