@@ -166,6 +166,8 @@ export const envSchema = z.object({
 export type Env = z.infer<typeof envSchema>;
 
 export interface Config extends Env {
+  /** REDIS_URL was given: use that Redis and never start one (unset: the embedded default may). */
+  redisUrlSet: boolean;
   fastHost: string;
   slowHost: string;
   twitchEnabled: boolean;
@@ -196,6 +198,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
     ok: true,
     config: {
       ...e,
+      redisUrlSet: (env.REDIS_URL ?? '').trim() !== '',
       fastHost: e.OLLAMA_FAST_HOST ?? e.OLLAMA_HOST,
       slowHost: e.OLLAMA_SLOW_HOST ?? e.OLLAMA_HOST,
       twitchEnabled: e.TWITCH_CHANNELS.length > 0 || !!e.TWITCH_USERNAME || !!e.TWITCH_OAUTH_TOKEN,

@@ -1,11 +1,12 @@
-import { buildApp, waitDrained, type App } from './app.js';
+import { formatChecks, startupChecks } from './checks.js';
+import type { App } from './app.js';
 import { CharacterError } from './errors.js';
 import { EXIT_CONFIG, loadConfigOrExit, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import type { Role } from './heartbeat.js';
 import { createConsoleAdapter } from './platforms/console/adapter.js';
 import type { ChatAdapter } from './platforms/port.js';
-import { createRedis } from './redis.js';
+import { createRedis, formatElapsed } from './redis.js';
 import { createSandbox } from './sandbox.js';
 
 export interface RunOptions {
@@ -39,10 +40,13 @@ export async function runProcess(opts: RunOptions): Promise<void> {
   const logger = createLogger({ level: config.LOG_LEVEL, destination: consoleMode ? process.stderr : undefined });
   if (consoleMode) return runConsole(config, logger, opts.roles);
 
+  // loaded after the checks above, so a missing piece is reported without waiting for BullMQ & co. to load
+  const { buildApp } = await import('./app.js');
   const app = buildOrExit(() => buildApp({ config, logger, roles: opts.roles }));
   installSignals(app, logger);
-  await app.start();
+  // checked beside the start, not after it: a start waiting for Redis must not hide a missing model
   void watchModels(app, logger);
+  await app.start();
 }
 
 function buildOrExit(build: () => App): App {
@@ -98,19 +102,35 @@ function installSignals(app: App, logger: Logger, before?: () => Promise<void>):
 
 /** Live platforms: a missing Ollama or model is a loud warning, retried, never an exit. */
 async function watchModels(app: App, logger: Logger): Promise<void> {
+  const since = Date.now();
   for (let warned = false; ; ) {
     const problems = await app.checkModels().catch(() => ['could not check the models']);
     if (problems.length === 0) {
       if (warned) logger.info('models ready');
       return;
     }
+    const waitedMs = Date.now() - since;
+    const waited = warned ? ` (waiting for ${formatElapsed(waitedMs)})` : '';
     warned = true;
-    logger.warn({ problems, retryInS: MODEL_RETRY_MS / 1000 }, `models not ready: ${problems.join('; ')}`);
+    logger.warn({ problems, waitedMs, retryInS: MODEL_RETRY_MS / 1000 }, `models not ready${waited}: ${problems.join('; ')}; checking again in ${MODEL_RETRY_MS / 1000} s`);
     await new Promise((r) => setTimeout(r, MODEL_RETRY_MS).unref());
   }
 }
 
+/**
+ * Console chat and replay: a person waits at the keyboard, so Redis and the models are
+ * checked first (a few seconds at most) and a missing piece exits 2 with what to run.
+ */
+export async function exitUnlessReady(config: Config, logger: Logger, roles: readonly Role[], who: string): Promise<void> {
+  const results = await startupChecks(config, roles, logger);
+  if (results.every((r) => r.status !== 'fail')) return;
+  process.stderr.write(`${who}: cannot start yet:\n${formatChecks(results)}\nThen run the same command again (npm run doctor checks everything a live stream needs).\n`);
+  process.exit(EXIT_CONFIG);
+}
+
 async function runConsole(config: Config, logger: Logger, roles: Role[]): Promise<void> {
+  await exitUnlessReady(config, logger, roles, 'stream-comment-bot');
+  const { buildApp, waitDrained } = await import('./app.js');
   const setup = createRedis(config.REDIS_URL, logger);
   const sandbox = await createSandbox(setup, config.REDIS_PREFIX, 'console');
   const local: Config = { ...config, REDIS_PREFIX: sandbox.prefix };
@@ -126,13 +146,6 @@ async function runConsole(config: Config, logger: Logger, roles: Role[]): Promis
     await sandbox.drop().catch(() => undefined);
     setup.disconnect();
   };
-  const problems = await app.checkModels();
-  if (problems.length) {
-    process.stderr.write(`stream-comment-bot: the models are not ready:\n${problems.map((p) => `  - ${p}\n`).join('')}`);
-    await app.close();
-    await cleanup();
-    process.exit(EXIT_CONFIG);
-  }
   installSignals(app, logger, cleanup);
   onEnd = () => {
     // end of input: let the answers in flight (slow ones too) arrive, then leave

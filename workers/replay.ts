@@ -3,6 +3,7 @@
 import { EXIT_CONFIG, loadConfigOrExit } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { parseReplayArgs, runReplay } from '../src/replay/runner.js';
+import { exitUnlessReady } from '../src/run.js';
 
 const args = parseReplayArgs(process.argv.slice(2));
 if (args.errors.length) {
@@ -12,6 +13,7 @@ if (args.errors.length) {
 const config = loadConfigOrExit();
 // stdout carries the replies and the report; logs go to stderr
 const logger = createLogger({ level: process.env.LOG_LEVEL ? config.LOG_LEVEL : 'warn', destination: process.stderr });
+await exitUnlessReady(config, logger, ['gateway', 'fast', 'slow'], 'replay');
 try {
   await runReplay(config, logger, { file: args.file!, speed: args.speed, platform: args.platform, out: process.stdout });
   process.exit(0);

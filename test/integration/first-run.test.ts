@@ -1,0 +1,99 @@
+// The first minutes of a newcomer: whatever is missing, the bot says what to run instead of hanging.
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeOllama, type FakeOllama } from '../fakes/ollama.js';
+import { startFakeTwitch, type FakeTwitch } from '../fakes/twitch.js';
+import { botEnv, freePort, startBot } from '../helpers/bot-process.js';
+import { uniquePrefix } from '../helpers/redis.js';
+import { cleanEnv, run } from '../helpers/spawn.js';
+import { probeRedis } from '../../src/checks.js';
+
+let ollama: FakeOllama;
+let twitch: FakeTwitch;
+const tmp = mkdtempSync(join(tmpdir(), 'scb-first-run-'));
+
+beforeAll(async () => {
+  ollama = await startFakeOllama({ reply: () => ({ content: 'やっほー！' }) });
+  twitch = await startFakeTwitch();
+});
+afterAll(async () => {
+  await ollama.close();
+  await twitch.close();
+});
+
+const REDIS_HOW_TO = ['sudo apt-get install -y redis-server', 'brew install redis', 'WSL', 'docker run -d --name redis -p 6379:6379 redis:7'];
+
+describe('nothing hangs silently (console chat and replay check first)', () => {
+  it('console chat with no Redis exits 2 within 5 s and says how to start Redis on each platform', async () => {
+    const deadPort = await freePort();
+    const t0 = Date.now();
+    const r = await run('npm', ['start', '--silent', '--', '--console'], {
+      env: cleanEnv({ REDIS_URL: `redis://127.0.0.1:${deadPort}`, OLLAMA_HOST: ollama.host }),
+      input: 'hello\n',
+      timeoutMs: 20_000,
+    });
+    const tookMs = Date.now() - t0;
+    expect(r.code).toBe(2);
+    expect(tookMs).toBeLessThan(5_000);
+    for (const s of REDIS_HOW_TO) expect(r.stderr).toContain(s);
+    expect(r.stderr).toContain(`127.0.0.1:${deadPort}`);
+    // Ollama was fine: that line passes, and no reply was printed
+    expect(r.stderr).toMatch(/✓ Ollama and models: qwen2\.5:14b and gpt-oss:120b ready/);
+    expect(r.stdout).toBe('');
+    // REDIS_URL was set: the bot never starts a Redis of its own
+    expect((await probeRedis(`redis://127.0.0.1:${deadPort}`, 500)).ok).toBe(false);
+  }, 30_000);
+
+  it('console chat with neither Redis nor Ollama names both, each with what to run', async () => {
+    const r = await run('npm', ['start', '--silent', '--', '--console'], {
+      env: cleanEnv({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, OLLAMA_HOST: `http://127.0.0.1:${await freePort()}` }),
+      input: 'hello\n',
+      timeoutMs: 20_000,
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('✗ Redis');
+    expect(r.stderr).toContain('✗ Ollama and models');
+    expect(r.stderr).toContain('ollama serve');
+  }, 30_000);
+
+  it('replay with no Redis exits 2 within 5 s with the same advice', async () => {
+    const file = join(tmp, 'chat.jsonl');
+    writeFileSync(file, '{"t": 0, "user": "alice", "text": "牡丹ちゃん元気？"}\n');
+    const t0 = Date.now();
+    const r = await run('npm', ['run', 'replay', '--silent', '--', file], {
+      env: cleanEnv({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, OLLAMA_HOST: ollama.host }),
+      timeoutMs: 20_000,
+    });
+    expect(r.code).toBe(2);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(r.stderr).toMatch(/^replay: cannot start yet/m);
+    for (const s of REDIS_HOW_TO) expect(r.stderr).toContain(s);
+  }, 30_000);
+});
+
+describe('live mode keeps waiting, and says so', () => {
+  it('Redis down: one line at once, then the same with the time it has lasted; a missing model is named meanwhile', async () => {
+    const deadPort = await freePort();
+    const bot = startBot(
+      'main',
+      botEnv({ redisUrl: `redis://127.0.0.1:${deadPort}`, prefix: uniquePrefix('live'), ollama: ollama.host, twitchUrl: twitch.url, extra: { SLOW_MODEL: 'gpt-oss:20b', LOG_LEVEL: 'info' } }),
+    );
+    try {
+      const first = await bot.waitFor(/^redis unreachable/, undefined, 15_000);
+      expect(first.msg).toContain(`127.0.0.1:${deadPort}`);
+      // the model check does not wait behind Redis
+      const models = await bot.waitFor(/^models not ready/, undefined, 10_000);
+      expect(models.msg).toContain('ollama pull gpt-oss:20b');
+      const again = await bot.waitFor(/^redis still unreachable/, undefined, 20_000);
+      expect(again.msg).toMatch(/after 1\d s; retrying/);
+      expect(Number(again.downMs)).toBeGreaterThanOrEqual(10_000);
+      expect(bot.isRunning()).toBe(true);
+      // said again now and then, not once per reconnect attempt
+      expect(bot.find(/^redis (still )?unreachable/).length).toBe(2);
+    } finally {
+      await bot.stop();
+    }
+  }, 60_000);
+});
