@@ -117,6 +117,12 @@ export const envSchema = z.object({
     .optional()
     .transform((v) => (v === undefined || v.trim() === '' ? 'info' : v.trim().toLowerCase()))
     .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+  /** auto: readable lines in a terminal, pino JSON when piped/in Docker; json; pretty. */
+  LOG_FORMAT: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? 'auto' : v.trim().toLowerCase()))
+    .pipe(z.enum(['auto', 'json', 'pretty'])),
 
   TWITCH_CHANNELS: list([]).transform((a) => a.map((c) => c.replace(/^#/, '').toLowerCase())),
   TWITCH_USERNAME: optionalStr.transform((v) => v?.toLowerCase()),

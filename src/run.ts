@@ -37,7 +37,10 @@ export async function runProcess(opts: RunOptions): Promise<void> {
     process.exit(EXIT_CONFIG);
   }
   // console chat keeps stdout for replies
-  const logger = createLogger({ level: config.LOG_LEVEL, destination: consoleMode ? process.stderr : undefined });
+  // console chat keeps its screen: in a terminal only warnings and errors unless LOG_LEVEL asks for more
+  const interactive = consoleMode && process.stdin.isTTY === true && process.stdout.isTTY === true;
+  const level = interactive && !process.env.LOG_LEVEL ? 'warn' : config.LOG_LEVEL;
+  const logger = createLogger({ level, format: config.LOG_FORMAT, destination: consoleMode ? process.stderr : undefined });
   if (consoleMode) return runConsole(config, logger, opts.roles);
 
   // loaded after the checks above, so a missing piece is reported without waiting for BullMQ & co. to load

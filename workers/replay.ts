@@ -12,7 +12,7 @@ if (args.errors.length) {
 }
 const config = loadConfigOrExit();
 // stdout carries the replies and the report; logs go to stderr
-const logger = createLogger({ level: process.env.LOG_LEVEL ? config.LOG_LEVEL : 'warn', destination: process.stderr });
+const logger = createLogger({ level: process.env.LOG_LEVEL ? config.LOG_LEVEL : 'warn', destination: process.stderr, format: config.LOG_FORMAT });
 await exitUnlessReady(config, logger, ['gateway', 'fast', 'slow'], 'replay');
 try {
   await runReplay(config, logger, { file: args.file!, speed: args.speed, platform: args.platform, out: process.stdout });

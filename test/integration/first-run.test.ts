@@ -1,4 +1,5 @@
 // The first minutes of a newcomer: whatever is missing, the bot says what to run instead of hanging.
+import { spawn } from 'node:child_process';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOllama, type FakeOllama } from '../fakes/ollama.js';
 import { startFakeTwitch, type FakeTwitch } from '../fakes/twitch.js';
 import { botEnv, freePort, startBot } from '../helpers/bot-process.js';
-import { uniquePrefix } from '../helpers/redis.js';
-import { cleanEnv, run } from '../helpers/spawn.js';
+import { dropPrefix, REDIS_URL, uniquePrefix, until } from '../helpers/redis.js';
+import { cleanEnv, ROOT, run } from '../helpers/spawn.js';
 import { probeRedis } from '../../src/checks.js';
 
 let ollama: FakeOllama;
@@ -95,5 +96,46 @@ describe('live mode keeps waiting, and says so', () => {
     } finally {
       await bot.stop();
     }
+  }, 60_000);
+});
+
+/** The live bot in a pseudo-terminal (`script`), as a streamer starts it; its screen until `until` holds. */
+async function botInTerminal(extra: Record<string, string>, done: (screen: string) => boolean): Promise<string> {
+  const prefix = uniquePrefix('tty');
+  const env: Record<string, string> = {};
+  const vars = cleanEnv(botEnv({ redisUrl: REDIS_URL, prefix, ollama: ollama.host, twitchUrl: twitch.url, extra: { LOG_LEVEL: 'info', ...extra } }));
+  for (const [k, v] of Object.entries({ ...process.env, ...vars })) if (v !== undefined) env[k] = v;
+  const child = spawn('script', ['-qfec', `${process.execPath} --import tsx workers/main.ts`, '/dev/null'], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  let screen = '';
+  child.stdout.on('data', (d: Buffer) => (screen += d.toString()));
+  try {
+    await until(() => done(screen), 45_000, 'the bot to start').catch((e) => {
+      throw new Error(`${(e as Error).message}; screen so far: ${JSON.stringify(screen.slice(-800))}`);
+    });
+    return screen;
+  } finally {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // gone
+    }
+    await dropPrefix(prefix);
+  }
+}
+
+describe('logs a person can read', () => {
+  it('in a terminal: one short line per event (time, level, component, message), no JSON', async () => {
+    // eslint-disable-next-line no-control-regex
+    const plain = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
+    const screen = plain(await botInTerminal({}, (s) => plain(s).includes('bot started')));
+    expect(screen).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: bot started .*fastModel=qwen2\.5:14b/m);
+    expect(screen).not.toContain('"level"');
+    expect(screen).not.toContain('{"');
+  }, 60_000);
+
+  it('LOG_FORMAT=json keeps pino JSON even in a terminal (piped output is JSON by default: see startup.test.ts)', async () => {
+    const screen = await botInTerminal({ LOG_FORMAT: 'json' }, (s) => s.includes('"msg":"bot started"'));
+    const line = screen.split(/\r?\n/).find((l) => l.includes('"msg":"bot started"'))!;
+    expect(JSON.parse(line)).toMatchObject({ level: 30, msg: 'bot started' });
   }, 60_000);
 });
