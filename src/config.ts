@@ -86,6 +86,8 @@ export const envSchema = z.object({
       }
       return s;
     }),
+  /** Where the private Redis that npm start runs (REDIS_URL unset, none on 127.0.0.1:6379) keeps its data. */
+  EMBEDDED_REDIS_DIR: optionalStr.transform((v) => v ?? '.data/redis'),
   REDIS_PREFIX: z
     .string()
     .optional()

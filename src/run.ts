@@ -8,6 +8,7 @@ import { createConsoleAdapter } from './platforms/console/adapter.js';
 import type { ChatAdapter } from './platforms/port.js';
 import { createRedis, formatElapsed } from './redis.js';
 import { createSandbox } from './sandbox.js';
+import { startEmbeddedRedisIfNeeded, type EmbeddedRedis } from './embedded-redis.js';
 
 export interface RunOptions {
   roles: Role[];
@@ -15,6 +16,7 @@ export interface RunOptions {
 }
 
 const MODEL_RETRY_MS = 30_000;
+const ALL_IN_ONE: Role[] = ['gateway', 'fast', 'slow'];
 
 /**
  * Process entry: config (exit 2 on problems), app, signals (a second signal forces exit).
@@ -41,12 +43,15 @@ export async function runProcess(opts: RunOptions): Promise<void> {
   const interactive = consoleMode && process.stdin.isTTY === true && process.stdout.isTTY === true;
   const level = interactive && !process.env.LOG_LEVEL ? 'warn' : config.LOG_LEVEL;
   const logger = createLogger({ level, format: config.LOG_FORMAT, destination: consoleMode ? process.stderr : undefined });
-  if (consoleMode) return runConsole(config, logger, opts.roles);
+  // npm start (all three parts in one process) may bring its own Redis
+  const embedded = ALL_IN_ONE.every((r) => opts.roles.includes(r)) ? await startEmbeddedRedisIfNeeded(config, logger) : undefined;
+  if (embedded && consoleMode) process.stderr.write(`Using a private Redis for the bot (data in ${embedded.dir}); it stops when you leave.\n`);
+  if (consoleMode) return runConsole(config, logger, opts.roles, embedded);
 
   // loaded after the checks above, so a missing piece is reported without waiting for BullMQ & co. to load
   const { buildApp } = await import('./app.js');
   const app = buildOrExit(() => buildApp({ config, logger, roles: opts.roles }));
-  installSignals(app, logger);
+  installSignals(app, logger, () => embedded?.stop() ?? Promise.resolve());
   // checked beside the start, not after it: a start waiting for Redis must not hide a missing model
   void watchModels(app, logger);
   await app.start();
@@ -131,7 +136,7 @@ export async function exitUnlessReady(config: Config, logger: Logger, roles: rea
   process.exit(EXIT_CONFIG);
 }
 
-async function runConsole(config: Config, logger: Logger, roles: Role[]): Promise<void> {
+async function runConsole(config: Config, logger: Logger, roles: Role[], embedded: EmbeddedRedis | undefined): Promise<void> {
   await exitUnlessReady(config, logger, roles, 'stream-comment-bot');
   const { buildApp, waitDrained } = await import('./app.js');
   const setup = createRedis(config.REDIS_URL, logger);
@@ -148,6 +153,7 @@ async function runConsole(config: Config, logger: Logger, roles: Role[]): Promis
   const cleanup = async () => {
     await sandbox.drop().catch(() => undefined);
     setup.disconnect();
+    await embedded?.stop();
   };
   installSignals(app, logger, cleanup);
   onEnd = () => {
