@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { createOllamaClient } from './llm/ollama-client.js';
-import { checkModels, modelsFor } from './llm/preflight.js';
+import { findMissing, modelsFor } from './llm/preflight.js';
 import type { Logger } from './log.js';
 import { maskUrl } from './log.js';
 
@@ -20,6 +20,8 @@ export interface CheckResult {
   detail: string;
   /** What to do, one command or sentence per line (empty when it passed). */
   fix: string[];
+  /** Models missing on an Ollama that answers (they can be pulled now). */
+  missing?: { host: string; model: string }[];
 }
 
 /** How to get a Redis on this machine, for each platform a newcomer may be on. */
@@ -102,18 +104,19 @@ export async function modelsCheck(config: Config, roles: readonly string[], logg
   const fast = createOllamaClient({ host: config.fastHost, logger: logger.child({ component: 'ollama' }) });
   const slow = config.slowHost === config.fastHost ? fast : createOllamaClient({ host: config.slowHost, logger: logger.child({ component: 'ollama' }) });
   const needs = modelsFor(roles, config, fast, slow);
-  const problems = await checkModels(needs, timeoutMs);
+  const { down, missing } = await findMissing(needs, timeoutMs);
   const names = [...new Set(needs.map((n) => n.model))].join(' and ');
-  if (problems.length === 0) return { name: 'Ollama and models', status: 'pass', detail: `${names} ready`, fix: [] };
-  const down = problems.some((p) => p.startsWith('no Ollama'));
+  if (down.length === 0 && missing.length === 0) return { name: 'Ollama and models', status: 'pass', detail: `${names} ready`, fix: [] };
   return {
     name: 'Ollama and models',
     status: 'fail',
-    detail: problems.map((p) => p.replace(/: (start|run) .*$/, '')).join('; '),
+    detail: [...down.map((h) => `no Ollama answers at ${h}`), ...missing.map((m) => `model ${m.model} is not on ${m.host}`)].join('; '),
     fix: [
-      ...(down ? ['Start Ollama:  ollama serve   (install: https://ollama.com/download; or set OLLAMA_HOST to where it runs)'] : []),
-      ...problems.filter((p) => p.startsWith('model ')).map((p) => `Get the model:  ${/`(ollama pull [^`]+)`/.exec(p)?.[1] ?? p}   (or: npm run models)`),
+      ...(down.length ? ['Start Ollama:  ollama serve   (install: https://ollama.com/download; or set OLLAMA_HOST to where it runs)'] : []),
+      ...missing.map((m) => `Get the model:  ollama pull ${m.model}   (or: npm run models)`),
     ],
+    // only a missing model, Ollama up: something `npm run models` can fix right here
+    ...(down.length === 0 ? { missing } : {}),
   };
 }
 

@@ -1,4 +1,7 @@
+import { createInterface } from 'node:readline';
 import { formatChecks, startupChecks } from './checks.js';
+import { formatBytes, KNOWN_MODEL_BYTES } from './llm/pull.js';
+import { pullModels } from './llm/pull-models.js';
 import type { App } from './app.js';
 import { CharacterError } from './errors.js';
 import { EXIT_CONFIG, loadConfigOrExit, type Config } from './config.js';
@@ -130,10 +133,30 @@ async function watchModels(app: App, logger: Logger): Promise<void> {
  * checked first (a few seconds at most) and a missing piece exits 2 with what to run.
  */
 export async function exitUnlessReady(config: Config, logger: Logger, roles: readonly Role[], who: string): Promise<void> {
-  const results = await startupChecks(config, roles, logger);
+  let results = await startupChecks(config, roles, logger);
+  const failed = results.filter((r) => r.status === 'fail');
+  const missing = failed.length === 1 ? failed[0]!.missing : undefined;
+  // only models are missing and a person is at the terminal: offer to pull them now
+  if (missing?.length && process.stdin.isTTY === true && process.stderr.isTTY === true && (await askToPull(missing))) {
+    if (await pullModels(missing, { out: process.stderr })) results = await startupChecks(config, roles, logger);
+  }
   if (results.every((r) => r.status !== 'fail')) return;
   process.stderr.write(`${who}: cannot start yet:\n${formatChecks(results)}\nThen run the same command again (npm run doctor checks everything a live stream needs).\n`);
   process.exit(EXIT_CONFIG);
+}
+
+async function askToPull(missing: readonly { model: string }[]): Promise<boolean> {
+  const sizes = missing.map((m) => `${m.model}${KNOWN_MODEL_BYTES[m.model] ? ` (${formatBytes(KNOWN_MODEL_BYTES[m.model]!)})` : ''}`).join(' and ');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await new Promise<string>((resolve) => {
+      rl.question(`Ollama does not have ${sizes}. Download ${missing.length === 1 ? 'it' : 'them'} now? [Y/n] `, resolve);
+      rl.once('close', () => resolve('n'));
+    });
+    return /^\s*(y|yes)?\s*$/i.test(answer);
+  } finally {
+    rl.close();
+  }
 }
 
 async function runConsole(config: Config, logger: Logger, roles: Role[], embedded: EmbeddedRedis | undefined): Promise<void> {
