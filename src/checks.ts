@@ -88,6 +88,8 @@ export async function probeRedis(url: string, timeoutMs = 2_500): Promise<RedisP
 export function redisCheck(config: Pick<Config, 'REDIS_URL' | 'redisUrlSet'>, probe: RedisProbe): CheckResult {
   const where = maskUrl(config.REDIS_URL);
   if (probe.ok) return { name: 'Redis', status: 'pass', detail: `answers at ${where}${probe.version ? ` (Redis ${probe.version})` : ''}`, fix: [] };
+  if (/NOAUTH|WRONGPASS|invalid password|invalid username/i.test(probe.error ?? ''))
+    return { name: 'Redis', status: 'fail', detail: `${where} refused the credentials: ${probe.error}`, fix: ['Put the password (and ACL user) in REDIS_URL: redis://user:password@host:port'] };
   const local = /^rediss?:\/\/([^@/]*@)?(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/.test(config.REDIS_URL);
   const fix = local
     ? [

@@ -74,4 +74,15 @@ describe('npm run doctor', () => {
       admin.disconnect();
     }
   }, 60_000);
+
+  it('a Redis that wants a password it was not given: says so, not "unreachable"', async () => {
+    const locked = await startPrivateRedis({ password: 'doctor-test-pw' });
+    try {
+      const r = await run('npm', ['run', 'doctor', '--silent'], { env: cleanEnv({ REDIS_URL: `redis://127.0.0.1:${locked.port}`, OLLAMA_HOST: ollama.host }) });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/✗ Redis: redis:\/\/127\.0\.0\.1:\d+ refused the credentials: NOAUTH.*\n\s+Put the password .* in REDIS_URL/);
+    } finally {
+      await locked.dispose();
+    }
+  }, 40_000);
 });
