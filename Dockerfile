@@ -23,6 +23,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# the panel's pages (plain HTML/JS/CSS, served as they are)
+COPY --from=build /app/src/panel/public ./src/panel/public
 # botctl (bin/botctl.js loads dist/src/cli/botctl.js here) and the character files
 COPY bin ./bin
 COPY characters ./characters

@@ -89,6 +89,8 @@ export function profileReplies(profile: Profile): FakeReplyFn {
       };
     }
     const timing = { ttftMs: profile.fast.ttftMs, tokensPerSec: profile.fast.tokensPerSec, promptTokensPerSec: profile.fast.promptTokensPerSec };
+    // background fact extraction (structured output): a short JSON list
+    if (req.format) return { content: JSON.stringify({ facts: r() < 0.5 ? [] : [ja ? '配信をよく見ている' : 'Watches the stream often'] }), ...timing };
     if (system.includes(TRIAGE_MARKER) && COMPLEX_TEXTS.has(text)) return { content: TRIAGE_MARKER, ...timing };
     const ramble = r() < L.rambleShare || text === WARMUP_RAMBLE;
     return { content: fill(r, ja, between(r, ramble ? L.ramble : L.fastAnswer)), ...timing };

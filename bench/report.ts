@@ -16,6 +16,7 @@ import type { Trace } from './traces.js';
 export const MARKERS = {
   bench: ['<!-- bench:start -->', '<!-- bench:end -->'],
   soak: ['<!-- bench:soak:start -->', '<!-- bench:soak:end -->'],
+  memory: ['<!-- bench:memory:start -->', '<!-- bench:memory:end -->'],
 } as const;
 
 /** Replace the text between `start` and `end` markers in `doc` (appending both when missing). */
@@ -147,7 +148,11 @@ export function soakText(s: SoakResult): string {
   const first = after[0] ?? s.samples[0]!;
   const last = s.samples[s.samples.length - 1]!;
   const mb = (b: number) => (b / 1048576).toFixed(2);
-  const rows = s.samples.map((x) => `| ${x.atS} | ${mb(x.rssBytes)} | ${mb(x.prefixBytes)} | ${x.prefixKeys} | ${mb(x.usedMemory)} |`);
+  const rows = s.samples.map((x) => `| ${x.atS} | ${mb(x.rssBytes)} | ${mb(x.prefixBytes)} | ${x.prefixKeys} | ${mb(x.memoryBytes ?? 0)} | ${x.viewersKept ?? 0} / ${x.viewersSeen ?? 0} | ${mb(x.usedMemory)} |`);
+  const kept = last.viewersKept ?? 0;
+  const perViewer = kept ? (last.memoryBytes ?? 0) / kept : Number.NaN;
+  const capAt = s.maxViewers ? s.samples.find((x) => (x.viewersSeen ?? 0) >= s.maxViewers!) : undefined;
+  const memAfterCap = capAt ? ((last.memoryBytes ?? 0) - (capAt.memoryBytes ?? 0)) / 1048576 : Number.NaN;
   const growth = (last.rssBytes - first.rssBytes) / 1048576;
   // RSS at one instant swings by tens of MB as V8 returns memory and takes it again: compare
   // the highest RSS of the first third after warm-up with the highest of the last third
@@ -165,10 +170,16 @@ export function soakText(s: SoakResult): string {
   return [
     `${s.minutes} minutes at ${s.rate} msg/s (${s.sent} comments, ${s.posted} replies seen, ${s.violations} rate-limit violations), ${s.profile} timings. Warm-up: the first ${s.warmupS} s.`,
     '',
-    '| t (s) | bot RSS MB | Redis, this run\'s keys MB | keys | Redis used_memory (whole instance) MB |',
-    '|---:|---:|---:|---:|---:|',
+    '| t (s) | bot RSS MB | Redis, this run\'s keys MB | keys | of which memory (`mem:*`) MB | viewers kept / seen | Redis used_memory (whole instance) MB |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
+    ...(s.viewers
+      ? [
+          `Viewers: ${s.viewers} distinct viewers in turn${s.maxViewers ? `, MEMORY_MAX_VIEWERS=${s.maxViewers}` : ''}. Memory per viewer kept at the end: ${Number.isFinite(perViewer) ? `${(perViewer / 1024).toFixed(2)} KB` : 'n/a'} (all \`mem:*\` keys, channel lists included, over the viewers kept).${capAt ? ` From the sample where the cap was reached (t=${capAt.atS} s) to the end, memory keys moved ${memAfterCap >= 0 ? '+' : ''}${memAfterCap.toFixed(2)} MB: flat once the cap is reached.` : ''}`,
+          '',
+        ]
+      : []),
     `After warm-up (t=${first.atS} s → t=${last.atS} s), the bot's RSS read every 5 s: highest in the first third ${mb(earlyPeak)} MB, highest in the last third ${mb(latePeak)} MB: ${peakGrowth >= 0 ? '+' : ''}${peakGrowth.toFixed(2)} MB (a single reading swings by up to ${swing.toFixed(0)} MB as the garbage collector returns memory to the system and takes it again; first to last reading: ${growth >= 0 ? '+' : ''}${growth.toFixed(2)} MB). Redis (this run's keys): ${redisGrowth >= 0 ? '+' : ''}${redisGrowth.toFixed(2)} MB. Target: under 5 MB growth each: ${peakGrowth < 5 && redisGrowth < 5 ? '**met**' : '**missed**'}. Whole-instance used_memory also moves with other work on the shared Redis; the run's own keys are the exact measure. Load average ${num(s.loadAverage, 1)}.`,
     '',
     `Largest Redis keys of the run at the end, by kind: ${kinds}. Each is capped: the bot's event stream (EVENTS_MAXLEN, 10,000 entries: full after ~7 min at 10 msg/s), each BullMQ queue's event stream (BULLMQ_EVENTS_MAXLEN, ~1,000), completed jobs (500 per queue, 1 h), per-comment keys by their TTL; so Redis levels off once the slowest cap is full.`,

@@ -6,7 +6,9 @@
  *
  *   npm run bench                  full run (~15 min on 2 cores)
  *   npm run bench -- --quick       one profile, short traces (< 1 min); prints only unless --write
- *   npm run bench -- --soak        10-minute memory soak at 10 msg/s (--minutes=N to change)
+ *   npm run bench -- --soak        10-minute memory soak at 10 msg/s (--minutes=N to change; --viewers=N
+ *                                  distinct viewers in turn, --max-viewers=N the bot's MEMORY_MAX_VIEWERS)
+ *   npm run bench -- --memory      busy trace with memory on, fact extraction on and off (--runs=N)
  *   options: --profiles=cpu,h100   --no-write   --write
  */
 import { analyzeScenario, type ScenarioResult } from './analyze.js';
@@ -40,15 +42,57 @@ async function soak(): Promise<void> {
   const profile = PROFILES[(opt('profiles') as Profile['name']) ?? 'gpu-24gb'] ?? PROFILES['gpu-24gb'];
   const started = new Date();
   const load = [loadAverage()];
-  const r = await runSoak(profile, minutes, out);
+  const viewers = opt('viewers') ? Number(opt('viewers')) : undefined;
+  const maxViewers = opt('max-viewers') ? Number(opt('max-viewers')) : undefined;
+  const r = await runSoak(profile, minutes, out, { viewers, maxViewers });
   load.push(r.loadAverage, loadAverage());
   const body = ['## Memory soak (`npm run bench -- --soak`)', '', header(started, load), '', soakText(r)].join('\n');
   out('\n' + body);
   if (!flag('no-write')) writeSection(FILE, 'soak', body);
 }
 
+/**
+ * Issue 14: the busy trace with memory on, background fact extraction on and off (gpu-24gb,
+ * the bot a moderator so the percentiles rest on many answers): extraction must add no wait.
+ */
+async function memoryAB(): Promise<void> {
+  const started = new Date();
+  const load = [loadAverage()];
+  const profile = PROFILES[(opt('profiles') as Profile['name']) ?? 'gpu-24gb'] ?? PROFILES['gpu-24gb'];
+  const busy = standardTraces(FULL_SIZES).find((t) => t.name === 'busy')!;
+  const rows: string[] = [];
+  const runs = Number(opt('runs') ?? 2);
+  for (let i = 0; i < runs; i++) {
+    for (const extract of ['on', 'off'] as const) {
+      const rec = await runScenario({ profile, trace: busy, mod: true, slowWindowMs: 0, tailMs: 6000, maxTailMs: 65_000, log: out, env: { MEMORY_EXTRACT: extract } });
+      const r = analyzeScenario(rec);
+      load.push(r.loadAverage);
+      const extractions = rec.requests.filter((q) => q.format !== undefined);
+      rows.push(
+        `| ${i + 1} | ${extract} | ${extractions.length} (${extractions.filter((q) => q.outcome === 'aborted').length} preempted) | ${r.fastPosted} | ${r.fastOnTime} | ${Math.round(r.overhead.p50)} / ${Math.round(r.overhead.p99)} | ${Math.round(r.e2eMinusModel.p50)} / ${Math.round(r.e2eMinusModel.p99)} | ${Math.round(r.e2e.p50)} / ${Math.round(r.e2e.p99)} | ${(100 * r.promptCachedShare).toFixed(1)}% | ${r.loadAverage.toFixed(1)} |`,
+      );
+      out(rows.at(-1)!);
+    }
+  }
+  load.push(loadAverage());
+  const body = [
+    '## Memory on: background extraction on and off (`npm run bench -- --memory`)',
+    '',
+    header(started, load),
+    '',
+    `The busy trace (60 s, ~10 msg/s) on the ${profile.name} profile with the bot a moderator, memory on (the default), each configuration run ${runs} times in turn. Extraction requests are the fast model's structured-output calls for facts (run only on a free fast slot, aborted when an answer needs the slot: "preempted"). Overhead is the bot's own time per fast answer (see the pipeline benchmark); e2e − model includes waiting for a model slot, which is where extraction would show if it delayed answers.`,
+    '',
+    '| run | extraction | extraction requests | fast answers posted | posted ≤ 5 s | overhead p50 / p99 ms | e2e − model p50 / p99 ms | e2e p50 / p99 ms | prompt tokens from cache | load avg |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+  ].join('\n');
+  out('\n' + body);
+  if (!flag('no-write')) writeSection(FILE, 'memory', body);
+}
+
 async function main(): Promise<void> {
   if (flag('soak')) return soak();
+  if (flag('memory')) return memoryAB();
   const started = new Date();
   const t0 = Date.now();
   const load = [loadAverage()];

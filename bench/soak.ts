@@ -15,6 +15,11 @@ export interface SoakSample {
   prefixBytes: number;
   prefixKeys: number;
   usedMemory: number;
+  /** Memory keys only (`<prefix>:mem:*`): bytes, and viewers kept (the MEMORY_MAX_VIEWERS index). */
+  memoryBytes: number;
+  viewersKept: number;
+  /** Distinct viewers who had written by then. */
+  viewersSeen: number;
 }
 
 export interface SoakResult {
@@ -31,6 +36,9 @@ export interface SoakResult {
   /** Redis memory of this run's keys at the end, by kind of key (bytes), largest first. */
   largest: [string, number][];
   loadAverage: number;
+  /** Distinct viewers (--viewers) and the bot's MEMORY_MAX_VIEWERS, when set. */
+  viewers?: number;
+  maxViewers?: number;
 }
 
 /** A key's kind: its name under the prefix with comment and job ids folded (`comments:<id>`, `posted:<id>`). */
@@ -66,19 +74,37 @@ export async function usedMemory(redis: Redis): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
 }
 
-export async function runSoak(profile: Profile, minutes: number, log: (s: string) => void = () => undefined): Promise<SoakResult> {
+export async function runSoak(
+  profile: Profile,
+  minutes: number,
+  log: (s: string) => void = () => undefined,
+  opts: { viewers?: number; maxViewers?: number } = {},
+): Promise<SoakResult> {
   const rate = 10;
   const trace = generateTrace('soak', [{ durationMs: minutes * 60_000, rate, mix: CHAT_MIX, users: 600 }], 777);
-  const stack = await startStack(profile, { tag: `${profile.name}-soak` });
+  const stack = await startStack(profile, { tag: `${profile.name}-soak`, env: opts.maxViewers ? { MEMORY_MAX_VIEWERS: String(opts.maxViewers) } : {} });
+  const seen = new Set<string>();
   const { redis, prefix, bot, twitch } = stack;
   const samples: SoakSample[] = [];
   const t0 = Date.now();
   const load = loadAverage();
   const sample = async () => {
     const mem = await prefixMemory(redis, prefix);
-    const s: SoakSample = { atS: Math.round((Date.now() - t0) / 1000), rssBytes: bot.rssBytes(), prefixBytes: mem.bytes, prefixKeys: mem.keys, usedMemory: await usedMemory(redis) };
+    const memOnly = await prefixMemory(redis, `${prefix}:mem`);
+    const s: SoakSample = {
+      atS: Math.round((Date.now() - t0) / 1000),
+      rssBytes: bot.rssBytes(),
+      prefixBytes: mem.bytes,
+      prefixKeys: mem.keys,
+      usedMemory: await usedMemory(redis),
+      memoryBytes: memOnly.bytes,
+      viewersKept: await redis.zcard(`${prefix}:mem:viewers`),
+      viewersSeen: seen.size,
+    };
     samples.push(s);
-    log(`  soak ${s.atS}s: RSS ${(s.rssBytes / 1048576).toFixed(1)} MB, Redis (prefix) ${(s.prefixBytes / 1048576).toFixed(2)} MB in ${s.prefixKeys} keys, used_memory ${(s.usedMemory / 1048576).toFixed(1)} MB`);
+    log(
+      `  soak ${s.atS}s: RSS ${(s.rssBytes / 1048576).toFixed(1)} MB, Redis (prefix) ${(s.prefixBytes / 1048576).toFixed(2)} MB in ${s.prefixKeys} keys (memory ${(s.memoryBytes / 1048576).toFixed(2)} MB, ${s.viewersKept} of ${s.viewersSeen} viewers kept), used_memory ${(s.usedMemory / 1048576).toFixed(1)} MB`,
+    );
   };
   const rss: SoakResult['rss'] = [];
   const rssTimer = setInterval(() => rss.push({ atS: Math.round((Date.now() - t0) / 1000), rssBytes: bot.rssBytes() }), 5_000);
@@ -93,7 +119,10 @@ export async function runSoak(profile: Profile, minutes: number, log: (s: string
     await sample();
     log(`  soak: ${trace.messages.length} messages at ${rate} msg/s over ${minutes} min (${profile.name} timings)`);
     await replay(trace, (m) => {
-      twitch.chat(CHANNEL, chatOptions(m));
+      // --viewers=N: every comment from the next of N viewers in turn (N distinct viewers over the run)
+      const o = opts.viewers ? { ...chatOptions(m), user: `soak_viewer_${sent % opts.viewers}`, userId: undefined, displayName: undefined } : chatOptions(m);
+      seen.add(o.user);
+      twitch.chat(CHANNEL, o);
       sent++;
     });
     clearInterval(timer);
@@ -115,6 +144,8 @@ export async function runSoak(profile: Profile, minutes: number, log: (s: string
       rss,
       largest: [...kinds].sort((x, y) => y[1] - x[1]).slice(0, 8),
       loadAverage: (load + loadAverage()) / 2,
+      ...(opts.viewers ? { viewers: opts.viewers } : {}),
+      ...(opts.maxViewers ? { maxViewers: opts.maxViewers } : {}),
     };
   } finally {
     clearInterval(timer);

@@ -75,8 +75,8 @@ const T = {
     ja: ['今日も元気だね', 'ナイス！', 'BGMいいね', '仕事終わった〜', 'このゲーム難しそう', 'わかる', 'おつかれ', 'うちの猫も見てる'],
   },
   question: {
-    en: ['what game is this?', 'how are you today?', 'what time is it there?', 'is this your first playthrough?', 'what is your favorite food?', 'do you like cats?', 'when is the next stream?', 'what are you drawing?'],
-    ja: ['今何してるの？', '好きな食べ物は何？', '次の配信いつ？', 'このゲーム何時間やってる？', '猫好き？', '何描いてるの？', '今日は何するの？', 'どこ住み？'],
+    en: ['what game is this?', 'how are you today?', 'what time is it there?', 'is this your first playthrough?', 'what is your favorite food?', 'do you like cats?', 'when is the next stream?', 'what are you drawing?', 'my cat loves this game, do you like cats?', 'I just started playing this, any tips?'],
+    ja: ['今何してるの？', '好きな食べ物は何？', '次の配信いつ？', 'このゲーム何時間やってる？', '猫好き？', '何描いてるの？', '今日は何するの？', 'どこ住み？', '私も猫飼ってるよ、猫好き？', '僕もこのゲーム始めたんだけど、コツある？'],
   },
   mention: {
     en: ['botan you are so funny', 'hi botan how was your day', 'botan sing a song!', '@botan_bot good luck today', 'botan you got this'],

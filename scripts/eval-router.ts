@@ -8,8 +8,8 @@
  * uncertain band: (a) the fast model answers or starts with the [[SLOW]] marker, (b) a
  * separate classification call with structured output.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, hostname, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Ollama } from 'ollama';
 import { loadCharacter } from '../src/character.js';
@@ -21,6 +21,7 @@ import {
   isHeldOut,
   LABELS,
   loadRoutingSet,
+  noiseFigures,
   replaceMarkedSection,
   timePerDecisionUs,
   type EvalReport,
@@ -31,6 +32,10 @@ import {
 } from '../src/routing/evaluate.js';
 
 const SET_DIR = 'test/fixtures/routing';
+/** Chat noise in the style of real chat, written for this project (its own split). */
+const NOISE_DIR = 'test/fixtures/routing/noise';
+/** Real public chat with its source and licence (its own split; see the routing README). */
+const REAL_DIR = 'test/fixtures/routing/real';
 export const TRIAGE_MARKER = '[[SLOW]]';
 
 const { values: args } = parseArgs({
@@ -92,10 +97,12 @@ const lines: string[] = [
   '',
   ...confusionTable(all),
   '',
-  `Time per decision (trigger + score): ${us.toFixed(2)} µs, mean over ${200 * items.length} decisions (process.hrtime.bigint).`,
+  `Time per decision (trigger + "is this for me?" + score): ${us.toFixed(2)} µs, mean over ${200 * items.length} decisions (process.hrtime.bigint; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores while measured).`,
   `Targets (rules alone): slow recall ≥ 0.9 ${all.slowRecall >= 0.9 ? 'met' : 'MISSED'}, slow precision ≥ 0.8 ${all.slowPrecision >= 0.8 ? 'met' : 'MISSED'}, < 50 µs ${us < 50 ? 'met' : 'MISSED'} (on all comments).`,
   `Uncertain band [${band[0]}, ${band[1]}): ${inBandCount} comments (${pct(inBandCount / items.length)}) would go to the fast model's triage.`,
 ];
+
+lines.push('', ...noiseSection());
 
 console.log(lines.join('\n'));
 console.log(`\nMistakes (${all.mistakes.length}):`);
@@ -184,6 +191,38 @@ async function triageSection(host: string, model: string, set: readonly Labelled
     `Higher overall accuracy: ${better}. (a) needs no extra call when the fast model answers (its decision time is time to the first tokens); (b) adds one call before every answer in the band.`,
   ];
   console.log(`\n${out.join('\n')}`);
+  return out;
+}
+
+/** The noise and real-chat splits: how much noise is answered or sent slow, before and after the "is this for me?" rules. */
+function noiseSection(): string[] {
+  const out = ['### Chat that is not for the character (noise splits)', ''];
+  const splits: [string, Labelled[]][] = [];
+  for (const dir of [NOISE_DIR, REAL_DIR]) {
+    if (!existsSync(dir) || !readdirSync(dir).some((f) => f.endsWith('.jsonl'))) continue;
+    const set = loadRoutingSet(dir);
+    const tag = dir === REAL_DIR ? 'real chat' : 'written noise';
+    splits.push([`${tag}, development`, set.filter((i) => !isHeldOut(i.source))], [`${tag}, held-out`, set.filter((i) => isHeldOut(i.source))]);
+  }
+  if (!existsSync(REAL_DIR) || !readdirSync(REAL_DIR).some((f) => f.endsWith('.jsonl'))) {
+    out.push(`No real-chat split: \`${REAL_DIR}/\` holds no file. None could be obtained with a clear licence on this machine (see \`${SET_DIR}/README.md\`).`, '');
+  }
+  out.push(
+    '| split | n | noise | noise answered before → after | noise sent slow before → after | slow recall before → after | slow precision before → after |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  );
+  for (const [name, set] of splits) {
+    if (set.length === 0) continue;
+    const before = evaluateRules(set, { ...opts, audience: false });
+    const after = evaluateRules(set, opts);
+    const nb = noiseFigures(before);
+    const na = noiseFigures(after);
+    out.push(
+      `| ${name} | ${set.length} | ${na.noise} | ${pct(nb.noiseAnswered)} → ${pct(na.noiseAnswered)} | ${pct(nb.noiseSlow)} → ${pct(na.noiseSlow)} | ${f2(before.slowRecall)} → ${f2(after.slowRecall)} | ${f2(before.slowPrecision)} → ${f2(after.slowPrecision)} |`,
+    );
+    for (const m of after.mistakes) console.log(`  [${name}] ${m.source}  ${m.expected} -> ${m.predicted}  ${m.text.slice(0, 80)}`);
+  }
+  out.push('', 'Before: trigger and complexity rules only; after: with the "is this for me?" rules (src/routing/audience.ts). Targets: noise answered ≤ 3 %, noise sent slow 0, slow recall ≥ 0.9.');
   return out;
 }
 

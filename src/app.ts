@@ -2,24 +2,36 @@ import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loadCharacter, type Character } from './character.js';
+import { createCopypasta } from './copypasta.js';
 import type { Config } from './config.js';
 import { BotError } from './errors.js';
+import { createChatCommands, type ChatCommands } from './commands/index.js';
 import { createControls } from './controls/store.js';
+import type { Controls } from './controls/types.js';
 import { recordEvent } from './events.js';
 import { createFastHandler } from './handlers/fast.js';
 import { createIntake } from './handlers/intake.js';
 import { createOutboxHandler } from './handlers/outbox.js';
 import { createSlowHandler } from './handlers/slow.js';
 import type { HandlerContext } from './handlers/context.js';
+import type { ModelRoute } from './handlers/answer.js';
 import { HEARTBEAT_EVERY_MS, HEARTBEAT_TTL_S, heartbeatKey, type Role } from './heartbeat.js';
 import { createOllamaClient } from './llm/ollama-client.js';
 import type { ModelClient } from './llm/types.js';
+import { createMetrics } from './metrics/index.js';
+import { createMetricsServer, type MetricsServer } from './metrics/server.js';
+import { createPanel, type Panel } from './panel/index.js';
 import { checkModels, modelsFor } from './llm/preflight.js';
 import type { Logger } from './log.js';
 import { createAdapters } from './platforms/index.js';
+import { createAccountBudget } from './platforms/account-budget.js';
 import { createPacer } from './platforms/pacer.js';
-import type { ChatAdapter } from './platforms/port.js';
+import type { ChatAdapter, ModerationEvent } from './platforms/port.js';
+import { recordRemoval } from './moderation/removals.js';
 import { createQueues, QUEUE } from './queues.js';
+import { createMemory } from './memory/index.js';
+import { createExtractHandler } from './memory/extract.js';
+import { MEMORY_QUEUE } from './memory/forget.js';
 import { createRedis } from './redis.js';
 import { BUILTIN_SLURS } from './reply/slurs.js';
 import type { Platform } from './types.js';
@@ -32,6 +44,12 @@ export interface AppOptions {
   /** Adapters to use instead of the configured live ones (console chat, replay). */
   adapters?: ChatAdapter[];
   character?: Character;
+  /** Serve the web panel (default: when this process runs the gateway; `npm run start:panel` alone). */
+  panel?: boolean;
+  /** Read the moderator controls under this prefix instead of REDIS_PREFIX (console chat reads the live ones). */
+  controlsPrefix?: string;
+  /** Adjust the controls every decision sees (console chat: no cooldown, no approval). */
+  wrapControls?: (c: Controls) => Controls;
 }
 
 export interface App {
@@ -42,6 +60,8 @@ export interface App {
   readonly ctx: HandlerContext;
   /** Problems with the Ollama hosts/models this process needs (empty when ready). */
   checkModels(): Promise<string[]>;
+  /** The URL of the panel (or, without it, of /metrics on METRICS_PORT) once started. */
+  httpUrl(): string | undefined;
   /** True when no comment, slow or outbox job is waiting, delayed or running. */
   drained(): Promise<boolean>;
 }
@@ -96,26 +116,31 @@ export function buildApp(opts: AppOptions): App {
   // The queues share `redis`, whose outage createRedis logs once; without a listener BullMQ
   // prints each of these errors raw to stderr, on every reconnect attempt.
   for (const q of [queues.comments, queues.slow, queues.outbox]) q.on('error', (err) => logger.debug({ err, queue: q.name }, 'queue connection error'));
-  const controls = createControls({ redis, prefix, logger: logger.child({ component: 'controls' }) });
+  const metrics = createMetrics({ queues, redis, roles: opts.roles });
+  const baseControls = createControls({ redis, prefix: opts.controlsPrefix ?? prefix, logger: logger.child({ component: 'controls' }) });
+  const controls = opts.wrapControls ? opts.wrapControls(baseControls) : baseControls;
   const clients = new Map<string, ModelClient>();
   const clientFor = (host: string) => {
     let c = clients.get(host);
     if (!c) clients.set(host, (c = createOllamaClient({ host, logger: logger.child({ component: 'ollama' }) })));
     return c;
   };
-  const secrets = [config.TWITCH_OAUTH_TOKEN, config.TWITCH_OAUTH_TOKEN?.replace(/^oauth:/, ''), config.YOUTUBE_CLIENT_SECRET, config.YOUTUBE_REFRESH_TOKEN, redisPassword(config.REDIS_URL)]
+  const secrets = [config.TWITCH_OAUTH_TOKEN, config.TWITCH_OAUTH_TOKEN?.replace(/^oauth:/, ''), config.TWITCH_CLIENT_SECRET, config.TWITCH_REFRESH_TOKEN, config.YOUTUBE_CLIENT_SECRET, config.YOUTUBE_REFRESH_TOKEN, redisPassword(config.REDIS_URL), config.PANEL_TOKEN, config.OVERLAY_TOKEN]
     .filter((s): s is string => !!s && s.length >= 6);
+  const names = [character.name, ...character.aliases, ...(config.TWITCH_USERNAME ? [config.TWITCH_USERNAME] : [])];
+  const memory = createMemory({ redis, connection: redis, prefix, config, names, now: Date.now, logger });
   const ctx: HandlerContext = {
     config,
+    memory,
     logger,
     redis,
     prefix,
     queues,
     controls,
     character,
-    names: [character.name, ...character.aliases, ...(config.TWITCH_USERNAME ? [config.TWITCH_USERNAME] : [])],
+    names,
     fast: {
-      client: clientFor(config.fastHost),
+      client: metrics.instrumentModel(clientFor(config.fastHost), 'fast'),
       model: config.FAST_MODEL,
       numCtx: config.FAST_NUM_CTX,
       keepAlive: config.OLLAMA_KEEP_ALIVE,
@@ -123,7 +148,7 @@ export function buildApp(opts: AppOptions): App {
       totalTimeoutMs: config.FAST_TIMEOUT_MS,
     },
     slow: {
-      client: clientFor(config.slowHost),
+      client: metrics.instrumentModel(clientFor(config.slowHost), 'slow'),
       model: config.SLOW_MODEL,
       numCtx: config.SLOW_NUM_CTX,
       keepAlive: config.OLLAMA_KEEP_ALIVE,
@@ -132,13 +157,18 @@ export function buildApp(opts: AppOptions): App {
     },
     secrets,
     slurs: BUILTIN_SLURS,
+    copypasta: createCopypasta(redis, prefix, { windowS: config.COPYPASTA_WINDOW_S }),
+    metrics,
     now: Date.now,
   };
 
   const workers: { role: Role; worker: Worker }[] = [];
   let adapters: ChatAdapter[] = [];
+  let commands: ChatCommands | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
   let accepting = false;
+  /** Aborts model preloads still running at shutdown. */
+  const preloads = new AbortController();
   /** Comments handed over by an adapter whose intake has not finished yet. */
   let intakesInFlight = 0;
   const startedAt = Date.now();
@@ -158,6 +188,7 @@ export function buildApp(opts: AppOptions): App {
       if (!job) return;
       const attempts = job.opts.attempts ?? 1;
       const final = job.attemptsMade >= attempts || err.name === 'UnrecoverableError';
+      metrics.jobFailed(queue, String((err as { code?: string }).code ?? err.name));
       const c = (job.data as { comment?: { platform: string; channel: string; id: string } }).comment;
       if (final) {
         log.error({ err, queue, jobId: job.id, attempts: job.attemptsMade, commentId: c?.id }, 'job failed for good; comment dropped');
@@ -169,19 +200,34 @@ export function buildApp(opts: AppOptions): App {
   }
 
   const roles = new Set(opts.roles);
-  if (roles.has('fast')) makeWorker('fast', QUEUE.comments, createFastHandler(ctx) as never, config.FAST_CONCURRENCY);
+  if (roles.has('fast')) {
+    makeWorker('fast', QUEUE.comments, createFastHandler(ctx) as never, config.FAST_CONCURRENCY);
+    // background fact extraction: one at a time, only while a fast slot is free (memory/slots.ts)
+    makeWorker('fast', MEMORY_QUEUE, createExtractHandler({ fast: ctx.fast, store: memory.store, slots: memory.slots, logger, now: ctx.now }) as never, 1);
+  }
   if (roles.has('slow')) makeWorker('slow', QUEUE.slow, createSlowHandler(ctx) as never, config.SLOW_CONCURRENCY);
   if (roles.has('gateway')) {
     adapters = opts.adapters ?? createAdapters(config, { redis, prefix, logger });
     const byPlatform = new Map<Platform, ChatAdapter>(adapters.map((a) => [a.platform, a]));
-    makeWorker('gateway', QUEUE.outbox, createOutboxHandler(ctx, byPlatform, createPacer()) as never, 16);
+    const pacer = createPacer();
+    makeWorker('gateway', QUEUE.outbox, createOutboxHandler(ctx, byPlatform, pacer, createAccountBudget(redis, prefix)) as never, 16);
+    commands = createChatCommands({ ctx, adapters: byPlatform, pacer });
   }
+
+  // the panel (with /metrics) where the gateway runs; /metrics alone on METRICS_PORT when set (a worker alone, compose)
+  const panel: Panel | undefined = (opts.panel ?? roles.has('gateway')) ? createPanel({ config, logger, redis, prefix, queues, metrics }) : undefined;
+  const metricsServer: MetricsServer | undefined = config.METRICS_PORT !== undefined ? createMetricsServer({ metrics, host: config.METRICS_HOST, port: config.METRICS_PORT, logger }) : undefined;
+
+  let httpAt: string | undefined;
 
   async function beat() {
     await Promise.all(
       workers.map(async ({ role, worker }) => {
         if (!worker.isRunning()) return;
-        const value = JSON.stringify({ role, host, pid: process.pid, startedAt, at: Date.now() });
+        // a model still loading shows in `botctl status` (e.g. a cold 65 GB model takes minutes)
+        const route = role === 'fast' ? ctx.fast : role === 'slow' ? ctx.slow : undefined;
+        const loading = route?.client.loadingModels().filter((l) => l.model === route.model);
+        const value = JSON.stringify({ role, host, pid: process.pid, startedAt, at: Date.now(), ...(loading?.length ? { loading } : {}) });
         await redis.set(heartbeatKey(prefix, role, host), value, 'EX', HEARTBEAT_TTL_S).catch(() => undefined);
       }),
     );
@@ -191,6 +237,7 @@ export function buildApp(opts: AppOptions): App {
   return {
     redis,
     ctx,
+    httpUrl: () => httpAt,
     checkModels: () => checkModels(modelsFor([...roles], config, ctx.fast.client, ctx.slow.client)),
     async drained() {
       if (intakesInFlight > 0) return false;
@@ -202,25 +249,53 @@ export function buildApp(opts: AppOptions): App {
         void worker.run().catch((err) => logger.error({ err }, 'worker stopped'));
         await worker.waitUntilReady();
       }
+      // Load the models this process answers with now, with an empty request that waits as long
+      // as the load takes: a cold model can take minutes, and Ollama abandons a load whose
+      // request gave up (a first-token timeout shorter than the load would never let it finish).
+      // Answers wait for the load before their first-token clock starts.
+      const toLoad = new Map<string, ModelRoute>();
+      if (roles.has('fast')) toLoad.set(`${ctx.fast.client.host} ${ctx.fast.model}`, ctx.fast);
+      if (roles.has('slow')) toLoad.set(`${ctx.slow.client.host} ${ctx.slow.model}`, ctx.slow);
+      for (const route of toLoad.values()) {
+        route.client.preload(route.model, route.keepAlive, preloads.signal).catch((err: unknown) => {
+          if (!preloads.signal.aborted) logger.warn({ component: 'ollama', model: route.model, err }, 'model load failed; answers will try again');
+        });
+      }
       await beat();
+      const [panelAt, metricsAt] = await Promise.all([panel?.start(), metricsServer?.start()]);
+      httpAt = panelAt ?? metricsAt;
       heartbeat = setInterval(() => void beat(), HEARTBEAT_EVERY_MS);
       heartbeat.unref();
       if (roles.has('gateway')) {
         const intake = createIntake(ctx);
+        const modLog = logger.child({ component: 'moderation' });
+        const onModeration = (ev: ModerationEvent) => {
+          recordRemoval(redis, prefix, ev, Date.now())
+            .then(() => modLog.info({ platform: ev.platform, channel: ev.channel, kind: ev.kind }, 'moderator removed chat: no answer goes to what was removed'))
+            .catch((err: unknown) => modLog.warn({ err, platform: ev.platform, kind: ev.kind }, 'could not record a moderator action; answers to the removed chat may still go out'));
+        };
         accepting = true;
         await Promise.all(
           adapters.map((a) =>
             a.start((c) => {
-              if (!accepting) return;
+              if (!accepting || commands?.intercept(c)) return;
               intakesInFlight++;
               intake(c)
                 .catch((err) => logger.error({ err, platform: a.platform }, 'could not queue a comment'))
                 .finally(() => intakesInFlight--);
-            }),
+            }, onModeration),
           ),
         );
       }
-      logger.info({ roles: [...roles], platforms: adapters.map((a) => a.platform), fastModel: config.FAST_MODEL, slowModel: config.SLOW_MODEL, prefix }, 'bot started');
+      if (roles.has('fast') && config.fastConcurrencyFrom !== 'FAST_CONCURRENCY') {
+        logger.info(
+          { fastConcurrency: config.FAST_CONCURRENCY, from: config.fastConcurrencyFrom },
+          config.fastConcurrencyFrom === 'OLLAMA_NUM_PARALLEL'
+            ? `FAST_CONCURRENCY not set: ${config.FAST_CONCURRENCY} fast answers in flight, as OLLAMA_NUM_PARALLEL says`
+            : 'FAST_CONCURRENCY not set: 1 fast answer in flight, matching a stock Ollama (OLLAMA_NUM_PARALLEL defaults to 1); if your Ollama runs with more slots, set FAST_CONCURRENCY to the same number',
+        );
+      }
+      logger.info({ roles: [...roles], platforms: adapters.map((a) => a.platform), fastModel: config.FAST_MODEL, slowModel: config.SLOW_MODEL, fastConcurrency: config.FAST_CONCURRENCY, prefix }, 'bot started');
     },
     close() {
       closing ??= (async () => {
@@ -232,7 +307,10 @@ export function buildApp(opts: AppOptions): App {
           }
         };
         accepting = false;
+        preloads.abort();
         if (heartbeat) clearInterval(heartbeat);
+        if (panel) await step('close panel', () => panel.close());
+        if (metricsServer) await step('close metrics', () => metricsServer.close());
         const grace = config.SHUTDOWN_GRACE_MS;
         // answers in flight may finish within the grace period; the rest are aborted and retried elsewhere
         const order: Role[] = ['fast', 'slow', 'gateway'];
@@ -253,8 +331,10 @@ export function buildApp(opts: AppOptions): App {
             await step(`heartbeat ${role}`, () => redis.del(heartbeatKey(prefix, role, host)));
           }
         }
+        if (commands) await step('close chat commands', () => commands!.close());
         for (const a of adapters) await step(`close ${a.platform}`, () => a.close());
         await step('close controls', () => controls.close());
+        await step('close memory', () => memory.close());
         await step('close queues', () => queues.close());
         await step('close redis', () => redis.quit());
         logger.info('bot stopped');

@@ -18,6 +18,8 @@ export const characterSchema = z.object({
   acks: z.array(z.string().min(1).max(150)).min(1),
   /** What the character says when no answer can be given. */
   cannot_answer: z.string().min(1).max(200),
+  /** The one-line confirmation of a viewer's `!forgetme` (default: a plain line in the character's language). */
+  forget_done: z.string().min(1).max(200).optional(),
 });
 export type Character = z.infer<typeof characterSchema>;
 
@@ -52,4 +54,10 @@ export function loadCharacter(value: string): Character {
     );
   }
   return r.data;
+}
+
+/** The confirmation posted after a viewer's `!forgetme`. */
+export function forgetDoneLine(c: Character): string {
+  if (c.forget_done) return c.forget_done;
+  return c.language.startsWith('ja') ? 'あなたについて覚えていたことは全部消したよ。' : 'Done: I deleted everything I kept about you.';
 }

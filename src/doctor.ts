@@ -116,8 +116,15 @@ async function platformChecks(config: Config): Promise<CheckResult[]> {
       detail: 'none configured: console chat only',
       fix: ['To go live set TWITCH_CHANNELS, TWITCH_USERNAME, TWITCH_OAUTH_TOKEN (Twitch) or YOUTUBE_LIVE_ID / YOUTUBE_CHANNEL_ID / YOUTUBE_HANDLE (YouTube)'],
     });
-  if (config.twitchEnabled) {
-    const r = await verifyTwitchLogin({ url: config.TWITCH_IRC_URL, username: config.TWITCH_USERNAME!, token: config.TWITCH_OAUTH_TOKEN! });
+  if (config.twitchEnabled && !config.TWITCH_OAUTH_TOKEN)
+    out.push({
+      name: 'Twitch login',
+      status: 'warn',
+      detail: 'the bot gets its own token (TWITCH_CLIENT_ID); not tried here',
+      fix: ['If it has none yet: npx botctl twitch login (docs/twitch.md)'],
+    });
+  if (config.twitchEnabled && config.TWITCH_OAUTH_TOKEN) {
+    const r = await verifyTwitchLogin({ url: config.TWITCH_IRC_URL, username: config.TWITCH_USERNAME!, token: config.TWITCH_OAUTH_TOKEN });
     out.push(
       r.ok
         ? { name: 'Twitch login', status: 'pass', detail: `${config.TWITCH_USERNAME} logged in to chat`, fix: [] }

@@ -42,6 +42,8 @@ export const outboxJobSchema = z.object({
   deadline: z.number().int().nonnegative(),
   /** Set when a moderator approved it (approval mode): post without holding again. */
   approved: z.boolean().optional(),
+  /** Which background the answer's prompt carried (memory/render.ts MemoryUse), for events and the replay report. */
+  memory: z.array(z.string().max(20)).max(10).optional(),
   /** Ollama prompt/eval token counts when known. */
   tokens: z
     .object({ prompt: z.number().int().nonnegative().optional(), eval: z.number().int().nonnegative().optional(), promptCached: z.number().int().nonnegative().optional() })

@@ -11,10 +11,15 @@ import { createConsoleAdapter } from './platforms/console/adapter.js';
 import type { ChatAdapter } from './platforms/port.js';
 import { createRedis, formatElapsed } from './redis.js';
 import { createSandbox } from './sandbox.js';
+import { consoleControls } from './platforms/console/controls.js';
+import { consoleReason } from './platforms/console/reasons.js';
+import { eventsKey } from './events.js';
 import { startEmbeddedRedisIfNeeded, type EmbeddedRedis } from './embedded-redis.js';
 
 export interface RunOptions {
   roles: Role[];
+  /** Serve the panel (default: with the gateway); `npm run start:panel` runs it with no role. */
+  panel?: boolean;
   argv?: string[];
 }
 
@@ -53,10 +58,10 @@ export async function runProcess(opts: RunOptions): Promise<void> {
 
   // loaded after the checks above, so a missing piece is reported without waiting for BullMQ & co. to load
   const { buildApp } = await import('./app.js');
-  const app = buildOrExit(() => buildApp({ config, logger, roles: opts.roles }));
+  const app = buildOrExit(() => buildApp({ config, logger, roles: opts.roles, panel: opts.panel }));
   installSignals(app, logger, () => embedded?.stop() ?? Promise.resolve());
   // checked beside the start, not after it: a start waiting for Redis must not hide a missing model
-  void watchModels(app, logger);
+  if (opts.roles.length) void watchModels(app, logger);
   await app.start();
 }
 
@@ -163,17 +168,21 @@ async function runConsole(config: Config, logger: Logger, roles: Role[], embedde
   await exitUnlessReady(config, logger, roles, 'stream-comment-bot');
   const { buildApp, waitDrained } = await import('./app.js');
   const setup = createRedis(config.REDIS_URL, logger);
-  const sandbox = await createSandbox(setup, config.REDIS_PREFIX, 'console');
-  const local: Config = { ...config, REDIS_PREFIX: sandbox.prefix };
+  // queues in a private prefix; the controls are the live ones (read, not copied: a change
+  // made while the console runs reaches it); no duplicate-text detection here
+  const sandbox = await createSandbox(setup, config.REDIS_PREFIX, 'console', false);
+  const local: Config = { ...config, REDIS_PREFIX: sandbox.prefix, DEDUP_WINDOW_S: 0 };
   let onEnd: () => void = () => undefined;
-  const adapter: ChatAdapter = createConsoleAdapter({
+  const adapter = createConsoleAdapter({
     input: process.stdin,
     output: process.stdout,
     interactive: process.stdin.isTTY === true && process.stdout.isTTY === true,
     onEnd: () => onEnd(),
   });
-  const app = buildOrExit(() => buildApp({ config: local, logger, roles, adapters: [adapter] }));
+  const app = buildOrExit(() => buildApp({ config: local, logger, roles, adapters: [adapter as ChatAdapter], controlsPrefix: config.REDIS_PREFIX, wrapControls: consoleControls }));
+  const reasons = explainUnanswered(setup, sandbox.prefix, (line) => adapter.note(line));
   const cleanup = async () => {
+    reasons.stop();
     await sandbox.drop().catch(() => undefined);
     setup.disconnect();
     await embedded?.stop();
@@ -187,4 +196,35 @@ async function runConsole(config: Config, logger: Logger, roles: Role[], embedde
       .then(() => process.exit(0));
   };
   await app.start();
+}
+
+/** Follow the console's event stream and give every comment that got no answer its one-line reason. */
+function explainUnanswered(redis: ReturnType<typeof createRedis>, prefix: string, note: (line: string) => void): { stop(): void } {
+  const reader = redis.duplicate();
+  let stopped = false;
+  void (async () => {
+    let last = '$';
+    while (!stopped) {
+      try {
+        const res = (await reader.xread('BLOCK', 1000, 'STREAMS', eventsKey(prefix), last)) as [string, [string, string[]][]][] | null;
+        for (const [, entries] of res ?? []) {
+          for (const [id, flat] of entries) {
+            last = id;
+            const ev: Record<string, string> = {};
+            for (let i = 0; i + 1 < flat.length; i += 2) ev[flat[i]!] = flat[i + 1]!;
+            const line = ev.platform === 'console' ? consoleReason(ev) : undefined;
+            if (line) note(line);
+          }
+        }
+      } catch {
+        if (!stopped) await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  })();
+  return {
+    stop() {
+      stopped = true;
+      reader.disconnect();
+    },
+  };
 }

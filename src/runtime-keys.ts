@@ -10,6 +10,12 @@ export const runtimeKeys = {
   latest: (prefix: string, platform: string, userId: string) => `${prefix}:latest:${platform}:${userId}`,
   /** Counters of outcomes since start of day, for reports: hash field = outcome:reason. */
   counters: (prefix: string) => `${prefix}:counters`,
+  /** The bot's Twitch token pair (JSON: access, refresh, expiry, scopes), newest first-hand from Twitch. */
+  twitchToken: (prefix: string) => `${prefix}:twitch:token`,
+  /** Set while a chat mode (emote-only, followers-/subscribers-only) keeps the bot from posting in a channel: the reason. */
+  roomBlocked: (prefix: string, platform: string, channel: string) => `${prefix}:roommode:${platform}:${channel}`,
+  /** Held (SET NX PX) by the one process refreshing the Twitch token. */
+  twitchTokenLock: (prefix: string) => `${prefix}:twitch:token:lock`,
 };
 
 /** How long the at-most-once guard is kept (a comment is never answered after this anyway). */

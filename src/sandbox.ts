@@ -8,8 +8,9 @@ import { deleteKeys, scanKeys } from './redis.js';
  * bot's queues on the same Redis, while the moderators' current controls (global and
  * per-channel hashes, the four sets) are copied in so the run behaves like the live bot.
  */
-export async function createSandbox(redis: Redis, base: string, tag: 'console' | 'replay'): Promise<{ prefix: string; drop(): Promise<void> }> {
+export async function createSandbox(redis: Redis, base: string, tag: 'console' | 'replay', copyControls = true): Promise<{ prefix: string; drop(): Promise<void> }> {
   const prefix = `${base}-${tag}-${randomBytes(3).toString('hex')}`;
+  if (!copyControls) return { prefix, drop: () => deleteKeys(redis, `${prefix}:*`) };
   const from = controlKeys(base);
   const to = controlKeys(prefix);
   const hashes = [from.routing, ...(await scanKeys(redis, from.channelPattern)).filter((k) => from.parseChannelKey(k))];

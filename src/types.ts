@@ -43,8 +43,24 @@ export const commentSchema = z.object({
   }),
   /** Plain text; emotes as their text. May be empty (e.g. a bare cheer). */
   text: z.string().max(20_000),
+  /** Emote names the platform marked in the text (Twitch's `emotes` tag), distinct, when it sent any. */
+  emotes: z.array(z.string().min(1).max(100)).max(200).optional(),
   kind: z.enum(['chat', 'cheer', 'superchat', 'membership']).default('chat'),
   paid: paidSchema.optional(),
+  /**
+   * The message this comment replies to, where the platform has threads (Twitch reply tags):
+   * its id, author, text, and the thread's first message (the comment the bot answered when
+   * the parent is the bot's own reply).
+   */
+  replyTo: z
+    .object({
+      id: z.string().max(200).optional(),
+      userId: z.string().max(200).optional(),
+      login: z.string().max(200).optional(),
+      body: z.string().max(2000).optional(),
+      threadId: z.string().max(200).optional(),
+    })
+    .optional(),
   /** When the platform says the viewer sent it (epoch ms), if it says. */
   sentAt: z.number().int().nonnegative().optional(),
   /** When the gateway received it (epoch ms). */

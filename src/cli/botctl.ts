@@ -9,7 +9,7 @@ import { loadDotEnv } from '../config.js';
 import { FIELDS, FIELD_SPECS } from '../controls/fields.js';
 import { CliError, Ctx, EXIT_FAIL, EXIT_OK, EXIT_USAGE, parseBotctlEnv, type Io } from './context.js';
 
-type Opts = { channel?: string; all?: boolean; user?: string; stdin?: boolean; count?: string };
+type Opts = { channel?: string; all?: boolean; user?: string; stdin?: boolean; count?: string; clear?: boolean };
 type Run = (ctx: Ctx, args: string[], opts: Opts) => Promise<number>;
 
 // Commands load their modules on use: `botctl set` starts without loading BullMQ.
@@ -55,10 +55,37 @@ const COMMANDS: Record<string, Command> = {
     options: ['user', 'channel', 'stdin'],
     run: async (c, a, o) => (await import('./commands/explain.js')).explainCmd(c, a, o),
   },
+  context: {
+    usage: 'context ["<text>"] | --clear [--channel platform:channel]',
+    summary: 'what is on stream now (game, topic), given to the model with every comment; no text shows it',
+    details: ['at most 500 characters; --clear removes it', 'examples:', '  botctl context "Elden Ring, first try at Malenia"', '  botctl context --clear --channel twitch:somechannel'],
+    options: ['channel', 'clear'],
+    run: async (c, a, o) => (await import('./commands/memory.js')).contextCmd(c, a, o),
+  },
+  memory: {
+    usage: 'memory show <platform:user> | forget <platform:user> | forget-all',
+    summary: "what the bot keeps about a viewer (threads, facts); forget deletes every key that holds it",
+    details: ['user: platform:login or platform:userId, e.g. twitch:some_viewer', 'forget also removes their comments from the queues\' kept history, held replies and the events stream'],
+    options: [],
+    run: async (c, a) => (await import('./commands/memory.js')).memoryCmd(c, a),
+  },
   pending: { usage: 'pending [--json]', summary: 'replies waiting for approval (approval on), with the comment each answers', options: [], run: async (c) => (await approvals()).pendingCmd(c) },
   approve: { usage: 'approve <id>', summary: 'post a held reply', options: [], run: async (c, a) => (await approvals()).decideCmd('approve')(c, a) },
   reject: { usage: 'reject <id>', summary: 'drop a held reply', options: [], run: async (c, a) => (await approvals()).decideCmd('reject')(c, a) },
   tail: { usage: 'tail [-n count] [--json]', summary: 'follow comments and replies as they happen (route, model, latency); Ctrl-C stops', options: ['count'], run: async (c, a, o) => (await observe()).tailCmd(c, a, o) },
+  twitch: {
+    usage: 'twitch login|status|logout [--json]',
+    summary: "the bot's Twitch token: log in by Twitch's device code flow, show it, revoke it",
+    details: [
+      'login   prints a URL and a code; enter the code on Twitch as the bot account. The token pair is',
+      '        stored in Redis for the bot (it refreshes it by itself) and the .env lines are printed.',
+      '        Needs TWITCH_CLIENT_ID (a public app from https://dev.twitch.tv/console/apps; docs/twitch.md).',
+      'status  who the stored token belongs to, its scopes and expiry (never the token itself)',
+      'logout  revokes the stored tokens at Twitch and removes them from Redis',
+    ],
+    options: [],
+    run: async (c, a) => (await import('./commands/twitch.js')).twitchCmd(c, a),
+  },
   audit: { usage: 'audit [-n count] [--json]', summary: 'changes made through botctl: who, when, old and new', options: ['count'], run: async (c, a, o) => (await observe()).auditCmd(c, a, o) },
 };
 
@@ -71,6 +98,7 @@ const OPTIONS = {
   user: { type: 'string' },
   stdin: { type: 'boolean' },
   count: { type: 'string', short: 'n' },
+  clear: { type: 'boolean' },
 } as const;
 
 export function usage(): string {
@@ -132,7 +160,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     io.stdout.write(`${commandHelp(name, cmd)}\n`);
     return EXIT_OK;
   }
-  for (const opt of ['channel', 'all', 'user', 'stdin', 'count'] as const) {
+  for (const opt of ['channel', 'all', 'user', 'stdin', 'count', 'clear'] as const) {
     if (values[opt] !== undefined && !cmd.options.includes(opt)) {
       io.stderr.write(`botctl: ${name} does not take --${opt}\n\n${commandHelp(name, cmd)}\n`);
       return EXIT_USAGE;

@@ -4,7 +4,7 @@
  * output streams, and errors with exit codes.
  */
 import { Redis } from 'ioredis';
-import { envSchema } from '../config.js';
+import { envSchema, readEmoteFile } from '../config.js';
 import { controlKeys, type ControlKeys } from '../controls/keys.js';
 import { maskUrl } from '../log.js';
 
@@ -35,6 +35,14 @@ export const botctlEnvSchema = envSchema.pick({
   TRIAGE_BAND: true,
   TRIAGE: true,
   ABUSE_STRIKES: true,
+  MEMORY_RETENTION_DAYS: true,
+  MEMORY_THREAD_EXCHANGES: true,
+  MEMORY_THREAD_WINDOW_S: true,
+  MEMORY_CHAT_LINES: true,
+  MEMORY_CHAT_WINDOW_S: true,
+  MEMORY_RETURN_AFTER_S: true,
+  MEMORY_MAX_VIEWERS: true,
+  EMOTES_FILE: true,
 });
 
 export interface BotctlEnv {
@@ -47,7 +55,16 @@ export interface BotctlEnv {
   SLOW_MODEL: string;
   TRIAGE: boolean;
   ABUSE_STRIKES: number;
+  MEMORY_RETENTION_DAYS: number;
+  MEMORY_THREAD_EXCHANGES: number;
+  MEMORY_THREAD_WINDOW_S: number;
+  MEMORY_CHAT_LINES: number;
+  MEMORY_CHAT_WINDOW_S: number;
+  MEMORY_RETURN_AFTER_S: number;
+  MEMORY_MAX_VIEWERS: number;
+  EMOTES_FILE: string | undefined;
   triageBand: [number, number];
+  extraEmotes?: ReadonlySet<string>;
 }
 
 export function parseBotctlEnv(env: NodeJS.ProcessEnv): BotctlEnv {
@@ -57,7 +74,9 @@ export function parseBotctlEnv(env: NodeJS.ProcessEnv): BotctlEnv {
     throw new CliError(`invalid configuration:\n${lines.join('\n')}\nSee .env.example.`, EXIT_USAGE);
   }
   const [lo, hi] = r.data.TRIAGE_BAND.split('-').map(Number) as [number, number];
-  return { ...r.data, triageBand: [lo, hi] };
+  const emotes = r.data.EMOTES_FILE ? readEmoteFile(r.data.EMOTES_FILE) : undefined;
+  if (emotes?.errors.length) throw new CliError(`invalid configuration:\n${emotes.errors.map((m) => `  - EMOTES_FILE: ${m}`).join('\n')}\nSee .env.example.`, EXIT_USAGE);
+  return { ...r.data, triageBand: [lo, hi], ...(emotes ? { extraEmotes: emotes.names } : {}) };
 }
 
 export interface Io {

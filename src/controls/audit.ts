@@ -1,6 +1,6 @@
 /**
- * `<prefix>:audit`: a capped Redis stream of every change made through botctl (who, when,
- * which key and field, old and new value). Changes made with redis-cli are not here; the
+ * `<prefix>:audit`: a capped Redis stream of every change made through botctl, a moderator's
+ * chat command or the web panel (who, where, when, which key and field, old and new value). Changes made with redis-cli are not here; the
  * bot's own `control changed` log lines record those.
  */
 import type { Redis } from 'ioredis';
@@ -13,8 +13,10 @@ export type AuditAction = 'set' | 'reset' | 'add' | 'remove' | 'pause' | 'resume
 export interface AuditEntry {
   /** Stream id (absent before writing). */
   id?: string;
-  /** $USER or botctl --by. */
+  /** $USER or botctl --by; `platform:login` for a moderator's chat command; `panel` for the web panel. */
   by: string;
+  /** Where the change was made: `botctl`, `chat:<platform>:<channel>`, `panel` (absent in older entries). */
+  via?: string;
   /** Epoch ms. */
   at: number;
   action: AuditAction;
@@ -29,6 +31,7 @@ export interface AuditEntry {
 
 export async function appendAudit(redis: Redis, prefix: string, e: Omit<AuditEntry, 'id'>): Promise<string> {
   const fields = ['by', e.by, 'at', String(e.at), 'action', e.action, 'key', e.key, 'field', e.field];
+  if (e.via) fields.push('via', e.via);
   if (e.old !== null) fields.push('old', e.old);
   if (e.new !== null) fields.push('new', e.new);
   const id = await redis.xadd(controlKeys(prefix).audit, 'MAXLEN', '~', String(AUDIT_MAXLEN), '*', ...fields);
@@ -41,6 +44,7 @@ function toEntry(id: string, flat: string[]): AuditEntry {
   return {
     id,
     by: m.get('by') ?? '?',
+    ...(m.has('via') ? { via: m.get('via') } : {}),
     at: Number(m.get('at') ?? id.split('-')[0]),
     action: (m.get('action') ?? 'set') as AuditAction,
     key: m.get('key') ?? '',

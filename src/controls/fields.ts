@@ -18,7 +18,12 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   fast_max_age_s: 20,
   slow_max_age_s: 300,
   approval: false,
+  context: '',
+  memory: true,
 });
+
+/** Longest stream context a moderator may set (code points). */
+export const CONTEXT_MAX = 500;
 
 /** Every field, in the order DESIGN.md lists them (and botctl prints them). */
 export const FIELDS = Object.keys(DEFAULT_SETTINGS) as Field[];
@@ -49,6 +54,8 @@ export const FIELD_SPECS: Readonly<Record<Field, FieldSpec>> = {
   fast_max_age_s: { field: 'fast_max_age_s', allowed: `a whole number of seconds from 1 to ${MAX_INT}`, effect: 'a simple comment older than this is not answered' },
   slow_max_age_s: { field: 'slow_max_age_s', allowed: `a whole number of seconds from 1 to ${MAX_INT}`, effect: 'a slow answer later than this after its comment is dropped' },
   approval: { field: 'approval', allowed: 'on, off', effect: "replies wait for a moderator's approve/reject before posting" },
+  context: { field: 'context', allowed: `free text, at most ${CONTEXT_MAX} characters`, effect: 'what is on stream now (game, topic): given to the model with every comment' },
+  memory: { field: 'memory', allowed: 'on, off', effect: 'conversation threads, viewer memory and retrieval' },
 };
 
 export type ParseResult<F extends Field = Field> = { ok: true; value: Settings[F] } | { ok: false; allowed: string };
@@ -100,20 +107,30 @@ function parseValue(field: Field, s: string): Settings[Field] | undefined {
       return wholeNumber(s, 1);
     case 'ack':
     case 'approval':
+    case 'memory':
       return onOff(s);
+    case 'context':
+      return undefined; // free text: parsed by parseContext, case kept
   }
+}
+
+/** Stream context: any text up to CONTEXT_MAX code points, line breaks and control characters as spaces. */
+function parseContext(raw: string): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  const s = raw.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/\s{2,}/g, ' ').trim();
+  return [...s].length <= CONTEXT_MAX ? s : undefined;
 }
 
 /** Parse one raw value as written in Redis (spaces around it and letter case do not matter). */
 export function parseField<F extends Field>(field: F, raw: string): ParseResult<F> {
-  const v = parseValue(field, raw.trim().toLowerCase());
+  const v = field === 'context' ? parseContext(raw) : parseValue(field, raw.trim().toLowerCase());
   if (v === undefined) return { ok: false, allowed: FIELD_SPECS[field].allowed };
   return { ok: true, value: v as Settings[F] };
 }
 
 /** The canonical text of a value, as botctl writes it and logs show it. */
 export function formatValue(field: Field, value: Settings[Field]): string {
-  if (field === 'ack' || field === 'approval') return value ? 'on' : 'off';
+  if (field === 'ack' || field === 'approval' || field === 'memory') return value ? 'on' : 'off';
   return String(value);
 }
 

@@ -18,6 +18,10 @@ export interface Settings {
   fast_max_age_s: number;
   slow_max_age_s: number;
   approval: boolean;
+  /** What is on stream now, as a moderator wrote it (at most CONTEXT_MAX code points; '' = none). */
+  context: string;
+  /** Threads, viewer memory and retrieval for this scope. */
+  memory: boolean;
 }
 export type Field = keyof Settings;
 export type Source = 'channel' | 'global' | 'default';

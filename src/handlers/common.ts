@@ -15,8 +15,11 @@ export function parseJob<S extends z.ZodType>(job: Job, schema: S): z.infer<S> {
   return r.data;
 }
 
+/** Record one event (events stream) and count it (metrics). */
 export function event(ctx: HandlerContext, c: Comment, ev: Omit<BotEvent, 'platform' | 'channel' | 'id'>): Promise<void> {
-  return recordEvent(ctx.redis, ctx.prefix, { platform: c.platform, channel: c.channel, id: c.id, ...ev });
+  if (ev.type === 'comment') ctx.metrics.commentIn(c.platform);
+  else ctx.metrics.event(ev.type, c.platform, ev.reason, ev.route);
+  return recordEvent(ctx.redis, ctx.prefix, { platform: c.platform, channel: c.channel, id: c.id, uid: c.author.id, ...ev });
 }
 
 /** Count a filter strike against a user; the key lives ABUSE_IGNORE_S after the last strike. */

@@ -2,7 +2,10 @@ import type { Redis } from 'ioredis';
 import type { Character } from '../character.js';
 import type { Config } from '../config.js';
 import type { Controls } from '../controls/types.js';
+import type { Copypasta } from '../copypasta.js';
 import type { Logger } from '../log.js';
+import type { Memory } from '../memory/index.js';
+import type { Metrics } from '../metrics/index.js';
 import type { Queues } from '../queues.js';
 import type { ModelRoute } from './answer.js';
 
@@ -14,6 +17,8 @@ export interface HandlerContext {
   prefix: string;
   queues: Queues;
   controls: Controls;
+  /** Threads, stream context and viewer memory (memory/). */
+  memory: Memory;
   character: Character;
   /** Names that address the character: its name, aliases and the bot's logins. */
   names: string[];
@@ -22,6 +27,10 @@ export interface HandlerContext {
   /** Values never to be posted (tokens, secrets). */
   secrets: string[];
   slurs: readonly string[];
+  /** Copypasta across viewers (shared through Redis). */
+  copypasta: Copypasta;
+  /** This process's Prometheus metrics. */
+  metrics: Metrics;
   now: () => number;
 }
 

@@ -1,11 +1,17 @@
 import type { Job } from 'bullmq';
 import { commentJobId, commentJobSchema, type CommentJob } from '../queues.js';
+import { copypastaHoldMs } from '../copypasta.js';
 import { decide, isVip, type DecisionInput } from '../routing/decide.js';
+import { removalOf } from '../moderation/removals.js';
 import { runtimeKeys } from '../runtime-keys.js';
+import { analyzeTrigger } from '../routing/trigger.js';
 import { platformFormat } from '../platforms/format.js';
 import type { Comment } from '../types.js';
-import { generateAnswer } from './answer.js';
-import { blockedWordIn, event, parseJob, pick, replyFiltered, strike } from './common.js';
+import { looksLikeFollowUp, threadSignal, type ThreadSignal } from '../memory/thread.js';
+import { screenRecall } from '../memory/store.js';
+import { generateAnswer, memoryBackground, memoryLog } from './answer.js';
+import { pickInLanguage } from '../reply/ack.js';
+import { blockedWordIn, event, parseJob, replyFiltered, strike } from './common.js';
 import type { HandlerContext, Outcome } from './context.js';
 import { cannedParts, enqueueReply } from './outbox-enqueue.js';
 
@@ -23,8 +29,8 @@ export function createFastHandler(ctx: HandlerContext) {
     const strikesKey = runtimeKeys.strikes(ctx.prefix, c.platform, c.author.id);
     const answeredKey = runtimeKeys.posted(ctx.prefix, c.platform, c.id, 'answer');
     const blockedWord = blockedWordIn(c.text, controls.blockedWords);
-    const decideWith = (state: Partial<Pick<DecisionInput, 'lastAnsweredAt' | 'slowWaiting' | 'abuseUntil'>>) =>
-      decide({ comment: c, controls, names: ctx.names, now: pickedAt, slowWaiting: 0, triageBand: ctx.config.triageBand, triageEnabled: ctx.config.TRIAGE, blockedWord, ...state });
+    const decideWith = (state: Partial<Pick<DecisionInput, 'lastAnsweredAt' | 'slowWaiting' | 'abuseUntil' | 'thread' | 'copypasta'>>) =>
+      decide({ comment: c, controls, names: ctx.names, now: pickedAt, slowWaiting: 0, triageBand: ctx.config.triageBand, triageEnabled: ctx.config.TRIAGE, blockedWord, extraEmotes: ctx.config.extraEmotes, ...state });
     // the cooldown holds this viewer back (not VIPs, paid comments, or cooldown 0)
     const cooled = !c.paid && controls.settings.user_cooldown_s > 0 && !isVip(c, controls);
     // A comment that will be answered unless the viewer's state says otherwise claims the
@@ -32,19 +38,33 @@ export function createFastHandler(ctx: HandlerContext) {
     // answered after all). The value carries the comment id, so a retry keeps its claim.
     // Without the viewer's state the decision is the most permissive one: a comment not
     // answered here is not answered below either, so the claim is never needed later.
-    const claimAhead = cooled && decideWith({}).answer;
-    const [cooldownRaw, strikesRaw, answered, latest, slowWaiting, claimedAhead] = await Promise.all([
+    // (a follow-up of the viewer's thread may be answered where it alone would not)
+    const mayFollowUp = controls.settings.memory && (c.replyTo !== undefined || looksLikeFollowUp(c.text));
+    const permissiveThread: ThreadSignal | undefined = mayFollowUp ? { last: { route: 'fast', at: pickedAt, userId: c.author.id }, replyToBot: true, followUp: true, depth: false, times: [] } : undefined;
+    const claimAhead = cooled && decideWith({ thread: permissiveThread }).answer;
+    const [cooldownRaw, strikesRaw, answered, latest, slowWaiting, claimedAhead, roomBlocked, copypasta, recall, related, removed] = await Promise.all([
       ctx.redis.get(cooldownKey),
       ctx.redis.get(strikesKey),
       ctx.redis.exists(answeredKey),
       ctx.redis.zrange(runtimeKeys.latest(ctx.prefix, c.platform, c.author.id), -1, -1).then((r) => r[0]),
       ctx.queues.slow.getWaitingCount(),
       claimAhead ? ctx.redis.set(cooldownKey, `${pickedAt}|${c.id}`, 'EX', controls.settings.user_cooldown_s, 'NX') : undefined,
+      // a chat mode that keeps the bot from posting in this channel (set by the gateway from ROOMSTATE / chat settings)
+      ctx.redis.get(runtimeKeys.roomBlocked(ctx.prefix, c.platform, c.channel)),
+      ctx.copypasta.isFlagged(c),
+      ctx.memory.store.recall(c, controls.settings.memory),
+      ctx.memory.related(c, controls.settings.memory, []),
+      removalOf(ctx.redis, ctx.prefix, c),
     ]);
+    const thread = controls.settings.memory ? threadSignal(c.text, recall) : undefined;
     const base = { platform: c.platform, channel: c.channel, commentId: c.id, attempt: job.attemptsMade + 1 };
+    // A comment nobody answers must not hold back the same text sent again (after a cooldown,
+    // a superseded question): its deduplication key goes (BullMQ removes it only while this
+    // job is still the one that set it).
+    const releaseDedup = () => job.removeDeduplicationKey().catch((err: unknown) => log.warn({ ...base, err }, 'could not release the duplicate-text key'));
     const skip = async (reason: string, score?: number): Promise<Outcome> => {
       log.info({ ...base, outcome: 'skipped', reason, score }, 'comment skipped');
-      await event(ctx, c, { type: 'skip', reason });
+      await Promise.all([event(ctx, c, { type: 'skip', reason }), releaseDedup()]);
       return { outcome: 'skipped', reason };
     };
     const releaseClaim = async () => {
@@ -60,32 +80,50 @@ export function createFastHandler(ctx: HandlerContext) {
       log.info({ ...base, outcome: 'skipped', reason: 'already_answered' }, 'comment skipped');
       return { outcome: 'skipped', reason: 'already_answered' };
     }
+    // a moderator deleted it, or removed its author, or cleared the chat since it was sent
+    if (removed) return notAnswered(removed);
     // several questions in a row from one viewer: the latest one is answered (where the
     // cooldown would hold the others back anyway)
-    if (latest && latest !== c.id && cooled) return notAnswered('superseded');
+    // (intake records mentions and questions only: a follow-up such as 「もっと詳しく」 is not in the list)
+    const recordedAsLatest = (() => {
+      const t = analyzeTrigger(c.text, ctx.names);
+      return t.mention || t.question;
+    })();
+    if (latest && latest !== c.id && cooled && recordedAsLatest) return notAnswered('superseded');
     const [lastAtStr, lastId] = (cooldownRaw ?? '').split('|');
     const decision = decideWith({
       // a retry of the comment that set the cooldown is not held back by it
       lastAnsweredAt: cooldownRaw && lastId !== c.id ? Number(lastAtStr) : undefined,
       slowWaiting,
       abuseUntil: Number(strikesRaw ?? 0) >= ctx.config.ABUSE_STRIKES ? pickedAt + 1 : undefined,
+      thread,
+      copypasta,
     });
     if (!decision.answer) {
       if (decision.reason === 'blocked_word') await strike(ctx, c, 'blocked word in comment');
       log.debug({ ...base, chat: { user: c.author.name, text: c.text } }, 'skipped comment text');
       return notAnswered(decision.reason, decision.score);
     }
+    // no answer is generated that the channel's chat mode would not let the bot post
+    if (roomBlocked) return notAnswered('room_mode');
     // the claim above failed: held by another comment of this viewer, or by this one's earlier attempt
-    if (claimAhead && claimedAhead !== 'OK' && (await ctx.redis.get(cooldownKey))?.split('|')[1] !== c.id) return skip('cooldown');
+    if (decision.pastCooldown) await ctx.redis.set(cooldownKey, `${pickedAt}|${c.id}`, 'EX', Math.max(1, controls.settings.user_cooldown_s));
+    else if (claimAhead && claimedAhead !== 'OK' && (await ctx.redis.get(cooldownKey))?.split('|')[1] !== c.id) return skip('cooldown');
     const reasons = decision.rules.map((r) => r.name);
     // with approval on nothing reaches chat before a moderator approves it: no acknowledgement
     const ack = controls.settings.ack && !controls.settings.approval;
-    if (decision.route === 'slow') return escalate(ctx, c, decision.score, reasons, ack, log, base);
+    // long enough to be a copypasta: the reply waits until a copy from another viewer could have flagged it
+    const holdUntil = c.receivedAt + copypastaHoldMs(c, { holdMs: ctx.config.COPYPASTA_WINDOW_S > 0 ? ctx.config.COPYPASTA_HOLD_MS : 0, vip: decision.vip });
+    if (decision.route === 'slow') return escalate(ctx, c, decision.score, reasons, ack, log, base, holdUntil);
 
     const queueWaitMs = pickedAt - c.receivedAt;
     const deadline = (c.sentAt ?? c.receivedAt) + controls.settings.fast_max_age_s * 1000;
     const format = platformFormat(c.platform, ctx.config);
+    const screened = screenRecall(recall, controls, c.platform, related);
+    const background = memoryBackground(ctx, 'fast', c, controls.settings.context, screened.recall, screened.related);
+    const leave = ctx.memory.slots.enter();
     const out = await generateAnswer({
+      background,
       route: 'fast',
       model: ctx.fast,
       character: ctx.character,
@@ -99,14 +137,18 @@ export function createFastHandler(ctx: HandlerContext) {
       triage: decision.triage,
       deadline,
       signal,
-    });
+    }).finally(leave);
     if (out.kind === 'escalate') {
       log.info({ ...base, ttftMs: Math.round(out.result.ttftMs) }, 'fast model escalated the comment (triage marker)');
-      return escalate(ctx, c, decision.score, [...reasons, 'triage_marker'], ack, log, base);
+      return escalate(ctx, c, decision.score, [...reasons, 'triage_marker'], ack, log, base, holdUntil);
+    }
+    if (out.kind === 'not_for_me') {
+      log.info({ ...base, ttftMs: Math.round(out.result.ttftMs) }, 'fast model triage: not for the character');
+      return notAnswered('not_for_me', decision.score);
     }
     if (out.kind === 'empty') {
-      log.warn({ ...base, outcome: 'dropped', reason: out.unclosed ? 'unclosed_reasoning' : 'empty_answer' }, 'fast answer had nothing to post');
-      await event(ctx, c, { type: 'drop', reason: 'empty_answer', route: 'fast' });
+      log.warn({ ...base, outcome: 'dropped', reason: 'empty_answer', detail: out.reason, doneReason: out.result.doneReason }, 'fast answer had nothing to post');
+      await Promise.all([event(ctx, c, { type: 'drop', reason: 'empty_answer', route: 'fast' }), releaseDedup()]);
       return { outcome: 'dropped', reason: 'empty_answer' };
     }
     if (out.kind === 'filtered') return replyFiltered(ctx, c, out.verdict.reason, 'fast', log, base);
@@ -120,9 +162,10 @@ export function createFastHandler(ctx: HandlerContext) {
       timings: { queueWaitMs, ttftMs: out.result.ttftMs, modelMs: out.result.modelMs, totalMs: ctx.now() - c.receivedAt },
       deadline,
       tokens: { prompt: out.result.promptEvalCount, eval: out.result.evalCount },
-    });
+      ...(out.memory ? { memory: out.memory } : {}),
+    }, holdUntil);
     log.info(
-      { ...base, outcome: 'replied', route, overflow: decision.overflow, score: decision.score, stoppedEarly: out.result.stoppedEarly, promptEvalCount: out.result.promptEvalCount },
+      { ...base, outcome: 'replied', route, overflow: decision.overflow, score: decision.score, stoppedEarly: out.result.stoppedEarly, promptEvalCount: out.result.promptEvalCount, ...(out.cut ? { cutForLength: true } : {}), ...memoryLog(background) },
       'fast answer ready',
     );
     return { outcome: 'replied', route, parts: out.parts.length };
@@ -137,6 +180,7 @@ async function escalate(
   ack: boolean,
   log: HandlerContext['logger'],
   base: Record<string, unknown>,
+  holdUntil: number,
 ): Promise<Outcome> {
   const now = ctx.now();
   await ctx.queues.slow.add(
@@ -144,6 +188,8 @@ async function escalate(
     { comment: c, escalatedAt: now, score, reasons },
     {
       jobId: commentJobId(c),
+      // held like a fast reply: the slow pool then sees whether a copy flagged it meanwhile
+      ...(holdUntil > now ? { delay: holdUntil - now } : {}),
       attempts: ctx.config.SLOW_ATTEMPTS,
       backoff: { type: 'exponential', delay: ctx.config.RETRY_BACKOFF_MS },
     },
@@ -152,12 +198,12 @@ async function escalate(
     await enqueueReply(ctx, {
       comment: c,
       kind: 'ack',
-      parts: cannedParts(ctx, c, pick(ctx.character.acks, c.id)),
+      parts: cannedParts(ctx, c, pickInLanguage(ctx.character.acks, c.text, ctx.character.language, c.id)),
       route: 'ack',
       model: 'character',
       timings: { queueWaitMs: now - c.receivedAt, ttftMs: 0, modelMs: 0, totalMs: now - c.receivedAt },
       deadline: (c.sentAt ?? c.receivedAt) + 30_000,
-    });
+    }, holdUntil);
   }
   log.info({ ...base, outcome: 'escalated', score, reasons, ack }, 'comment escalated to the slow pool');
   await event(ctx, c, { type: 'escalate', reason: reasons.join(','), route: 'slow' });

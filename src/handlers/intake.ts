@@ -1,16 +1,20 @@
 import { createHash } from 'node:crypto';
+import { judgeAudience } from '../routing/audience.js';
+import { isIgnoredCommand } from '../routing/commands.js';
 import { analyzeTrigger, isTriggered } from '../routing/trigger.js';
 import { commentPriority } from '../routing/priority.js';
 import { shouldShed } from '../routing/shedding.js';
-import { isVip } from '../routing/decide.js';
+import { isVip, userKeys } from '../routing/decide.js';
+import { isForgetMe } from '../memory/guard.js';
+import { forgetMe } from './forget-me.js';
 import { commentJobId } from '../queues.js';
-import { normalizeForMatch, sanitizeComment } from '../reply/safety.js';
+import { findBlockedWord, normalizeForMatch, sanitizeComment } from '../reply/safety.js';
 import { runtimeKeys } from '../runtime-keys.js';
 import { commentSchema, type CommentInput } from '../types.js';
 import { event } from './common.js';
 import type { HandlerContext } from './context.js';
 
-export type IntakeResult = 'queued' | 'invalid' | 'shed' | 'duplicate';
+export type IntakeResult = 'queued' | 'invalid' | 'shed' | 'duplicate' | 'copypasta' | 'forgotten' | 'command';
 
 /** How long a measured queue depth is reused at intake (one Redis call per this, not per comment). */
 const DEPTH_CACHE_MS = 100;
@@ -69,10 +73,32 @@ export function createIntake(ctx: HandlerContext) {
       }
       delete c.sentAt;
     }
-    const controls = await ctx.controls.get(c.platform, c.channel);
+    // a viewer's own privacy command: nothing of it is recorded before their memory is gone
+    if (isForgetMe(c.text)) return forgetMe(ctx, c, log);
+    // `!song`, another bot's command, a viewer's `!botan pause`: never answered (moderators'
+    // commands never reach intake)
+    if (isIgnoredCommand(c.text)) {
+      log.debug({ platform: c.platform, channel: c.channel, commentId: c.id, outcome: 'skipped', reason: 'command', chat: { user: c.author.name, text: c.text } }, 'chat command not answered');
+      await Promise.all([event(ctx, c, { type: 'comment', user: c.author.name, text: c.text }), event(ctx, c, { type: 'skip', reason: 'command' })]);
+      return 'command';
+    }
+    // every long comment is fingerprinted, a shed one too: its copies are still copies
+    const [controls, copy] = await Promise.all([ctx.controls.get(c.platform, c.channel), ctx.copypasta.check(c, ctx.now())]);
+    if (copy.copypasta && !c.paid) {
+      log.info({ platform: c.platform, channel: c.channel, commentId: c.id, outcome: 'skipped', reason: 'copypasta', sameAs: copy.sameAs.slice(0, 5) }, 'comment skipped');
+      await Promise.all([event(ctx, c, { type: 'comment', user: c.author.name, text: c.text }), event(ctx, c, { type: 'skip', reason: 'copypasta' })]);
+      return 'copypasta';
+    }
     const vip = isVip(c, controls);
+    // recent chat and the viewer's last visit (memory on; never blocked users or words)
+    const noted =
+      controls.settings.memory && !userKeys(c).some((k) => controls.blockedUsers.has(k)) && !(controls.blockedWords.length && findBlockedWord(c.text, controls.blockedWords))
+        ? ctx.memory.store.noteChat(c).catch((err: unknown) => log.warn({ err, platform: c.platform }, 'could not note the chat line in memory'))
+        : undefined;
     const trig = analyzeTrigger(c.text, ctx.names);
-    const priority = commentPriority(c, { mention: trig.mention, vip, triggered: isTriggered(trig, controls.settings.trigger, c.text) });
+    // chat that is not for the character is not answered (under trigger=all only fast): it waits last and is shed first
+    const triggered = isTriggered(trig, controls.settings.trigger, c.text) && (controls.settings.trigger === 'all' || judgeAudience({ text: c.text.trim(), mention: trig.mention, platformEmotes: c.emotes, extraEmotes: ctx.config.extraEmotes }).forMe);
+    const priority = commentPriority(c, { mention: trig.mention, vip, triggered });
     // Commands on one connection run in order, so the intake's writes are pipelined and
     // awaited together: about one round trip per comment instead of four.
     const seen = event(ctx, c, { type: 'comment', user: c.author.name, text: c.text });
@@ -84,7 +110,7 @@ export function createIntake(ctx: HandlerContext) {
       shedCount++;
       summary();
       log.debug({ platform: c.platform, channel: c.channel, commentId: c.id, priority, outcome: 'skipped', reason: 'shed' }, 'comment shed at intake');
-      await Promise.all([seen, event(ctx, c, { type: 'skip', reason: 'shed' })]);
+      await Promise.all([seen, noted, event(ctx, c, { type: 'skip', reason: 'shed' })]);
       return 'shed';
     }
     depth++;
@@ -99,11 +125,11 @@ export function createIntake(ctx: HandlerContext) {
       priority,
       attempts: ctx.config.FAST_ATTEMPTS,
       backoff: { type: 'exponential', delay: ctx.config.RETRY_BACKOFF_MS },
-      ...(ctx.config.DEDUP_WINDOW_S > 0 && norm && !c.paid
+      ...(ctx.config.DEDUP_WINDOW_S > 0 && norm && !c.paid && !c.replyTo
         ? { deduplication: { id: `${c.platform}:${c.channel}:${createHash('sha1').update(norm).digest('hex')}`, ttl: ctx.config.DEDUP_WINDOW_S * 1000 } }
         : {}),
     });
-    await Promise.all([seen, latest, refreshing]);
+    await Promise.all([seen, latest, refreshing, noted]);
     if (job.id !== jobId) {
       depth--;
       dupCount++;

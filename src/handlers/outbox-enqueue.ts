@@ -5,10 +5,15 @@ import type { Comment } from '../types.js';
 import { mentionPrefix } from './answer.js';
 import type { HandlerContext } from './context.js';
 
-/** Hand a reply to the gateway. The job id makes a re-add of the same reply a no-op. */
-export async function enqueueReply(ctx: HandlerContext, job: OutboxJob): Promise<void> {
+/**
+ * Hand a reply to the gateway. The job id makes a re-add of the same reply a no-op. With
+ * `notBefore` (epoch ms) the outbox does not take it before then (a copypasta hold).
+ */
+export async function enqueueReply(ctx: HandlerContext, job: OutboxJob, notBefore = 0): Promise<void> {
   const data = outboxJobSchema.parse(job);
+  const delay = Math.max(0, notBefore - ctx.now());
   await ctx.queues.outbox.add(data.kind, data, {
+    ...(delay > 0 ? { delay } : {}),
     jobId: `${commentJobId(data.comment)}-${data.kind}`,
     attempts: 5,
     backoff: { type: 'exponential', delay: 1000 },

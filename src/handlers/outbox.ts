@@ -1,13 +1,18 @@
 import type { Job } from 'bullmq';
 import { holdForApproval } from '../controls/approval.js';
 import { BotError } from '../errors.js';
+import type { AccountBudget } from '../platforms/account-budget.js';
 import type { Pacer } from '../platforms/pacer.js';
 import type { ChatAdapter } from '../platforms/port.js';
 import { outboxJobSchema, type OutboxJob } from '../queues.js';
+import { removalOf } from '../moderation/removals.js';
 import { POSTED_TTL_S, runtimeKeys } from '../runtime-keys.js';
 import type { Platform } from '../types.js';
 import { blockedWordIn, event, parseJob } from './common.js';
 import type { HandlerContext, Outcome } from './context.js';
+
+/** Replies a model wrote (kept in memory); acknowledgements and canned lines are not. */
+const MODEL_ROUTES: ReadonlySet<string> = new Set(['fast', 'slow', 'fallback']);
 
 /** Added to a platform's rate-limit window when pacing (delivery jitter; see the outbox handler). */
 export const WINDOW_MARGIN_MS = 1000;
@@ -23,7 +28,7 @@ export class PlatformNotConnectedError extends BotError {
  * the platform's limits, at most once per comment (a Redis NX key claimed before posting),
  * and never late (a reply that cannot go out before its deadline is dropped).
  */
-export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<Platform, ChatAdapter>, pacer: Pacer) {
+export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<Platform, ChatAdapter>, pacer: Pacer, budget?: AccountBudget) {
   const log = ctx.logger.child({ component: 'outbox' });
   return async function handleOutbox(job: Job<OutboxJob>, _token?: string, signal?: AbortSignal): Promise<Outcome> {
     const r = parseJob(job, outboxJobSchema);
@@ -52,6 +57,11 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
     }
     const postKey = runtimeKeys.posted(ctx.prefix, c.platform, c.id, r.kind);
     if (ctx.now() > r.deadline) return drop('late');
+    // another viewer posted the same text after this reply was made: a copypasta is never answered
+    if (!c.paid && (await ctx.copypasta.isFlagged(c))) return drop('copypasta');
+    // a moderator removed the comment (or its author, or the chat) while its answer was on the way
+    const removed = await removalOf(ctx.redis, ctx.prefix, c);
+    if (removed) return drop(removed);
     if ((await ctx.redis.set(postKey, String(ctx.now()), 'EX', POSTED_TTL_S, 'NX')) !== 'OK') return drop('already_posted');
 
     const started = ctx.now();
@@ -61,7 +71,13 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
         const limits = adapter.limits(c.channel);
         // the platform counts a message when it receives it, a little after the pacer granted it:
         // keep a margin so jitter never puts one message too many in the platform's window
-        const ok = await pacer.acquire(`${c.platform}:${c.channel}`, { ...limits, windowMs: limits.windowMs + WINDOW_MARGIN_MS }, r.deadline, signal);
+        const waitFrom = ctx.now();
+        // per-channel spacing here, then the account's budget shared by every gateway (Twitch
+        // counts per account across channels)
+        const ok =
+          (await pacer.acquire(`${c.platform}:${c.channel}`, { ...limits, windowMs: limits.windowMs + WINDOW_MARGIN_MS }, r.deadline, signal)) &&
+          (!budget || !adapter.buckets || (await budget.take(adapter.buckets(c.channel).map((b) => ({ ...b, windowMs: b.windowMs + WINDOW_MARGIN_MS })), r.deadline, signal)));
+        ctx.metrics.pacerWait(c.platform, c.channel, ctx.now() - waitFrom);
         if (!ok) {
           if (posted === 0) await ctx.redis.del(postKey);
           return drop(signal?.aborted ? 'shutdown' : 'late');
@@ -77,6 +93,7 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
     }
     const postMs = ctx.now() - started;
     const totalMs = ctx.now() - c.receivedAt;
+    ctx.metrics.posted({ platform: c.platform, channel: c.channel, route: r.route, kind: r.kind, parts: posted, queueWaitMs: r.timings.queueWaitMs, ttftMs: r.timings.ttftMs, modelMs: r.timings.modelMs, postMs, totalMs });
     log.info(
       {
         ...base,
@@ -89,7 +106,24 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
       'reply posted',
     );
     log.debug({ ...base, chat: { user: c.author.name, comment: c.text, reply: r.parts } }, 'reply text');
-    await event(ctx, c, { type: 'reply', route: r.route, model: r.model, latency_ms: totalMs, text: r.parts.join(' '), user: c.author.name });
+    await event(ctx, c, { type: 'reply', route: r.route, model: r.model, latency_ms: totalMs, text: r.parts.join(' '), user: c.author.name, ...(r.memory?.length ? { memory: r.memory.join(',') } : {}) });
+    if (r.kind === 'answer' && MODEL_ROUTES.has(r.route) && controls.settings.memory) {
+      // the thread and the viewer's memory: only what was really posted (never a filtered reply)
+      await ctx.memory
+        .afterPosted({
+          id: c.id,
+          platform: c.platform,
+          channel: c.channel,
+          userId: c.author.id,
+          login: c.author.login,
+          name: c.author.name,
+          comment: c.text,
+          answer: r.parts.map((p) => p.replace(/^@\S+\s+/, '')).join(' '),
+          route: r.route,
+          at: ctx.now(),
+        })
+        .catch((err: unknown) => log.warn({ ...base, err }, 'could not keep the exchange in memory (the reply was posted)'));
+    }
     return { outcome: 'posted', parts: posted };
   };
 }

@@ -1,22 +1,31 @@
 import type { Job } from 'bullmq';
 import { BotError } from '../errors.js';
 import { slowJobSchema, type SlowJob } from '../queues.js';
+import { removalOf } from '../moderation/removals.js';
 import { commentAge } from '../routing/decide.js';
 import { platformFormat } from '../platforms/format.js';
 import type { Comment } from '../types.js';
-import { generateAnswer, type AnswerOutcome, type ModelRoute } from './answer.js';
+import { screenRecall } from '../memory/store.js';
+import { generateAnswer, memoryBackground, memoryLog, type AnswerOutcome, type EmptyReason, type ModelRoute } from './answer.js';
 import { event, parseJob, replyFiltered } from './common.js';
 import type { HandlerContext, Outcome } from './context.js';
 import { cannedParts, enqueueReply } from './outbox-enqueue.js';
 
-/** The slow model left nothing to post (only reasoning, or a block it never closed). */
+const EMPTY_WHY: Record<EmptyReason, string> = {
+  unclosed_reasoning: 'reasoning it never closed',
+  only_reasoning: 'only reasoning, no answer after it',
+  answer_in_thinking: 'text only in its thinking field (never posted: it may be reasoning)',
+  truncated: 'an answer cut for length before its first sentence ended (raise SLOW_NUM_CTX)',
+  no_text: 'no answer text',
+};
+
+/** The slow model left nothing to post (see EmptyReason); retried, then the fast model answers. */
 export class EmptyAnswerError extends BotError {
-  constructor(model: string, unclosed: boolean) {
-    super(
-      'BOT_ERR_EMPTY_ANSWER',
-      `${model} returned ${unclosed ? 'reasoning it never closed' : 'no answer text'}; retrying (raise SLOW_TIMEOUT_MS if the model runs out of time while thinking)`,
-      true,
-    );
+  constructor(
+    model: string,
+    readonly reason: EmptyReason,
+  ) {
+    super('BOT_ERR_EMPTY_ANSWER', `${model} returned ${EMPTY_WHY[reason]}; retrying (raise SLOW_TIMEOUT_MS if the model runs out of time while thinking)`, true);
   }
 }
 
@@ -40,6 +49,18 @@ export function createSlowHandler(ctx: HandlerContext) {
       await event(ctx, c, { type: 'drop', reason: 'paused', route: 'slow' });
       return { outcome: 'dropped', reason: 'paused' };
     }
+    // another viewer posted the same text: a copypasta is not worth minutes of the slow model
+    if (!c.paid && (await ctx.copypasta.isFlagged(c))) {
+      log.info({ ...base, outcome: 'dropped', reason: 'copypasta' }, 'slow answer dropped: copypasta');
+      await event(ctx, c, { type: 'drop', reason: 'copypasta', route: 'slow' });
+      return { outcome: 'dropped', reason: 'copypasta' };
+    }
+    const removed = await removalOf(ctx.redis, ctx.prefix, c);
+    if (removed) {
+      log.info({ ...base, outcome: 'dropped', reason: removed }, 'slow answer dropped: removed by a moderator');
+      await event(ctx, c, { type: 'drop', reason: removed, route: 'slow' });
+      return { outcome: 'dropped', reason: removed };
+    }
     if (commentAge(c, pickedAt) > s.slow_max_age_s * 1000) {
       log.info({ ...base, outcome: 'dropped', reason: 'stale' }, 'slow answer dropped: comment too old');
       await event(ctx, c, { type: 'drop', reason: 'stale', route: 'slow' });
@@ -57,10 +78,14 @@ export function createSlowHandler(ctx: HandlerContext) {
       signal,
     };
     const deadline = (c.sentAt ?? c.receivedAt) + s.slow_max_age_s * 1000;
+    // the thread as it is now (a follow-up that asked for depth comes with the answer it follows)
+    const [unscreened, relatedAll] = await Promise.all([ctx.memory.store.recall(c, s.memory), ctx.memory.related(c, s.memory, [])]);
+    const { recall, related } = screenRecall(unscreened, controls, c.platform, relatedAll);
+    const background = memoryBackground(ctx, 'slow', c, s.context, recall, related);
     let out: AnswerOutcome;
     try {
-      out = await generateAnswer({ ...common, route: 'slow', model: ctx.slow, think: s.think });
-      if (out.kind === 'empty') throw new EmptyAnswerError(ctx.slow.model, out.unclosed);
+      out = await generateAnswer({ ...common, background, route: 'slow', model: ctx.slow, think: s.think });
+      if (out.kind === 'empty') throw new EmptyAnswerError(ctx.slow.model, out.reason);
     } catch (err) {
       const retryable = err instanceof BotError ? err.retryable : true;
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -69,9 +94,9 @@ export function createSlowHandler(ctx: HandlerContext) {
         throw err;
       }
       log.warn({ ...base, err, outcome: 'fallback' }, 'slow model failed for good; answering with the fast model instead');
-      return fallback(ctx, c, common, deadline, pickedAt, log, base);
+      return fallback(ctx, c, { ...common, background: memoryBackground(ctx, 'fast', c, s.context, recall, related) }, deadline, pickedAt, log, base);
     }
-    return finish(ctx, c, out, 'slow', ctx.slow, deadline, pickedAt, log, base);
+    return finish(ctx, c, out, 'slow', ctx.slow, deadline, pickedAt, log, { ...base, ...memoryLog(background) });
   };
 }
 
@@ -125,7 +150,11 @@ async function finish(
     timings: { queueWaitMs: pickedAt - c.receivedAt, ttftMs: out.result.ttftMs, modelMs: out.result.modelMs, totalMs: ctx.now() - c.receivedAt },
     deadline,
     tokens: { prompt: out.result.promptEvalCount, eval: out.result.evalCount },
+    ...(out.memory ? { memory: out.memory } : {}),
   });
-  log.info({ ...base, outcome: 'replied', route, model: model.model, thinkingChars: out.result.thinking.length, promptEvalCount: out.result.promptEvalCount }, 'slow answer ready');
+  log.info(
+    { ...base, outcome: 'replied', route, model: model.model, thinkingChars: out.result.thinking.length, promptEvalCount: out.result.promptEvalCount, ...(out.cut ? { cutForLength: true } : {}) },
+    'slow answer ready',
+  );
   return { outcome: 'replied', route, parts: out.parts.length };
 }

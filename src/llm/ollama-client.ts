@@ -22,6 +22,10 @@ export interface OllamaClientOptions {
   logger: Logger;
   /** Limit for the `/api/show` capability lookup and `/api/tags` (default 10 s). */
   metadataTimeoutMs?: number;
+  /** Longest a model load may take (default 30 min). */
+  loadTimeoutMs?: number;
+  /** How often a load in progress is reported (default 30 s). */
+  loadReportMs?: number;
 }
 
 /** What the client learns about a model from `/api/show`, once. */
@@ -130,6 +134,12 @@ export function createOllamaClient(opts: OllamaClientOptions): ModelClient {
 
   const ollama = new HostOllama({ host, fetch: scopedFetch });
   const traits = new Map<string, Promise<ModelTraits>>();
+  const loadTimeoutMs = opts.loadTimeoutMs ?? 30 * 60_000;
+  const loadReportMs = opts.loadReportMs ?? 30_000;
+  /** Loads in progress on this host, by model: chat calls wait for them before their clock starts. */
+  const loads = new Map<string, Promise<{ loadMs: number }>>();
+  const loadStarted = new Map<string, number>();
+  let lastKeepAlive: number | string = '30m';
 
   /** Run `fn` with its own controller, aborted after `ms` or when `signal` aborts. */
   async function withDeadline<T>(what: string, ms: number, signal: AbortSignal | undefined, fn: () => Promise<T>, errCtx: { model?: string }): Promise<T> {
@@ -194,14 +204,73 @@ export function createOllamaClient(opts: OllamaClientOptions): ModelClient {
     return p;
   }
 
-  function thinkValue(t: ModelTraits, level: ThinkLevel): ThinkLevel | true | undefined {
+  function thinkValue(t: ModelTraits, level: ThinkLevel | false): ThinkLevel | boolean | undefined {
     if (!t.thinking) return undefined;
+    if (level === false) return t.effortLevels ? 'low' : false;
     return t.effortLevels ? level : true;
+  }
+
+  function preload(model: string, keepAlive: number | string, signal?: AbortSignal): Promise<{ loadMs: number }> {
+    const running = loads.get(model);
+    if (running) return running;
+    lastKeepAlive = keepAlive;
+    const started = performance.now();
+    log.info({ model }, 'loading model');
+    const report = setInterval(() => log.info({ model, elapsedMs: Math.round(performance.now() - started) }, 'still loading model'), loadReportMs);
+    report.unref();
+    const p = withDeadline(
+      `load ${model}`,
+      loadTimeoutMs,
+      signal,
+      async () => {
+        await ollama.chat({ model, messages: [], stream: false, keep_alive: keepAlive });
+        const loadMs = Math.round(performance.now() - started);
+        log.info({ model, loadMs }, 'model loaded');
+        return { loadMs };
+      },
+      { model },
+    ).finally(() => {
+      clearInterval(report);
+      loads.delete(model);
+    });
+    loads.set(model, p);
+    loadStarted.set(model, started);
+    void p.catch(() => undefined).finally(() => loadStarted.delete(model));
+    return p;
+  }
+
+  /** Wait for a load of `model` in progress (not counted against the first-token clock). */
+  async function loadedFirst(model: string, signal?: AbortSignal): Promise<void> {
+    const running = loads.get(model);
+    if (!running) return;
+    const done = running.then(
+      () => undefined,
+      () => undefined,
+    );
+    if (!signal) return done;
+    await untilAborted(done, signal).catch(() => {
+      throw new AbortedError(model);
+    });
+  }
+
+  /** After a first-token timeout: is the model not loaded at all (a cold load under way)? Then keep loading it. */
+  async function coldAfterTimeout(model: string): Promise<void> {
+    if (loads.has(model)) return;
+    try {
+      const ps = await withDeadline('/api/ps', metadataTimeoutMs, undefined, () => ollama.ps(), {});
+      if (ps.models.some((m) => m.name === model || m.model === model)) return;
+    } catch {
+      return;
+    }
+    log.warn({ model }, 'model is not loaded (it was unloaded, or is still loading): loading it before the next attempt');
+    preload(model, lastKeepAlive).catch((err: unknown) => log.warn({ model, err: errorCode(err) }, 'model load failed'));
   }
 
   async function chat(req: ChatRequest): Promise<ChatResult> {
     const { model } = req;
     if (req.signal?.aborted) throw new AbortedError(model);
+    lastKeepAlive = req.keepAlive;
+    await loadedFirst(model, req.signal);
     const controller = new AbortController();
     let why: StopReason | undefined;
     const stop = (reason: StopReason) => {
@@ -218,7 +287,7 @@ export function createOllamaClient(opts: OllamaClientOptions): ModelClient {
     let callbackThrew = false;
     try {
       return await scope.run({ controller }, async () => {
-        const think = req.think ? thinkValue(await untilAborted(traitsOf(model), controller.signal), req.think) : undefined;
+        const think = req.think !== undefined ? thinkValue(await untilAborted(traitsOf(model), controller.signal), req.think) : undefined;
         const started = performance.now();
         stream = await ollama.chat({
           model,
@@ -281,7 +350,10 @@ export function createOllamaClient(opts: OllamaClientOptions): ModelClient {
     } catch (err) {
       if (callbackThrew) throw err;
       let mapped;
-      if (why === 'first_token') mapped = new ModelTimeoutError('first_token', model, req.firstTokenTimeoutMs);
+      if (why === 'first_token') {
+        mapped = new ModelTimeoutError('first_token', model, req.firstTokenTimeoutMs);
+        await coldAfterTimeout(model);
+      }
       else if (why === 'total') mapped = new ModelTimeoutError('total', model, req.totalTimeoutMs);
       else if (why === 'aborted') mapped = new AbortedError(model);
       else mapped = classifyOllamaError(err, { host, model, streamOpen });
@@ -311,7 +383,8 @@ export function createOllamaClient(opts: OllamaClientOptions): ModelClient {
     );
   }
 
-  return { host, chat, listModels };
+  const loadingModels = () => [...loadStarted].map(([model, at]) => ({ model, elapsedMs: Math.round(performance.now() - at) }));
+  return { host, chat, listModels, preload, loadingModels };
 }
 
 /** Thinking models by family name, for hosts that do not answer /api/show. */

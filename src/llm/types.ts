@@ -9,10 +9,15 @@ export type ThinkLevel = 'low' | 'medium' | 'high';
 export interface ChatRequest {
   model: string;
   messages: ChatMessage[];
-  /** Reasoning effort for thinking models; ignored (not sent) for models without the capability. */
-  think?: ThinkLevel;
+  /**
+   * Reasoning effort for thinking models; ignored (not sent) for models without the capability.
+   * `false`: no reasoning. Ollama lets a thinking model think when `think` is absent, so this
+   * sends think:false (gpt-oss, which cannot stop reasoning, gets 'low').
+   */
+  think?: ThinkLevel | false;
   numCtx: number;
-  keepAlive: string;
+  /** Seconds (negative: forever) or a Go duration string with a unit (see keep-alive.ts). */
+  keepAlive: number | string;
   /** No first answer/thinking token within this: ModelTimeoutError (retryable). */
   firstTokenTimeoutMs: number;
   /** Whole request: ModelTimeoutError (retryable). */
@@ -49,4 +54,13 @@ export interface ModelClient {
   chat(req: ChatRequest): Promise<ChatResult>;
   /** Model names the host has (`/api/tags`). */
   listModels(signal?: AbortSignal): Promise<string[]>;
+  /**
+   * Load a model with an empty request and wait until it is loaded (a cold 65 GB model takes
+   * minutes; Ollama abandons a load nobody waits for, so this request stays open). While it
+   * runs, chat() calls for the model wait for it before their first-token clock starts.
+   * Resolves with the time it took; rejects on failure (the caller logs it).
+   */
+  preload(model: string, keepAlive: number | string, signal?: AbortSignal): Promise<{ loadMs: number }>;
+  /** Models being loaded by this client right now, with how long so far. */
+  loadingModels(): { model: string; elapsedMs: number }[];
 }

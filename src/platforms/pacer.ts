@@ -9,9 +9,11 @@ export interface Pacer {
    * Wait until a message may be sent on `key` under `limits` (sliding window of the last
    * `max` send times, and `minSpacingMs` since the previous); resolves true and RECORDS the
    * send, or resolves false without recording if that moment would be after `deadline`
-   * (epoch ms). `signal` aborts the wait (resolve false).
+   * (epoch ms). `signal` aborts the wait (resolve false). A waiter with a lower `priority`
+   * number is served before waiting ones with a higher number (default PRIORITY_ANSWER;
+   * a moderator's command confirmation uses PRIORITY_COMMAND and goes first).
    */
-  acquire(key: string, limits: ChannelLimits, deadline: number, signal?: AbortSignal): Promise<boolean>;
+  acquire(key: string, limits: ChannelLimits, deadline: number, signal?: AbortSignal, priority?: number): Promise<boolean>;
 }
 
 export interface PacerOptions {
@@ -20,7 +22,12 @@ export interface PacerOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
+/** Confirmations of moderators' chat commands win over answers when the channel's budget is tight. */
+export const PRIORITY_COMMAND = 0;
+export const PRIORITY_ANSWER = 1;
+
 interface Waiter {
+  priority: number;
   limits: ChannelLimits;
   deadline: number;
   signal?: AbortSignal;
@@ -141,7 +148,7 @@ export function createPacer(opts: PacerOptions = {}): Pacer {
   }
 
   return {
-    acquire(key, limits, deadline, signal) {
+    acquire(key, limits, deadline, signal, priority = PRIORITY_ANSWER) {
       return new Promise<boolean>((resolve) => {
         if (signal?.aborted || deadline < now()) return resolve(false);
         let state = keys.get(key);
@@ -150,7 +157,7 @@ export function createPacer(opts: PacerOptions = {}): Pacer {
           keys.set(key, state);
         }
         const s = state;
-        const w: Waiter = { limits, deadline, signal, done: false, resolve };
+        const w: Waiter = { priority, limits, deadline, signal, done: false, resolve };
         if (signal) {
           w.onAbort = () => {
             const isHead = s.queue[0] === w;
@@ -159,7 +166,10 @@ export function createPacer(opts: PacerOptions = {}): Pacer {
           };
           signal.addEventListener('abort', w.onAbort, { once: true });
         }
-        s.queue.push(w);
+        // after every waiter of the same or a more urgent priority (arrival order within one)
+        const at = s.queue.findIndex((q) => !q.done && q.priority > priority);
+        if (at < 0) s.queue.push(w);
+        else s.queue.splice(at, 0, w);
         if (!s.pumping) void pump(key, s);
         else if (s.headAt !== undefined) dropHopeless(s.headAt, s.queue);
       });

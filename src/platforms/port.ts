@@ -1,4 +1,5 @@
 import type { Comment, CommentInput, Platform, Timings } from '../types.js';
+import type { Bucket } from './account-budget.js';
 
 /** A message to post, already chat-safe and within the platform's length limit. */
 export interface OutgoingMessage {
@@ -26,13 +27,22 @@ export interface ChannelLimits {
 }
 
 /**
+ * A moderator acted on chat after the fact: one message deleted, a viewer banned or timed out
+ * (their messages removed), or the whole chat cleared. Comments it covers are not answered.
+ */
+export type ModerationEvent =
+  | { kind: 'message_deleted'; platform: Platform; channel: string; messageId: string }
+  | { kind: 'author_removed'; platform: Platform; channel: string; authorId: string; durationS?: number }
+  | { kind: 'chat_cleared'; platform: Platform; channel: string };
+
+/**
  * A chat platform behind a port. Each adapter owns its connection; nothing outside
  * `src/platforms/<name>/` imports the platform's client library.
  */
 export interface ChatAdapter {
   readonly platform: Platform;
   /** Connect and begin delivering comments. Resolves once connected (or definitively read-only). */
-  start(onComment: (c: CommentInput) => void): Promise<void>;
+  start(onComment: (c: CommentInput) => void, onModeration?: (m: ModerationEvent) => void): Promise<void>;
   /**
    * Post one message. Resolves `posted` or `rejected`; throws for a transient fault
    * (not connected, rate-limited by the server) so the outbox job is retried while fresh.
@@ -40,6 +50,11 @@ export interface ChatAdapter {
   post(msg: OutgoingMessage): Promise<PostResult>;
   /** Current posting limits for a channel (e.g. Twitch moderator status from USERSTATE). */
   limits(channel: string): ChannelLimits;
+  /**
+   * Budgets the platform counts per account across channels (shared by every gateway through
+   * Redis); a message to `channel` takes a token from each. Absent: channel limits only.
+   */
+  buckets?(channel: string): Bucket[];
   /** Max characters in one message (code points). */
   readonly maxChars: number;
   /** Whether replies start with @name (no threads on this platform). */

@@ -4,6 +4,8 @@ export interface ReplayEvent {
   route?: string;
   reason?: string;
   latency_ms?: string | number;
+  /** Background the answer's prompt carried, comma-separated (thread, reply, context, stream, facts, chat, related). */
+  memory?: string;
 }
 
 export interface ReplayReport {
@@ -17,6 +19,9 @@ export interface ReplayReport {
   filtered: Record<string, number>;
   latency: Record<string, { p50: number; p95: number; n: number }>;
   slowShare: number;
+  /** Answers whose prompt carried background, by kind (an answer may count under several), and in total. */
+  withMemory: Record<string, number>;
+  withMemoryTotal: number;
   /** Comments with a final outcome (answered, skipped, dropped or filtered): equals `seen` when nothing was lost. */
   accounted: number;
 }
@@ -32,7 +37,7 @@ const inc = (m: Record<string, number>, k: string) => {
 };
 
 export function buildReport(events: readonly ReplayEvent[]): ReplayReport {
-  const r: ReplayReport = { seen: 0, answered: {}, answeredTotal: 0, acks: 0, skipped: {}, droppedStale: 0, dropped: {}, filtered: {}, latency: {}, slowShare: 0, accounted: 0 };
+  const r: ReplayReport = { seen: 0, answered: {}, answeredTotal: 0, acks: 0, skipped: {}, droppedStale: 0, dropped: {}, filtered: {}, latency: {}, slowShare: 0, accounted: 0, withMemory: {}, withMemoryTotal: 0 };
   const lat: Record<string, number[]> = {};
   for (const e of events) {
     switch (e.type) {
@@ -51,6 +56,9 @@ export function buildReport(events: readonly ReplayEvent[]): ReplayReport {
         inc(r.answered, route);
         r.answeredTotal++;
         (lat[route] ??= []).push(Number(e.latency_ms ?? 0));
+        const kinds = (e.memory ?? '').split(',').filter(Boolean);
+        if (kinds.length) r.withMemoryTotal++;
+        for (const k of kinds) inc(r.withMemory, k);
         break;
       }
       case 'drop':
@@ -84,6 +92,7 @@ export function formatReport(r: ReplayReport): string {
     `filtered:           ${kv(r.filtered)}`,
     ...Object.entries(r.latency).map(([route, l]) => `latency ${route.padEnd(10)} p50 ${l.p50} ms, p95 ${l.p95} ms (n=${l.n})`),
     `slow share:         ${(r.slowShare * 100).toFixed(1)}% of answers`,
+    `with memory:        ${r.withMemoryTotal} answers used a thread, context or memory (${kv(r.withMemory)})`,
     `accounted for:      ${r.accounted} of ${r.seen} comments`,
   ];
   return lines.join('\n');

@@ -125,7 +125,7 @@ function tableRow(line: string): string {
 }
 
 /**
- * Markdown -> plain chat text: headings end in ":" (list items and table rows end as
+ * Markdown -> plain chat text: headings (and lines of bold text only) end in ":" (list items and table rows end as
  * sentences), table cells are joined with ", " (or "、"), code fences are inlined (or dropped
  * when longer than MAX_INLINE_CODE), links keep their text, images are dropped, blockquote and
  * emphasis markers removed; whitespace collapsed to single spaces.
@@ -154,6 +154,13 @@ export function markdownToChat(s: string): string {
     const heading = /^\s{0,3}#{1,6}\s+(.*?)(?:\s+#+)?\s*$/.exec(line);
     if (heading) {
       blocks.push({ kind: 'heading', text: inline(heading[1]!) });
+      continue;
+    }
+    // a line that is nothing but bold text, not a sentence, is a heading the way models write
+    // one ("**メリット**"): it keeps its separator instead of running into the next line
+    const bold = /^\s*(\*\*|__)(?=\S)(.*\S)\1\s*$/.exec(line);
+    if (bold && !/[*_]{2}|^[*_]|[*_]$/.test(bold[2]!) && !/[.!?。！？…]$/u.test(bold[2]!)) {
+      blocks.push({ kind: 'heading', text: inline(bold[2]!) });
       continue;
     }
     if (/^\s*\|/.test(line)) {
@@ -407,4 +414,14 @@ export function formatForChat(
     .map((p) => stripCommandLead(p.slice(prefix.length)))
     .filter((body) => body !== '')
     .map((body) => prefix + body);
+}
+
+/**
+ * The text up to the end of its last complete sentence, or '' when no sentence ends in it:
+ * for an answer the model had to stop mid-sentence (Ollama's `done_reason: "length"`).
+ */
+export function upToLastSentence(text: string): string {
+  const t = text.trimEnd();
+  const b = boundaries(t, cpLength(t));
+  return b.sentence ? t.slice(0, b.sentence.end).trim() : '';
 }

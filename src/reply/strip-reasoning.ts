@@ -12,7 +12,7 @@ export interface Stripped {
 
 const CLI_OPEN = /^\s*Thinking\.\.\.[ \t]*(?:\r?\n|$)/i;
 const CLI_CLOSE = /\.\.\.done thinking\.?/i;
-const THINK_TAG = /<(\/?)(?:think|thinking|reasoning)\s*(\/?)>/gi;
+const THINK_TAG = /<(\/?)(think|thinking|reasoning)\s*(\/?)>/gi;
 const HARMONY_TOKEN = /<\|([a-z_]{1,32})\|>/gi;
 const LEFTOVER_TOKEN = /<\|[^<>|\s]{0,40}\|>/g;
 /** "analysis…assistantfinal…": harmony with its special tokens rendered as empty strings. */
@@ -95,42 +95,57 @@ function harmonyAnswer(h: Harmony): { text: string; unclosed: boolean } {
   return { text: h.outside, unclosed: false };
 }
 
-/** Remove <think>…</think> blocks. A close tag before any open tag ends reasoning that
- *  began in the prompt template (DeepSeek-R1 style): everything before it goes. */
+/**
+ * Remove <think>…</think> blocks. Reasoning is not nested: as in Ollama's thinking parser and
+ * vLLM's reasoning parsers, a block ends at the first closing tag of its own name, so a
+ * reasoning that quotes "<think>" or "<reasoning>" needs no second closing tag. A close tag
+ * before any open tag ends reasoning that began in the prompt template (DeepSeek-R1 style):
+ * everything before it goes. openAt is where a block that never closed begins (-1: none).
+ */
 function stripThinkTags(s: string): { text: string; found: boolean; openAt: number } {
   let out = '';
-  let depth = 0;
+  let open: string | undefined;
   let last = 0;
   let found = false;
   let openAt = -1;
   let first = true;
   for (const m of s.matchAll(THINK_TAG)) {
-    found = true;
     const closing = m[1] === '/';
-    const selfClosing = m[2] === '/';
+    const name = m[2]!.toLowerCase();
+    const selfClosing = m[3] === '/';
+    if (open !== undefined) {
+      // inside reasoning only its own closing tag counts; every other tag is part of the thought
+      if (closing && name === open) {
+        open = undefined;
+        openAt = -1;
+        last = m.index + m[0].length;
+      }
+      continue;
+    }
+    found = true;
     const text = s.slice(last, m.index);
     last = m.index + m[0].length;
-    if (selfClosing) {
-      if (depth === 0) out += text;
-    } else if (!closing) {
-      if (depth === 0) {
-        out += text;
-        openAt = out.length;
-      }
-      depth++;
-    } else if (depth > 0) {
-      depth--;
-      if (depth === 0) openAt = -1;
-    } else if (first) {
-      out = '';
-    } else {
+    if (selfClosing) out += text;
+    else if (!closing) {
       out += text;
-    }
+      openAt = out.length;
+      open = name;
+    } else if (first) out = '';
+    else out += text;
     first = false;
   }
-  if (depth === 0) out += s.slice(last);
-  return { text: out, found, openAt: depth > 0 ? openAt : -1 };
+  if (open === undefined) out += s.slice(last);
+  return { text: out, found, openAt: open !== undefined ? openAt : -1 };
 }
+
+/** Which reasoning markup to read first: the one whose first marker comes first. */
+function outerFirst(s: string): readonly ['harmony', 'think'] | readonly ['think', 'harmony'] {
+  const tag = s.search(THINK_TAG);
+  const token = s.search(HARMONY_TOKEN);
+  return tag >= 0 && (token < 0 || tag < token) ? THINK_FIRST : HARMONY_FIRST;
+}
+const THINK_FIRST = ['think', 'harmony'] as const;
+const HARMONY_FIRST = ['harmony', 'think'] as const;
 
 /**
  * Remove every form of model reasoning from answer content (see module comment). With
@@ -157,19 +172,23 @@ export function stripReasoning(content: string): Stripped {
     s = s.slice(at + FLAT_HARMONY_FINAL.length);
   }
 
-  const h = parseHarmony(s);
-  if (h.present) {
-    had = true;
-    const a = harmonyAnswer(h);
-    if (a.unclosed) return none;
-    s = a.text;
-  }
-
-  const t = stripThinkTags(s);
-  if (t.found) {
-    had = true;
-    if (t.openAt >= 0) return none;
-    s = t.text;
+  // The form that starts first is the outer one: a <think> block may quote harmony tokens and
+  // a harmony analysis may quote <think>; either is reasoning of the outer form, not markup.
+  for (const form of outerFirst(s)) {
+    if (form === 'harmony') {
+      const h = parseHarmony(s);
+      if (!h.present) continue;
+      had = true;
+      const a = harmonyAnswer(h);
+      if (a.unclosed) return none;
+      s = a.text;
+    } else {
+      const t = stripThinkTags(s);
+      if (!t.found) continue;
+      had = true;
+      if (t.openAt >= 0) return none;
+      s = t.text;
+    }
   }
 
   const cleaned = s.replace(LEFTOVER_TOKEN, ' ');
@@ -216,15 +235,19 @@ export function visibleSoFar(partial: string): string {
   } else if (/^\s*analysis$/.test(s)) {
     return '';
   }
-  const h = parseHarmony(s);
-  if (h.present) {
-    const finals = h.segments.filter((g) => g.channel === 'final' && g.hasMessage);
-    if (finals.length > 0) s = finals.map((g) => g.body).join(' ');
-    else if (h.segments.some((g) => !g.closed)) return '';
-    else s = h.outside;
+  for (const form of outerFirst(s)) {
+    if (form === 'harmony') {
+      const h = parseHarmony(s);
+      if (!h.present) continue;
+      const finals = h.segments.filter((g) => g.channel === 'final' && g.hasMessage);
+      if (finals.length > 0) s = finals.map((g) => g.body).join(' ');
+      else if (h.segments.some((g) => !g.closed)) return '';
+      else s = h.outside;
+    } else {
+      const t = stripThinkTags(s);
+      s = t.openAt >= 0 ? t.text.slice(0, t.openAt) : t.text;
+    }
   }
-  const t = stripThinkTags(s);
-  s = t.openAt >= 0 ? t.text.slice(0, t.openAt) : t.text;
   s = s.slice(0, s.length - unfinishedTail(s));
   return s.replace(LEFTOVER_TOKEN, ' ').replace(/[ \t]{2,}/g, ' ').trim();
 }

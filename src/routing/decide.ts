@@ -1,5 +1,7 @@
 import type { ControlSnapshot } from '../controls/types.js';
+import type { ThreadSignal } from '../memory/thread.js';
 import type { Comment } from '../types.js';
+import { judgeAudience, type AudienceVerdict } from './audience.js';
 import { bandOf, scoreComplexity, type RuleHit } from './classify.js';
 import { analyzeTrigger, isTriggered } from './trigger.js';
 
@@ -13,9 +15,17 @@ export type SkipReason =
   | 'cooldown'
   | 'stale'
   | 'overflow_drop'
-  | 'abuse';
+  | 'abuse'
+  | 'not_for_me'
+  | 'copypasta';
 
 export type Band = 'fast' | 'uncertain' | 'slow';
+
+/**
+ * A conversation is not spam: a viewer's follow-up to the bot's answer to them ("why?") is
+ * answered within their cooldown, while fewer than this many answers to them fall in it.
+ */
+export const MAX_FOLLOW_UPS = 3;
 
 interface Scored {
   score: number;
@@ -23,6 +33,8 @@ interface Scored {
   band: Band;
   mention: boolean;
   question: boolean;
+  /** "Is this for me?" (src/routing/audience.ts): who the comment is for, and why. */
+  audience: AudienceVerdict;
 }
 
 export type Decision =
@@ -35,6 +47,8 @@ export type Decision =
       /** A complex comment answered fast because the slow pool was full. */
       overflow: boolean;
       vip: boolean;
+      /** A follow-up in the viewer's own thread answered within their cooldown (see MAX_FOLLOW_UPS). */
+      pastCooldown: boolean;
     } & Scored);
 
 export interface DecisionInput {
@@ -55,6 +69,14 @@ export interface DecisionInput {
   abuseUntil?: number;
   /** A blocked word found in the comment (matching lives in reply/safety so both sides agree). */
   blockedWord?: string;
+  /** The exchange this comment follows up on, from memory (absent: none, or memory off). */
+  thread?: ThreadSignal;
+  /** The comment is a platform reply to one of the bot's own messages: addressed to the character. */
+  repliesToBot?: boolean;
+  /** The same or nearly the same text came from another viewer within the window (src/copypasta.ts). */
+  copypasta?: boolean;
+  /** Emote names added to the shipped list (EMOTES_FILE). */
+  extraEmotes?: ReadonlySet<string>;
 }
 
 /** The keys under which a user may appear in the blocked/vip sets. */
@@ -87,20 +109,42 @@ export function decide(input: DecisionInput): Decision {
 
   const trig = analyzeTrigger(text, input.names);
   if (trig.command) return { answer: false, reason: 'command' };
-  const cx = scoreComplexity(text, { slowKeywords: controls.slowKeywords });
-  const band = bandOf(cx, s.slow_threshold, input.triageBand);
-  const scored: Scored = { score: cx.score, rules: cx.rules, band, mention: trig.mention, question: trig.question };
+  // A reply to the bot, or a follow-up right after the bot answered this viewer, is addressed
+  // to the character ("why?", 「もっと詳しく」); one that asks for more depth on a slow answer
+  // goes slow with its thread (a trivial follow-up stays fast).
+  const t = input.thread;
+  const followUp = t !== undefined && t.followUp;
+  const mention = trig.mention || followUp;
   // A paid comment is an explicit request for attention: answer it whatever the trigger.
-  if (!c.paid && !isTriggered(trig, s.trigger, text)) return { answer: false, reason: 'not_trigger', ...scored };
+  // (Most chat stops here: neither its audience nor its complexity is needed; botctl explain works them out.)
+  if (!c.paid && !isTriggered({ ...trig, mention }, s.trigger, text)) return { answer: false, reason: 'not_trigger', mention, question: trig.question };
+  const audience = judgeAudience({ text, mention, repliesToBot: input.repliesToBot || followUp, platformEmotes: c.emotes, extraEmotes: input.extraEmotes });
+  const cx = scoreComplexity(text, { slowKeywords: controls.slowKeywords });
+  let band = bandOf(cx, s.slow_threshold, input.triageBand);
+  const rules = [...cx.rules];
+  if (followUp) rules.push({ name: t.replyToBot ? 'thread_reply_to_bot' : 'thread_follow_up', weight: 0 });
+  if (followUp && t.depth && (t.last.route === 'slow' || t.last.route === 'fallback')) {
+    rules.push({ name: 'thread_depth_on_slow_answer', weight: 1 });
+    band = 'slow';
+  }
+  // not for the character: never slow and never triaged, whatever the score
+  const scored: Scored = { score: band === 'slow' ? Math.max(cx.score, s.slow_threshold) : cx.score, rules, band: audience.forMe ? band : 'fast', mention, question: trig.question, audience };
+  if (input.copypasta && !c.paid) return { answer: false, reason: 'copypasta', ...scored };
+  // trigger=all answers every comment (fast); otherwise chat that is not for the character is left alone
+  if (!audience.forMe && !c.paid && s.trigger !== 'all') return { answer: false, reason: 'not_for_me', ...scored };
 
-  let route: 'fast' | 'slow' = s.mode === 'fast' ? 'fast' : s.mode === 'slow' ? 'slow' : band === 'slow' ? 'slow' : 'fast';
+  let route: 'fast' | 'slow' = !audience.forMe || s.mode === 'fast' ? 'fast' : s.mode === 'slow' ? 'slow' : band === 'slow' ? 'slow' : 'fast';
   const maxAge = (route === 'slow' ? s.slow_max_age_s : s.fast_max_age_s) * 1000;
   const age = commentAge(c, now);
   if (age > maxAge) return { answer: false, reason: 'stale', detail: `${Math.round(age / 1000)}s old`, ...scored };
 
   const vip = isVip(c, controls);
+  const cooling = input.lastAnsweredAt !== undefined && now - input.lastAnsweredAt < s.user_cooldown_s * 1000;
+  const ownThread = followUp && t.last.userId === c.author.id && t.times.filter((at) => now - at < s.user_cooldown_s * 1000).length < MAX_FOLLOW_UPS;
+  const pastCooldown = cooling && !vip && !c.paid && ownThread;
+  if (pastCooldown) rules.push({ name: 'thread_follow_up_in_cooldown', weight: 0 });
   // VIPs and paid comments are not held back by the cooldown
-  if (!vip && !c.paid && input.lastAnsweredAt !== undefined && now - input.lastAnsweredAt < s.user_cooldown_s * 1000) {
+  if (!vip && !c.paid && cooling && !pastCooldown) {
     return { answer: false, reason: 'cooldown', ...scored };
   }
 
@@ -110,6 +154,6 @@ export function decide(input: DecisionInput): Decision {
     route = 'fast';
     overflow = true;
   }
-  const triage = route === 'fast' && !overflow && s.mode === 'auto' && input.triageEnabled && band === 'uncertain';
-  return { answer: true, route, triage, overflow, vip, ...scored };
+  const triage = route === 'fast' && !overflow && s.mode === 'auto' && input.triageEnabled && scored.band === 'uncertain';
+  return { answer: true, route, triage, overflow, vip, pastCooldown, ...scored };
 }

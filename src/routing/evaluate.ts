@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { judgeAudience } from './audience.js';
 import { bandOf, routeForScore, scoreComplexity } from './classify.js';
 import { analyzeTrigger, isTriggered, type TriggerMode } from './trigger.js';
 
@@ -26,6 +27,8 @@ export interface RouterOptions {
   trigger: TriggerMode;
   threshold: number;
   slowKeywords?: readonly string[];
+  /** Apply the "is this for me?" decision (default true; false gives the figures from before it). */
+  audience?: boolean;
 }
 
 /** The default controls (DESIGN.md): trigger=question, slow_threshold=0.6, no slow keywords. */
@@ -54,9 +57,14 @@ export function loadRoutingSet(dir: string): Labelled[] {
   return out;
 }
 
-/** The rules-only decision: not triggered => ignore; else the route for the complexity score. */
+/**
+ * The rules-only decision, as decide() makes it: not triggered => ignore; not for the
+ * character => ignore (fast under trigger=all); else the route for the complexity score.
+ */
 export function routeByRules(text: string, o: RouterOptions): Label {
-  if (!isTriggered(analyzeTrigger(text, o.names), o.trigger, text)) return 'ignore';
+  const trig = analyzeTrigger(text, o.names);
+  if (!isTriggered(trig, o.trigger, text)) return 'ignore';
+  if (o.audience !== false && !judgeAudience({ text: text.trim(), mention: trig.mention }).forMe) return o.trigger === 'all' ? 'fast' : 'ignore';
   return routeForScore(scoreComplexity(text, { slowKeywords: o.slowKeywords }).score, o.threshold);
 }
 
@@ -96,6 +104,22 @@ export function scorePredictions(items: readonly Labelled[], predicted: readonly
     slowShare: n ? predictedSlow / n : 0,
     mistakes,
   };
+}
+
+export interface NoiseFigures {
+  /** Comments labelled ignore. */
+  noise: number;
+  /** Share of them the bot would answer (fast or slow). */
+  noiseAnswered: number;
+  /** Share of them the bot would send to the slow model. */
+  noiseSlow: number;
+}
+
+/** How much noise (label ignore) gets through, from a report's confusion matrix. */
+export function noiseFigures(r: EvalReport): NoiseFigures {
+  const c = r.confusion.ignore;
+  const noise = c.ignore + c.fast + c.slow;
+  return { noise, noiseAnswered: noise ? (c.fast + c.slow) / noise : 0, noiseSlow: noise ? c.slow / noise : 0 };
 }
 
 /** Run the rules over the set and score them. */
@@ -151,8 +175,13 @@ export async function evaluateWithTriage(
   let failures = 0;
   let totalMs = 0;
   for (const it of items) {
-    if (!isTriggered(analyzeTrigger(it.text, o.names), o.trigger, it.text)) {
+    const trig = analyzeTrigger(it.text, o.names);
+    if (!isTriggered(trig, o.trigger, it.text)) {
       predicted.push('ignore');
+      continue;
+    }
+    if (o.audience !== false && !judgeAudience({ text: it.text.trim(), mention: trig.mention }).forMe) {
+      predicted.push(o.trigger === 'all' ? 'fast' : 'ignore');
       continue;
     }
     const c = scoreComplexity(it.text, { slowKeywords: o.slowKeywords });

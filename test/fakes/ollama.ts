@@ -1,7 +1,8 @@
 /**
  * A fake Ollama that speaks the real HTTP API on 127.0.0.1 (free port): streaming NDJSON
  * `/api/chat` with `thinking`, final stats in nanoseconds, `/api/tags`, `/api/show`,
- * `/api/ps`, `/api/version`, `/api/pull` (streamed layer progress, resumable), errors as Ollama sends them (status + `{"error": …}`), parallel
+ * `/api/ps`, `/api/version`, `/api/embed` (deterministic embeddings, see ollama-embed.ts),
+ * `/api/pull` (streamed layer progress, resumable), errors as Ollama sends them (status + `{"error": …}`), parallel
  * slots per model, time to first token and tokens/s, prompt-cache accounting, and faults.
  * Used by the integration tests and the benchmark (which replays real models' timings).
  *
@@ -13,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { fakeEmbedding, truncateDimensions } from './ollama-embed.js';
 
 export interface FakeReply {
   /** Answer text, streamed in token-sized chunks (~4 characters, or one CJK character). */
@@ -26,6 +28,8 @@ export interface FakeReply {
   tokensPerSec?: number;
   /** Prompt evaluation speed for this reply (overrides the server's promptTokensPerSec). */
   promptTokensPerSec?: number;
+  /** Stop after this many tokens (thinking included) with `done_reason: "length"`, as Ollama does when the context fills up. */
+  maxTokens?: number;
 }
 
 export interface FakeModel {
@@ -35,6 +39,30 @@ export interface FakeModel {
   /** `details.family` (default from the name: qwen2.5 → qwen2, gpt-oss → gptoss). */
   family?: string;
   contextLength?: number;
+  /** Components of the vectors `/api/embed` returns for this model (default 256). */
+  embeddingLength?: number;
+  /** Time to load this model cold (overrides the server's `loadMs`). */
+  loadMs?: number;
+}
+
+/** One /api/embed request as it reached the socket. */
+export interface FakeEmbedRequest {
+  model: string;
+  /** The texts to embed (a string input is one text; an empty string is none, as in Ollama). */
+  input: string[];
+  truncate?: unknown;
+  keep_alive?: unknown;
+  dimensions?: unknown;
+  raw: unknown;
+  at: number;
+}
+
+/** How /api/embed behaves from now on (tests of a slow or broken embedding model). */
+export interface FakeEmbedBehaviour {
+  /** Time before the response (default 0). */
+  delayMs?: number;
+  /** `http500`: `{"error": …}` with status 500; `close_socket`: the connection is dropped. */
+  fault?: 'http500' | 'close_socket';
 }
 
 export interface FakeChatRequest {
@@ -54,6 +82,8 @@ export interface FakeChatRequest {
   /** Date.now() when the request got a slot, and when its first token was due. */
   slotAt?: number;
   firstTokenAt?: number;
+  /** Time this request waited for its model to load (0 when it was loaded). */
+  loadMs?: number;
   /** How the request ended: answered in full, or the client went away (stopped early, timed out, aborted). */
   outcome?: 'completed' | 'aborted' | 'error';
   /** Tokens this reply would have had in full, and tokens actually written to the client. */
@@ -71,13 +101,20 @@ export interface FakeOllamaOptions {
   tokensPerSec?: number;
   /** Prompt evaluation speed: adds (uncached prompt tokens / this) seconds to the first token (default: none). */
   promptTokensPerSec?: number;
-  /** OLLAMA_NUM_PARALLEL: requests processed at once per model; the rest wait in line (default 4). */
+  /** OLLAMA_NUM_PARALLEL: requests processed at once per model; the rest wait in line (default 1, as stock Ollama). */
   parallel?: number;
   reply?: FakeReplyFn;
   /** Report prompt_eval_count only for tokens past the longest prefix cached in a slot (default true). */
   promptCache?: boolean;
   /** Serve /api/show (default true); false answers 404 like a server or proxy without it. */
   showEndpoint?: boolean;
+  /**
+   * Time to load a model that is not loaded (default 0: every model starts loaded). As in
+   * Ollama's scheduler, a load runs for the requests waiting on it and is abandoned when they
+   * all went away; a chat with no messages only loads the model and answers done_reason
+   * "load" (ollama/ollama server/routes.go); a loaded model unloads after its keep_alive.
+   */
+  loadMs?: number;
   /**
    * What /api/pull can download: model name → its layers' sizes in bytes. A name not here gets
    * the error the real server streams for an unknown model. Default: none.
@@ -108,18 +145,26 @@ export interface FakeStats {
   /** Prompt tokens evaluated, and prompt tokens served from the simulated KV cache. */
   promptEvalTokens: number;
   cachedPromptTokens: number;
+  /** Loads completed, and loads abandoned because every request waiting on them went away. */
+  loads: number;
+  abortedLoads: number;
 }
 
 export interface FakeOllama {
   host: string;
-  /** Every /api/chat request, in order of arrival. */
+  /** Every /api/chat request with messages, in order of arrival. */
   requests: FakeChatRequest[];
+  /** /api/chat requests without messages (load, or unload with keep_alive 0), in order of arrival. */
+  loadRequests: FakeChatRequest[];
   /** Model names asked for on /api/show, in order. */
   showRequests: string[];
   /** Every /api/pull request, in order. */
   pullRequests: FakePullRequest[];
   /** Close the socket of the next pull once it has downloaded this many more bytes (a dropped connection). */
   cutNextPull(afterBytes: number): void;
+  /** Every /api/embed request, in order of arrival. */
+  embedRequests: FakeEmbedRequest[];
+  setEmbed(b: FakeEmbedBehaviour): void;
   stats: FakeStats;
   setReply(fn: FakeReplyFn): void;
   setTiming(t: { ttftMs?: number; tokensPerSec?: number; promptTokensPerSec?: number }): void;
@@ -188,6 +233,66 @@ async function readBody(req: IncomingMessage): Promise<string> {
   const parts: Buffer[] = [];
   for await (const c of req) parts.push(c as Buffer);
   return Buffer.concat(parts).toString('utf8');
+}
+
+/**
+ * The viewer's comment in a request the bot built: the JSON string after the bot's
+ * "Comment (untrusted data, JSON string):" label (background such as recent chat comes before
+ * it), else the whole last user message.
+ */
+export function commentOf(req: Pick<FakeChatRequest, 'messages'>): string {
+  const user = [...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+  const at = user.lastIndexOf('Comment (untrusted data, JSON string):\n');
+  if (at < 0) return user;
+  try {
+    return String(JSON.parse(user.slice(at).split('\n')[1] ?? '""'));
+  } catch {
+    return user;
+  }
+}
+
+const GO_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * Go's `time.ParseDuration`, which Ollama runs on a string `keep_alive`
+ * (ollama/ollama api/types.go `Duration.UnmarshalJSON`: a JSON number is seconds, a negative
+ * one "forever"; a string goes through time.ParseDuration and its error becomes the HTTP 400
+ * body). Returns milliseconds, or the error text Go gives: `time: missing unit in duration "-1"`.
+ */
+export function goParseDuration(orig: string): number | { error: string } {
+  const quote = (x: string) => JSON.stringify(x);
+  let s = orig;
+  let neg = false;
+  if (s.startsWith('-') || s.startsWith('+')) {
+    neg = s.startsWith('-');
+    s = s.slice(1);
+  }
+  if (s === '0') return 0;
+  if (s === '') return { error: `time: invalid duration ${quote(orig)}` };
+  let total = 0;
+  while (s !== '') {
+    const num = /^(\d*)(\.\d*)?/.exec(s)!;
+    if (num[0] === '' || num[0] === '.') return { error: `time: invalid duration ${quote(orig)}` };
+    s = s.slice(num[0].length);
+    const unit = /^[^\d.]*/.exec(s)![0];
+    if (unit === '') return { error: `time: missing unit in duration ${quote(orig)}` };
+    const scale = GO_UNITS[unit];
+    if (scale === undefined) return { error: `time: unknown unit ${quote(unit)} in duration ${quote(orig)}` };
+    s = s.slice(unit.length);
+    total += Number(num[0]) * scale;
+  }
+  return neg ? -total : total;
+}
+
+/** keep_alive as Ollama's server takes it: milliseconds (Infinity: forever), or the HTTP 400 error text. */
+export function ollamaKeepAlive(v: unknown): number | { error: string } {
+  if (typeof v === 'number') return v < 0 ? Infinity : Math.trunc(v) * 1000;
+  if (typeof v === 'string') {
+    const d = goParseDuration(v);
+    return typeof d === 'number' && d < 0 ? Infinity : d;
+  }
+  const goType = typeof v === 'boolean' ? 'bool' : Array.isArray(v) ? '[]interface {}' : 'map[string]interface {}';
+  return { error: `Unsupported type: '${goType}'` };
 }
 
 function defaultReply(req: FakeChatRequest): FakeReply {
@@ -295,15 +400,58 @@ function commonPrefix(a: string[], b: string[]): number {
 export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<FakeOllama> {
   // a copy: a pull adds to it
   const models: Record<string, FakeModel> = { ...(opts.models ?? FAKE_DEFAULT_MODELS) };
-  const parallel = Math.max(1, opts.parallel ?? 4);
+  // stock Ollama: envconfig/config.go `NumParallel = Uint("OLLAMA_NUM_PARALLEL", 1)`
+  const parallel = Math.max(1, opts.parallel ?? 1);
   const promptCache = opts.promptCache ?? true;
   const timing = { ttftMs: opts.ttftMs ?? 20, tokensPerSec: opts.tokensPerSec ?? 200, promptTokensPerSec: opts.promptTokensPerSec };
   let reply: FakeReplyFn = opts.reply ?? defaultReply;
   const requests: FakeChatRequest[] = [];
+  const loadRequests: FakeChatRequest[] = [];
   const showRequests: string[] = [];
-  const stats: FakeStats = { generatedTokens: 0, abortedStreams: 0, completedStreams: 0, plannedTokens: 0, promptEvalTokens: 0, cachedPromptTokens: 0 };
+  const embedRequests: FakeEmbedRequest[] = [];
+  let embedBehaviour: FakeEmbedBehaviour = {};
+  const stats: FakeStats = { generatedTokens: 0, abortedStreams: 0, completedStreams: 0, plannedTokens: 0, promptEvalTokens: 0, cachedPromptTokens: 0, loads: 0, abortedLoads: 0 };
+  const loading = new Map<string, { waiters: Set<Exchange>; done: Promise<boolean>; finish: (ok: boolean) => void; timer?: NodeJS.Timeout }>();
+  const loadMsOf = (model: string) => models[model]?.loadMs ?? opts.loadMs ?? 0;
+  const isLoaded = (model: string) => (loaded.get(model) ?? (loadMsOf(model) > 0 ? 0 : Infinity)) > Date.now();
+  /** Wait until `model` is loaded for this request; false when the client left first (a load nobody waits for any more is abandoned). */
+  async function ensureLoaded(model: string, ex: Exchange): Promise<boolean> {
+    if (isLoaded(model)) return true;
+    let l = loading.get(model);
+    if (!l) {
+      let finish!: (ok: boolean) => void;
+      const done = new Promise<boolean>((r) => (finish = r));
+      const entry: { waiters: Set<Exchange>; done: Promise<boolean>; finish: (ok: boolean) => void; timer?: NodeJS.Timeout } = { waiters: new Set(), done, finish };
+      entry.timer = setTimeout(() => {
+        loading.delete(model);
+        stats.loads++;
+        loaded.set(model, Date.now() + 5 * 60_000);
+        finish(true);
+      }, loadMsOf(model));
+      loading.set(model, entry);
+      l = entry;
+    }
+    const entry = l;
+    entry.waiters.add(ex);
+    const left = new Promise<boolean>((resolve) => {
+      ex.res.once('close', () => {
+        entry.waiters.delete(ex);
+        if (entry.waiters.size === 0 && loading.get(model) === entry) {
+          clearTimeout(entry.timer);
+          loading.delete(model);
+          stats.abortedLoads++;
+          entry.finish(false);
+        }
+        resolve(false);
+      });
+    });
+    const ok = await Promise.race([entry.done, left]);
+    entry.waiters.delete(ex);
+    return ok && !ex.gone;
+  }
   const slots = new Map<string, Slots>();
-  const lastUsed = new Map<string, number>();
+  /** Loaded models and when each is unloaded (epoch ms; Infinity: keep_alive negative, forever). */
+  const loaded = new Map<string, number>();
   const sockets = new Set<Socket>();
   const startedAt = new Date();
 
@@ -357,23 +505,39 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
       raw: body,
       at: Date.now(),
     };
-    requests.push(fr);
+    (fr.messages.length === 0 ? loadRequests : requests).push(fr);
+    // Ollama binds the whole body first: a keep_alive it cannot parse is HTTP 400 before anything else.
+    const keep = body.keep_alive === undefined || body.keep_alive === null ? 5 * 60_000 : ollamaKeepAlive(body.keep_alive);
+    if (typeof keep !== 'number') return sendJson(res, 400, { error: keep.error });
     if (!model) return sendJson(res, 400, { error: 'model is required' });
     const spec = models[model];
     if (!spec) return notFound(res, model);
     const canThink = spec.capabilities.includes('thinking');
-    const thinkOn = fr.think !== undefined && fr.think !== false;
-    if (thinkOn && !canThink) return sendJson(res, 400, { error: `"${model}" does not support thinking` });
     const isGptOss = (spec.family ?? familyOf(model)) === 'gptoss';
     if (isGptOss && typeof fr.think === 'string' && !['low', 'medium', 'high'].includes(fr.think)) {
       return sendJson(res, 400, { error: `invalid think value: "${fr.think}" (must be "high", "medium", "low", true, or false)` });
     }
+    // ollama/ollama server/routes.go: a level string is only for harmony (gpt-oss) models, and
+    // a model with the thinking capability thinks when `think` is not sent at all
+    // (`if req.Think == nil { req.Think = &api.ThinkValue{Value: true} }`): only think:false stops it.
+    if (!isGptOss && typeof fr.think === 'string') return sendJson(res, 400, { error: `think value ${JSON.stringify(fr.think)} is not supported for this model` });
+    const thinkOn = fr.think === undefined ? canThink : fr.think !== false;
+    if (thinkOn && !canThink) return sendJson(res, 400, { error: `"${model}" does not support thinking` });
 
     const ex = new Exchange(res);
     res.on('close', () => {
       fr.endedAt = Date.now();
       fr.outcome = res.statusCode >= 400 ? 'error' : res.writableFinished ? 'completed' : 'aborted';
     });
+    const loadStart = Date.now();
+    if (!(await ensureLoaded(model, ex))) return;
+    fr.loadMs = Date.now() - loadStart;
+    // no messages: only load (or with keep_alive 0, unload) the model
+    if (fr.messages.length === 0) {
+      if (keep === 0) loaded.delete(model);
+      else loaded.set(model, Date.now() + keep);
+      return sendJson(res, 200, { model, created_at: new Date().toISOString(), message: { role: 'assistant', content: '' }, done_reason: keep === 0 ? 'unload' : 'load', done: true });
+    }
     const r = await reply(fr);
     if (r.fault === 'notfound') return notFound(res, model);
     if (r.fault === 'http500') return sendJson(res, 500, { error: r.errorMessage ?? 'llama runner process has terminated: exit status 2' });
@@ -388,7 +552,7 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
       await serve(fr, r, ex, canThink && (thinkOn || isGptOss));
     } finally {
       s.release();
-      lastUsed.set(model, Date.now());
+      loaded.set(model, Date.now() + keep);
     }
   }
 
@@ -409,7 +573,7 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
     const streaming = fr.stream !== false;
     const think = thinking ? fakeTokens(r.thinking ?? '') : [];
     const answer = fakeTokens(r.content ?? '');
-    const limit = typeof fr.options?.num_predict === 'number' && fr.options.num_predict > 0 ? fr.options.num_predict : Infinity;
+    const limit = Math.min(typeof fr.options?.num_predict === 'number' && fr.options.num_predict > 0 ? fr.options.num_predict : Infinity, r.maxTokens ?? Infinity);
     const all = [...think.map((t) => ({ t, thinking: true })), ...answer.map((t) => ({ t, thinking: false }))].slice(0, limit);
     const doneReason = all.length < think.length + answer.length ? 'length' : 'stop';
     stats.plannedTokens += all.length;
@@ -567,6 +731,59 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
     res.end(stream ? undefined : JSON.stringify({ status: 'success' }));
   }
 
+  /**
+   * POST /api/embed as Ollama's EmbedHandler answers it: `input` a string or an array of
+   * strings; an empty input gives `embeddings: []`; each text is cut to the context length
+   * unless `truncate` is false (then 400); `dimensions` keeps the first n components,
+   * normalised again; durations in nanoseconds; `prompt_eval_count` counts the tokens.
+   */
+  async function embed(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const t0 = performance.now();
+    const text = await readBody(req);
+    if (text.trim() === '') return sendJson(res, 400, { error: 'missing request body' });
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return sendJson(res, 400, { error: 'invalid character looking for beginning of value' });
+    }
+    const model = typeof body.model === 'string' ? body.model : '';
+    const raw = body.input;
+    let input: string[];
+    if (typeof raw === 'string') input = raw === '' ? [] : [raw];
+    else if (Array.isArray(raw) && raw.every((x) => typeof x === 'string')) input = raw as string[];
+    else if (raw === undefined || raw === null) input = [];
+    else return sendJson(res, 400, { error: 'invalid input type' });
+    embedRequests.push({ model, input, truncate: body.truncate, keep_alive: body.keep_alive, dimensions: body.dimensions, raw: body, at: Date.now() });
+    if (!model) return sendJson(res, 400, { error: 'model is required' });
+    const spec = models[model];
+    if (!spec) return notFound(res, model);
+    const { delayMs = 0, fault } = embedBehaviour;
+    if (delayMs > 0) {
+      const ex = new Exchange(res);
+      if (!(await ex.wait(delayMs))) return;
+    }
+    if (fault === 'close_socket') return void res.socket?.destroy();
+    if (fault === 'http500') return sendJson(res, 500, { error: 'llama runner process has terminated: exit status 2' });
+    const tLoaded = performance.now();
+    const ctx = spec.contextLength ?? 2048;
+    const dims = spec.embeddingLength ?? 256;
+    const want = typeof body.dimensions === 'number' ? body.dimensions : 0;
+    let tokens = 0;
+    const embeddings: number[][] = [];
+    for (const t of input) {
+      let toks = fakeTokens(t);
+      if (toks.length > ctx) {
+        if (body.truncate === false) return sendJson(res, 400, { error: 'the input length exceeds the context length' });
+        toks = toks.slice(0, ctx);
+      }
+      tokens += toks.length;
+      embeddings.push(truncateDimensions(fakeEmbedding(toks.join(''), dims), want));
+    }
+    loaded.set(model, Math.max(loaded.get(model) ?? 0, Date.now() + 5 * 60_000));
+    sendJson(res, 200, { model, embeddings, total_duration: ns(performance.now() - t0), load_duration: ns(tLoaded - t0), prompt_eval_count: tokens });
+  }
+
   function tags(res: ServerResponse): void {
     sendJson(res, 200, {
       models: Object.keys(models).map((name) => ({
@@ -582,13 +799,14 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
 
   function ps(res: ServerResponse): void {
     sendJson(res, 200, {
-      models: [...lastUsed.keys()].map((name) => ({
+      models: [...loaded.keys()].filter((name) => isLoaded(name)).map((name) => ({
         name,
         model: name,
         size: Math.round(parseFloat(paramSize(name)) * 0.6e9),
         digest: digest(name),
         details: details(name),
-        expires_at: new Date((lastUsed.get(name) ?? 0) + 5 * 60_000).toISOString(),
+        // a model kept forever shows a date centuries ahead, as Ollama's does
+        expires_at: new Date(Math.min(loaded.get(name) ?? 0, 8.64e15)).toISOString(),
         size_vram: 0,
       })),
     });
@@ -604,6 +822,7 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
     if (route === 'POST /api/chat') return void chat(req, res).catch(fail);
     if (route === 'POST /api/show') return void show(req, res).catch(fail);
     if (route === 'POST /api/pull') return void pull(req, res).catch(fail);
+    if (route === 'POST /api/embed') return void embed(req, res).catch(fail);
     if (route === 'GET /api/tags') return tags(res);
     if (route === 'GET /api/ps') return ps(res);
     if (route === 'GET /api/version') return sendJson(res, 200, { version: '0.12.6' });
@@ -644,10 +863,15 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
   return {
     host: `http://127.0.0.1:${port}`,
     requests,
+    loadRequests,
     showRequests,
     pullRequests,
     cutNextPull(afterBytes) {
       cutAfter = afterBytes;
+    },
+    embedRequests,
+    setEmbed(b) {
+      embedBehaviour = { ...b };
     },
     stats,
     setReply(fn) {

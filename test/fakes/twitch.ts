@@ -21,13 +21,24 @@ export interface FakeTwitchOptions {
   /** Refuse every login with `NOTICE * :Login authentication failed`, as Twitch does for a bad token. */
   rejectLogin?: boolean;
   /**
-   * Enforce Twitch's per-channel limits on the bot's PRIVMSGs (20/30 s, 100/30 s as mod):
-   * an excess message is marked `dropped: 'msg_ratelimit'` and answered with that NOTICE.
-   * Off by default. Duplicate detection (msg_duplicate within 30 s) is always on.
+   * Enforce Twitch's message limits on the bot's PRIVMSGs: they are per ACCOUNT, across every
+   * channel (pajbot/tmi-rate-limits, from Twitch staff; dev.twitch.tv/docs/chat#rate-limits):
+   * every PRIVMSG takes a token from a 100/30 s bucket, one sent where the account is neither
+   * moderator nor broadcaster also from a 20/30 s bucket. An excess message is marked
+   * `dropped: 'msg_ratelimit'` and answered with that NOTICE. Off by default. Duplicate
+   * detection (msg_duplicate within 30 s, per channel) is always on.
    */
   enforceRateLimit?: boolean;
+  /** Checks the PASS token (without "oauth:"); a refused one gets `NOTICE * :Login authentication failed`, as Twitch does. */
+  checkToken?: (token: string) => boolean;
   /** A bare server: JOIN is answered with the JOIN echo and NAMES only (no USERSTATE or ROOMSTATE, ever). */
   bare?: boolean;
+  /**
+   * AutoMod holds the bot's own message when this returns a msg-id: Twitch does not show it and
+   * answers `NOTICE msg_rejected` ("being checked by mods") or `msg_rejected_mandatory` (blocked
+   * by the channel's moderation settings) (dev.twitch.tv/docs/irc/msg-id).
+   */
+  automod?: (text: string) => 'msg_rejected' | 'msg_rejected_mandatory' | undefined;
 }
 
 export interface SentPrivmsg {
@@ -39,8 +50,10 @@ export interface SentPrivmsg {
   raw: string;
   /** When the fake received it (epoch ms). */
   at: number;
+  /** The message id Twitch gave it (sent back in the USERSTATE that answers the PRIVMSG). */
+  id: string;
   /** Set when Twitch would not have shown it (and the fake sent the NOTICE). */
-  dropped?: 'msg_duplicate' | 'msg_ratelimit';
+  dropped?: 'msg_duplicate' | 'msg_ratelimit' | 'msg_slowmode' | 'msg_emoteonly' | 'msg_subsonly' | 'msg_followersonly' | 'msg_rejected' | 'msg_rejected_mandatory';
 }
 
 export interface ChatOptions {
@@ -81,6 +94,25 @@ export interface FakeTwitch {
   reconnect(): void;
   /** Close every socket abruptly (no close frame). */
   dropConnections(): void;
+  /**
+   * Change a channel's chat modes (ROOMSTATE tags: `slow`, `followers-only`, `subs-only`,
+   * `emote-only`); joined connections get a ROOMSTATE with just those tags, as Twitch sends on a
+   * change. The fake then refuses the bot's PRIVMSGs as Twitch would (NOTICE msg_slowmode, …)
+   * unless the bot is a moderator there.
+   */
+  setRoomState(channel: string, tags: Record<string, string>): void;
+  /**
+   * A moderator deletes one viewer message: `CLEARMSG` with login, room-id, target-msg-id and
+   * tmi-sent-ts tags, the deleted text as trailing parameter (dev.twitch.tv/docs/irc/commands#clearmsg).
+   */
+  deleteMessage(channel: string, msgId: string): void;
+  /**
+   * A moderator bans (no seconds) or times out a viewer: `CLEARCHAT #channel :login` with
+   * room-id, target-user-id, tmi-sent-ts and, for a timeout, ban-duration (dev.twitch.tv/docs/irc/commands#clearchat).
+   */
+  banUser(channel: string, login: string, seconds?: number): void;
+  /** A moderator clears the whole chat: `CLEARCHAT #channel` with no user. */
+  clearChat(channel: string): void;
   /** Change the bot's moderator status in a channel; a fresh USERSTATE goes to joined connections. */
   setMod(channel: string, mod: boolean): void;
   /** Open connections now. */
@@ -169,9 +201,25 @@ export async function startFakeTwitch(opts: FakeTwitchOptions = {}): Promise<Fak
   const received: string[] = [];
   const sent: SentPrivmsg[] = [];
   const modIn = new Set((opts.modIn ?? []).map(chanKey));
+  const rooms = new Map<string, Record<string, string>>();
+  const roomOf = (ch: string) => ({ 'emote-only': '0', 'followers-only': '-1', r9k: '0', 'room-id': numericId(ch), slow: '0', 'subs-only': '0', ...rooms.get(ch) });
+  /** The NOTICE msg-id Twitch would refuse this PRIVMSG with, for the channel's modes. */
+  const modeRefusal = (c: Conn, channel: string, at: number, lastAt: number | undefined): SentPrivmsg['dropped'] | undefined => {
+    if (modIn.has(channel) || c.nick === channel) return undefined;
+    const r = roomOf(channel);
+    if (r['emote-only'] === '1') return 'msg_emoteonly';
+    if (r['subs-only'] === '1') return 'msg_subsonly';
+    if (Number(r['followers-only']) >= 0) return 'msg_followersonly';
+    if (Number(r.slow) > 0 && lastAt !== undefined && at - lastAt < Number(r.slow) * 1000) return 'msg_slowmode';
+    return undefined;
+  };
+  const lastAccepted = new Map<string, number>();
   const joins = new Map<string, number>();
   const lastText = new Map<string, { text: string; at: number }>();
   const sendTimes = new Map<string, number[]>();
+  /** Viewer messages sent by chat(), for CLEARMSG's login and text; viewer logins → user ids, for CLEARCHAT. */
+  const viewerMsgs = new Map<string, { channel: string; login: string; text: string }>();
+  const viewerIds = new Map<string, string>();
   let attempts = 0;
   const listeners = new Set<() => void>();
   const changed = () => listeners.forEach((l) => l());
@@ -180,7 +228,7 @@ export async function startFakeTwitch(opts: FakeTwitchOptions = {}): Promise<Fak
     if (c.ws.readyState === c.ws.OPEN) c.ws.send(lines.join('\r\n') + '\r\n');
   };
 
-  const userstate = (c: Conn, channel: string): string => {
+  const userstate = (c: Conn, channel: string, sentId?: string): string => {
     const nick = c.nick ?? 'justinfan';
     const owner = nick === channel;
     const mod = modIn.has(channel);
@@ -192,6 +240,7 @@ export async function startFakeTwitch(opts: FakeTwitchOptions = {}): Promise<Fak
       'display-name': nick,
       'emote-sets': '0',
       mod: mod && !owner ? '1' : '0',
+      ...(sentId ? { id: sentId } : {}),
       subscriber: '0',
       'user-type': mod && !owner ? 'mod' : '',
     };
@@ -202,25 +251,44 @@ export async function startFakeTwitch(opts: FakeTwitchOptions = {}): Promise<Fak
     const channel = chanKey(params[0] ?? '');
     const text = params[1] ?? '';
     const at = Date.now();
-    const msg: SentPrivmsg = { channel, text, tags, raw: line, at };
+    const msg: SentPrivmsg = { channel, text, tags, raw: line, at, id: randomUUID() };
     const key = `${c.nick}|${channel}`;
     const prev = lastText.get(key);
-    const times = (sendTimes.get(key) ?? []).filter((t) => t > at - 30_000);
-    const limit = modIn.has(channel) || c.nick === channel ? 100 : 20;
-    if (prev && prev.text === text && at - prev.at < 30_000) {
+    // the account's two buckets (see enforceRateLimit): every message, and messages sent as a plain user
+    const privileged = modIn.has(channel) || c.nick === channel;
+    const allKey = `${c.nick}|all`;
+    const userKey = `${c.nick}|user`;
+    const all = (sendTimes.get(allKey) ?? []).filter((t) => t > at - 30_000);
+    const asUser = (sendTimes.get(userKey) ?? []).filter((t) => t > at - 30_000);
+    const overLimit = all.length >= 100 || (!privileged && asUser.length >= 20);
+    const held = c.nick === channel ? undefined : opts.automod?.(text);
+    const refusal = modeRefusal(c, channel, at, lastAccepted.get(key));
+    if (refusal) {
+      msg.dropped = refusal;
+      send(c, [`@msg-id=${refusal} :${HOST} NOTICE #${channel} :${refusal === 'msg_slowmode' ? `This room is in slow mode and you are sending messages too quickly. You will be able to talk again in ${roomOf(channel).slow} seconds.` : `This room is in a mode that refuses your message (${refusal}).`}`]);
+    } else if (held) {
+      msg.dropped = held;
+      const why = held === 'msg_rejected' ? 'Hey! Your message is being checked by mods and has not been sent.' : "Your message wasn't posted due to conflicts with the channel's moderation settings.";
+      send(c, [`@msg-id=${held} :${HOST} NOTICE #${channel} :${why}`]);
+    } else if (prev && prev.text === text && at - prev.at < 30_000) {
       msg.dropped = 'msg_duplicate';
       send(c, [`@msg-id=msg_duplicate :${HOST} NOTICE #${channel} :Your message was not sent because it is identical to the previous one you sent, less than 30 seconds ago.`]);
-    } else if (opts.enforceRateLimit && times.length >= limit) {
+    } else if (opts.enforceRateLimit && overLimit) {
       msg.dropped = 'msg_ratelimit';
       send(c, [`@msg-id=msg_ratelimit :${HOST} NOTICE #${channel} :Your message was not sent because you are sending messages too quickly.`]);
     } else {
       lastText.set(key, { text, at });
-      times.push(at);
+      lastAccepted.set(key, at);
     }
-    sendTimes.set(key, times);
+    // a dropped message still takes its tokens (pajbot/tmi-rate-limits)
+    all.push(at);
+    if (!privileged) asUser.push(at);
+    sendTimes.set(allKey, all);
+    sendTimes.set(userKey, asUser);
     sent.push(msg);
-    // Twitch answers each PRIVMSG with the sender's USERSTATE for that channel.
-    if (c.channels.has(channel) && !opts.bare) send(c, [userstate(c, channel)]);
+    // Twitch answers each PRIVMSG with the sender's USERSTATE for that channel, whose `id` tag
+    // is the sent message's id (Twitch IRC reference, USERSTATE tags: "id").
+    if (c.channels.has(channel) && !opts.bare) send(c, [userstate(c, channel, msg.dropped ? undefined : msg.id)]);
   };
 
   const onLine = (c: Conn, line: string) => {
@@ -235,7 +303,7 @@ export async function startFakeTwitch(opts: FakeTwitchOptions = {}): Promise<Fak
         break;
       case 'NICK': {
         c.nick = (params[0] ?? '').toLowerCase();
-        if (opts.rejectLogin) {
+        if (opts.rejectLogin || (opts.checkToken && !opts.checkToken((c.pass ?? '').replace(/^oauth:/i, '')))) {
           send(c, [`:${HOST} NOTICE * :Login authentication failed`]);
           setTimeout(() => c.ws.close(), 50).unref();
           break;
@@ -268,7 +336,7 @@ export async function startFakeTwitch(opts: FakeTwitchOptions = {}): Promise<Fak
             `:${n}.${HOST} 366 ${n} #${ch} :End of /NAMES list`,
             ...(opts.bare
               ? []
-              : [userstate(c, ch), `${formatTags({ 'emote-only': '0', 'followers-only': '-1', r9k: '0', 'room-id': numericId(ch), slow: '0', 'subs-only': '0' })} :${HOST} ROOMSTATE #${ch}`]),
+              : [userstate(c, ch), `${formatTags(roomOf(ch))} :${HOST} ROOMSTATE #${ch}`]),
           ]);
         }
         changed();
@@ -376,12 +444,35 @@ export async function startFakeTwitch(opts: FakeTwitchOptions = {}): Promise<Fak
         ...m.tags,
       };
       const text = m.action ? `\u0001ACTION ${m.text}\u0001` : m.text;
+      viewerMsgs.set(id, { channel: ch, login: user, text: m.text });
+      viewerIds.set(user, tags['user-id']!);
       const line = `${formatTags(tags)} :${user}!${user}@${user}.${HOST} PRIVMSG #${ch} :${text}`;
       for (const c of conns) if (c.channels.has(ch)) send(c, [line]);
       return id;
     },
     sendRaw(line) {
       broadcast([line.replace(/\r\n$/, '')]);
+    },
+    deleteMessage(channel, msgId) {
+      const ch = chanKey(channel);
+      const m = viewerMsgs.get(msgId);
+      const tags = { login: m?.login ?? '', 'room-id': '', 'target-msg-id': msgId, 'tmi-sent-ts': String(Date.now()) };
+      broadcast([`${formatTags(tags)} :${HOST} CLEARMSG #${ch} :${m?.text ?? ''}`]);
+    },
+    banUser(channel, login, seconds) {
+      const ch = chanKey(channel);
+      const user = login.toLowerCase();
+      const tags = {
+        ...(seconds !== undefined ? { 'ban-duration': String(seconds) } : {}),
+        'room-id': numericId(ch),
+        'target-user-id': viewerIds.get(user) ?? numericId(user),
+        'tmi-sent-ts': String(Date.now()),
+      };
+      broadcast([`${formatTags(tags)} :${HOST} CLEARCHAT #${ch} :${user}`]);
+    },
+    clearChat(channel) {
+      const ch = chanKey(channel);
+      broadcast([`${formatTags({ 'room-id': numericId(ch), 'tmi-sent-ts': String(Date.now()) })} :${HOST} CLEARCHAT #${ch}`]);
     },
     notice(channel, msgId, text) {
       broadcast([`@msg-id=${msgId} :${HOST} NOTICE #${chanKey(channel)} :${text}`]);
@@ -391,6 +482,12 @@ export async function startFakeTwitch(opts: FakeTwitchOptions = {}): Promise<Fak
     },
     dropConnections() {
       for (const c of conns) c.ws.terminate();
+    },
+    setRoomState(channel, tags) {
+      const ch = chanKey(channel);
+      rooms.set(ch, { ...rooms.get(ch), ...tags });
+      const line = `${formatTags({ 'room-id': numericId(ch), ...tags })} :${HOST} ROOMSTATE #${ch}`;
+      for (const c of conns) if (c.channels.has(ch)) send(c, [line]);
     },
     setMod(channel, mod) {
       const ch = chanKey(channel);

@@ -48,7 +48,26 @@ export interface FakeYouTubeOptions {
   botName?: string;
   /** Access token lifetime in seconds (default 3600). */
   tokenTtlS?: number;
+  /**
+   * The project's daily Data API quota in units (default 10,000, Google's default). Costs as
+   * the references give them: liveChatMessages.insert 20 units ("Quota impact" of
+   * developers.google.com/youtube/v3/live/docs/liveChatMessages/insert), videos.list 1
+   * (determine_quota_cost); every request, an invalid one too, costs at least 1. A call
+   * that would pass the quota answers 403 quotaExceeded.
+   */
+  dailyQuota?: number;
+  /**
+   * A server in the EU: page requests without a consent cookie are redirected (302) to the
+   * cookie-consent page ("Before you continue to YouTube", a form posting to
+   * consent.youtube.com/save), which has no video in it. 'cookie': a `SOCS` or
+   * `CONSENT=YES…` cookie gets the real page (what yt-dlp sends: SOCS=CAI); 'always': even
+   * that does not help.
+   */
+  consent?: false | 'cookie' | 'always';
 }
+
+/** Units per Data API call (see FakeYouTubeOptions.dailyQuota). */
+export const YOUTUBE_QUOTA_COST = { 'liveChatMessages.insert': 20, 'videos.list': 1 } as const;
 
 export interface PostedMessage {
   liveChatId: string;
@@ -83,6 +102,14 @@ const GOOGLE_ERRORS: Record<GoogleErrorReason, { code: number; domain: string; m
 
 const b64 = (s: string) => Buffer.from(s).toString('base64url');
 
+/** The cookie-consent interstitial an EU visitor gets instead of the page (trimmed to its telling parts). */
+const CONSENT_PAGE = (cont: string) =>
+  '<!DOCTYPE html><html lang="en"><head><title>Before you continue to YouTube</title></head><body>' +
+  '<h1>Before you continue to YouTube</h1><p>We use cookies and data to deliver and maintain Google services</p>' +
+  `<form action="https://consent.youtube.com/save" method="POST"><input type="hidden" name="continue" value="${cont.replace(/"/g, '&quot;')}"><input type="hidden" name="set_eom" value="true"><button>Reject all</button></form>` +
+  `<form action="https://consent.youtube.com/save" method="POST"><input type="hidden" name="continue" value="${cont.replace(/"/g, '&quot;')}"><input type="hidden" name="set_eom" value="false"><button>Accept all</button></form>` +
+  '</body></html>';
+
 export class FakeYouTube {
   readonly liveIdInitial: string;
   readonly channelId: string;
@@ -99,6 +126,8 @@ export class FakeYouTube {
   private refreshes = 0;
   private inserts = 0;
   private videosCalls = 0;
+  private quotaSpent = 0;
+  private consentRedirects = 0;
   private unauthorized = 0;
   private port = 0;
 
@@ -124,6 +153,8 @@ export class FakeYouTube {
       botChannelId: 'UCbotChannel00000000000b',
       botName: '@botan_bot',
       tokenTtlS: 3600,
+      dailyQuota: 10_000,
+      consent: false,
       ...options,
     };
     const server = createServer();
@@ -181,6 +212,27 @@ export class FakeYouTube {
     return id;
   }
 
+  /**
+   * A moderator deletes one message: get_live_chat carries
+   * `{ markChatItemAsDeletedAction: { deletedStateMessage, targetItemId } }` (YouTube's
+   * innertube shape, as chat readers such as chat-downloader and pytchat parse it).
+   */
+  deleteChat(messageId: string, liveId = this.current ?? this.liveIdInitial): void {
+    this.streams.get(liveId)?.actions.push({
+      markChatItemAsDeletedAction: { deletedStateMessage: { runs: [{ text: '[message deleted]' }] }, targetItemId: messageId },
+    });
+  }
+
+  /**
+   * A moderator hides (bans) or times out a viewer: everything they said is marked deleted,
+   * `{ markChatItemsByAuthorAsDeletedAction: { deletedStateMessage, externalChannelId } }`.
+   */
+  removeAuthor(channelId: string, liveId = this.current ?? this.liveIdInitial): void {
+    this.streams.get(liveId)?.actions.push({
+      markChatItemsByAuthorAsDeletedAction: { deletedStateMessage: { runs: [{ text: '[message retracted]' }] }, externalChannelId: channelId },
+    });
+  }
+
   failNextInsert(reason: GoogleErrorReason): void {
     this.failInsert.push(reason);
   }
@@ -191,6 +243,14 @@ export class FakeYouTube {
   /** Every access token issued so far stops working (401). */
   expireTokens(): void {
     for (const t of this.tokens.keys()) this.tokens.set(t, 0);
+  }
+  /** Page requests sent to the consent page. */
+  consentRedirectCount(): number {
+    return this.consentRedirects;
+  }
+  /** Data API quota units spent today. */
+  quotaUsed(): number {
+    return this.quotaSpent;
   }
   posted(): PostedMessage[] {
     return [...this.sent];
@@ -351,6 +411,14 @@ export class FakeYouTube {
     };
     const p = url.pathname;
 
+    if (req.method === 'GET' && p === '/consent') return html(CONSENT_PAGE(url.searchParams.get('continue') ?? ''));
+    const isPage = req.method === 'GET' && (p === '/watch' || p === `/channel/${this.channelId}/live` || p === `/@${this.handle}/live`);
+    const cookie = String(req.headers.cookie ?? '');
+    if (isPage && this.o.consent && (this.o.consent === 'always' || !/(?:^|;\s*)(?:SOCS=CA[IE]|CONSENT=YES)/.test(cookie))) {
+      this.consentRedirects += 1;
+      res.writeHead(302, { location: `/consent?continue=${encodeURIComponent(`https://www.youtube.com${p}${url.search}`)}&gl=DE&m=0&pc=yt&hl=en&src=1` }).end();
+      return undefined;
+    }
     if (req.method === 'GET' && p === '/watch') return html(this.page(this.streams.get(url.searchParams.get('v') ?? '')));
     if (req.method === 'GET' && (p === `/channel/${this.channelId}/live` || p === `/@${this.handle}/live`)) {
       return html(this.page(this.current ? this.streams.get(this.current) : undefined));
@@ -372,8 +440,15 @@ export class FakeYouTube {
           },
         });
       }
-      if (req.method === 'GET' && p === '/youtube/v3/videos') return this.videos(url, json);
-      if (req.method === 'POST' && p === '/youtube/v3/liveChat/messages') return this.insert(url, body, auth, json);
+      const method = req.method === 'GET' && p === '/youtube/v3/videos' ? 'videos.list' : req.method === 'POST' && p === '/youtube/v3/liveChat/messages' ? 'liveChatMessages.insert' : undefined;
+      const cost = method ? YOUTUBE_QUOTA_COST[method] : 1;
+      if (this.quotaSpent + cost > this.o.dailyQuota) {
+        const e = GOOGLE_ERRORS.quotaExceeded;
+        return json(e.code, { error: { code: e.code, message: e.message, errors: [{ message: e.message, domain: e.domain, reason: 'quotaExceeded' }] } });
+      }
+      this.quotaSpent += cost;
+      if (method === 'videos.list') return this.videos(url, json);
+      if (method === 'liveChatMessages.insert') return this.insert(url, body, auth, json);
     }
     res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body>404 Not Found</body></html>');
     return undefined;

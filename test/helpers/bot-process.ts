@@ -34,11 +34,12 @@ export interface BotProcess {
   stop(): Promise<void>;
 }
 
-export type Entry = 'main' | 'gateway' | 'fast' | 'slow' | 'npm-start';
+export type Entry = 'main' | 'gateway' | 'fast' | 'slow' | 'panel' | 'npm-start';
 
 export function startBot(entry: Entry, env: Record<string, string>): BotProcess {
   const fullEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, ...cleanEnv(env) })) if (v !== undefined) fullEnv[k] = v;
+  // a free port for the panel unless the test picks one: tests run side by side
+  for (const [k, v] of Object.entries({ ...process.env, PANEL_PORT: '0', ...cleanEnv(env) })) if (v !== undefined) fullEnv[k] = v;
   const [cmd, args] = entry === 'npm-start' ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', `workers/${entry}.ts`]];
   // its own process group, so a test can signal the whole tree as a terminal's Ctrl-C does
   const child = spawn(cmd, args as string[], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });

@@ -212,6 +212,20 @@ describe('botctl (subprocess, real Redis)', { timeout: 120_000 }, () => {
     expect((await run(['explain'])).code).toBe(2);
   });
 
+  it('explain shows the "is this for me?" rules: chat aimed at the mods is not answered and never slow, the same question to her is', async () => {
+    const { run } = setup();
+    const rant = 'mods why are you banning people for asking how the matchmaking algorithm works? explain the differences between the ranks in detail?';
+    const r = JSON.parse((await run(['explain', rant, '--json'])).stdout) as Record<string, unknown>;
+    expect(r).toMatchObject({ answer: false, route: 'none', skip: 'not_for_me', audience: { forMe: false } });
+    expect((r.audience as { rules: { name: string }[] }).rules.map((x) => x.name)).toContain('to_mods');
+    const text = await run(['explain', rant]);
+    expect(text.stdout).toMatch(/^answer: no \(not_for_me\)/);
+    expect(text.stdout).toMatch(/audience: NOT for the character \(score \d\.\d\d ≥ 0\.5; never slow\)/);
+    expect(text.stdout).toMatch(/audience rule to_mods \+0\.6/);
+    const toHer = JSON.parse((await run(['explain', rant.replace(/^mods why are you/, 'Botan, why are the mods'), '--json'])).stdout) as Record<string, unknown>;
+    expect(toHer).toMatchObject({ answer: true, route: 'slow', audience: { forMe: true } });
+  });
+
   it('explain --stdin prints one JSON object per comment, and follows the live controls', async () => {
     const { run, redis, prefix } = setup();
     const out = await run(['explain', '--stdin', '--user', 'twitch:Viewer1'], { stdin: `hi\n${ARTICLE_QUESTION}\n\n牡丹ちゃん、元気？\n` });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeChatRequest } from '../fakes/ollama.js';
+import { commentOf } from '../fakes/ollama.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { until } from '../helpers/redis.js';
 
@@ -9,7 +10,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-const userText = (r: FakeChatRequest) => r.messages.filter((m) => m.role === 'user').at(-1)?.content ?? '';
+const userText = (r: FakeChatRequest) => commentOf(r);
 /** A fast model busy with a first, long answer: later comments wait in the queue. */
 const blocker = (req: FakeChatRequest) => (userText(req).includes('BLOCK') ? { content: 'ok!', ttftMs: 1500 } : { content: 'はい！' });
 

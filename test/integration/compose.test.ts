@@ -1,13 +1,16 @@
 // The compose files' contract, checked on what Compose itself resolves (`docker compose config`
 // or Debian's `docker-compose config`; without either, a YAML-level merge of the same files).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { envSchema, parseConfig } from '../../src/config.js';
+import { createMetrics } from '../../src/metrics/index.js';
+import { createQueues } from '../../src/queues.js';
+import { newRedis, uniquePrefix } from '../helpers/redis.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const COMPOSE_FILES = readdirSync(ROOT).filter((f) => /^docker-compose(\..+)?\.yml$/.test(f));
@@ -96,16 +99,17 @@ const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 /** Resolve a file combination in a scratch copy of the project, with `dotenv` as its .env. */
-function resolve(files: string[], dotenv: string): Project {
+function resolve(files: string[], dotenv: string, profiles: string[] = []): Project {
   const dir = mkdtempSync(join(tmpdir(), 'bot-compose-'));
   dirs.push(dir);
   for (const f of [...COMPOSE_FILES, 'Dockerfile']) copyFileSync(join(ROOT, f), join(dir, f));
   mkdirSync(join(dir, 'scripts'));
   mkdirSync(join(dir, 'certs'));
   copyFileSync(join(ROOT, 'scripts/ollama-pull.sh'), join(dir, 'scripts/ollama-pull.sh'));
+  cpSync(join(ROOT, 'monitoring'), join(dir, 'monitoring'), { recursive: true });
   writeFileSync(join(dir, '.env'), dotenv);
   if (!cli) return yamlResolve(dir, files, parseDotEnv(dotenv));
-  const r = spawnSync(cli.cmd, [...cli.pre, ...files.flatMap((f) => ['-f', f]), 'config'], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: dir } });
+  const r = spawnSync(cli.cmd, [...cli.pre, ...files.flatMap((f) => ['-f', f]), ...profiles.flatMap((p) => ['--profile', p]), 'config'], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: dir } });
   if (r.status !== 0) throw new Error(`compose config failed: ${r.stderr}`);
   return parse(r.stdout) as Project;
 }
@@ -278,5 +282,63 @@ describe(`compose stack, resolved by ${MODE}`, () => {
   it('the external-Ollama file refuses to start without OLLAMA_HOST', () => {
     const env = userEnv().replace(/^OLLAMA_HOST=.*$/m, 'OLLAMA_HOST=');
     expect(() => resolve([BASE, 'docker-compose.external-ollama.yml'], env)).toThrow(/OLLAMA_HOST/);
+  });
+
+  describe('monitoring profile (docker compose --profile monitoring up)', () => {
+    const project = resolve([BASE], userEnv(), ['monitoring']);
+    const svcs = project.services;
+    const bindSource = (s: Service, target: string) => String(volumeAt(s, target)?.source ?? '');
+
+    it('adds Prometheus and Grafana only under the profile; `up` alone starts neither', () => {
+      expect(svcs.prometheus?.profiles).toEqual(['monitoring']);
+      expect(svcs.grafana?.profiles).toEqual(['monitoring']);
+      expect(Object.keys(active(project))).not.toContain('prometheus');
+      expect(String(svcs.prometheus!.image)).toMatch(/^prom\/prometheus:v\d+\.\d+\.\d+$/);
+      expect(String(svcs.grafana!.image)).toMatch(/^grafana\/grafana:\d+\.\d+\.\d+$/);
+    });
+
+    it('Prometheus scrapes every bot service on the port its /metrics listens on', () => {
+      const file = bindSource(svcs.prometheus!, '/etc/prometheus/prometheus.yml');
+      expect(file).toMatch(/monitoring\/prometheus\.yml$/);
+      const config = parse(readFileSync(join(ROOT, 'monitoring/prometheus.yml'), 'utf8')) as { scrape_configs: { dns_sd_configs: { names: string[]; port: number }[] }[] };
+      const sd = config.scrape_configs.flatMap((c) => c.dns_sd_configs);
+      expect(sd.flatMap((d) => d.names).sort()).toEqual([...BOTS].sort());
+      for (const bot of BOTS) {
+        const r = parseConfig(svcs[bot]!.environment ?? {});
+        if (!r.ok) throw new Error(r.errors.join('\n'));
+        expect(r.config.METRICS_PORT, bot).toBe(sd[0]!.port);
+        expect(r.config.METRICS_HOST, bot).toBe('0.0.0.0');
+        // inside the compose network only
+        expect(svcs[bot]!.ports ?? []).toEqual([]);
+      }
+    });
+
+    it('Grafana gets the Prometheus data source and the dashboard provisioned, published on loopback only', () => {
+      const g = svcs.grafana!;
+      expect(bindSource(g, '/etc/grafana/provisioning')).toMatch(/monitoring\/grafana\/provisioning$/);
+      expect(bindSource(g, '/var/lib/grafana/dashboards')).toMatch(/monitoring\/grafana\/dashboards$/);
+      const ds = parse(readFileSync(join(ROOT, 'monitoring/grafana/provisioning/datasources/prometheus.yml'), 'utf8')) as { datasources: { uid: string; url: string }[] };
+      expect(ds.datasources[0]).toMatchObject({ uid: 'prometheus', url: 'http://prometheus:9090' });
+      const provider = parse(readFileSync(join(ROOT, 'monitoring/grafana/provisioning/dashboards/bot.yml'), 'utf8')) as { providers: { options: { path: string } }[] };
+      expect(provider.providers[0]!.options.path).toBe('/var/lib/grafana/dashboards');
+      expect(JSON.stringify(g.ports)).toContain('127.0.0.1');
+    });
+
+    it('the dashboard queries only metrics the bot exports', async () => {
+      const dash = JSON.parse(readFileSync(join(ROOT, 'monitoring/grafana/dashboards/stream-comment-bot.json'), 'utf8')) as { uid: string; panels: { targets: { expr: string; datasource: { uid: string } }[] }[] };
+      const exprs = dash.panels.flatMap((p) => p.targets);
+      expect(exprs.length).toBeGreaterThan(10);
+      for (const t of exprs) expect(t.datasource.uid).toBe('prometheus');
+      const used = new Set(exprs.flatMap((t) => t.expr.match(/\bbot_[a-z0-9_]+/g) ?? []));
+      // the names a bot process exports (its registry, on real Redis queues)
+      const redis = newRedis();
+      const queues = createQueues(redis, uniquePrefix('compose'));
+      const m = createMetrics({ queues, redis, roles: ['fast'] });
+      const families = await m.registry.getMetricsAsJSON();
+      await queues.close();
+      redis.disconnect();
+      const exported = new Set(families.flatMap((f) => (String(f.type) === 'histogram' ? [f.name, `${f.name}_bucket`, `${f.name}_sum`, `${f.name}_count`] : [f.name])));
+      expect([...used].filter((n) => !exported.has(n))).toEqual([]);
+    });
   });
 });

@@ -76,4 +76,34 @@ describe('console chat', () => {
     expect(userOf(paidReq!)).toContain('bob');
     expect(userOf(paidReq!)).toMatch(/500/);
   }, 120_000);
+
+  it('a follow-up works in console chat, and /as switches to a viewer who has no thread (memory)', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts', '--console'], {
+      cwd: ROOT,
+      env: cleanEnv({ REDIS_URL, REDIS_PREFIX: `${prefix}-thread`, OLLAMA_HOST: ollama.host, LOG_LEVEL: 'warn' }) as NodeJS.ProcessEnv,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    const answers = () => out.trim().split('\n').filter(Boolean).length;
+    try {
+      child.stdin.write('/as mika\n牡丹ちゃん、好きなゲームは？\n');
+      await until(() => answers() >= 1, 45_000, 'the first answer');
+      child.stdin.write('why?\n');
+      await until(() => answers() >= 2, 20_000, 'the follow-up answer');
+      child.stdin.write('/as ren\nwhy not?\n');
+      await until(() => answers() >= 3, 20_000, "another viewer's answer");
+      child.stdin.end();
+      expect(await exited).toBe(0);
+      const byComment = (t: string) => ollama.requests.filter((q) => userOf(q).endsWith(JSON.stringify(t)));
+      const why = byComment('why?').at(-1)!;
+      expect(userOf(why)).toContain(JSON.stringify('牡丹ちゃん、好きなゲームは？'));
+      expect(userOf(why)).toContain(JSON.stringify('やっほー！元気だよ！'));
+      expect(userOf(byComment('why not?').at(-1)!)).not.toContain('好きなゲーム');
+    } finally {
+      child.kill('SIGKILL');
+      await dropPrefix(`${prefix}-thread`);
+    }
+  }, 120_000);
 });

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatOptions, SentPrivmsg } from '../fakes/twitch.js';
 import { ARTICLE_QUESTION, startHarness, type Harness } from '../helpers/harness.js';
 import { REDIS_URL, until } from '../helpers/redis.js';
+import { commentOf } from '../fakes/ollama.js';
 
 const FAST = 'qwen2.5:14b';
 const SLOW = 'gpt-oss:120b';
@@ -27,10 +28,11 @@ let seq = 0;
 
 beforeAll(async () => {
   h = await startHarness({
-    env: { DEDUP_WINDOW_S: '0', LOG_LEVEL: 'info' },
+    // the same question from many viewers is the point of these tests, not a copypasta
+    env: { DEDUP_WINDOW_S: '0', COPYPASTA_WINDOW_S: '0', LOG_LEVEL: 'info' },
     ollama: {
       reply: (req) => {
-        const user = req.messages.filter((m) => m.role === 'user').at(-1)?.content ?? '';
+        const user = commentOf(req);
         if (user.includes('果物')) return { content: MELON_TEXT };
         // keeps the slow model busy for a while (slow_max_waiting)
         if (user.includes('HOLD') && req.model === SLOW) return { content: SLOW_TEXT, ttftMs: 5000 };
@@ -78,7 +80,7 @@ async function skipped(id: string): Promise<string> {
   return String(line.reason);
 }
 
-const modelsAsked = (text: string): string[] => h.ollama.requests.filter((r) => r.messages.some((m) => m.role === 'user' && m.content.includes(text))).map((r) => r.model);
+const modelsAsked = (text: string): string[] => h.ollama.requests.filter((r) => commentOf(r).includes(text)).map((r) => r.model);
 
 describe('moderator controls, end to end (plain Redis writes → what Twitch receives)', { timeout: 60_000 }, () => {
   it('mode off: nothing is answered; deleting the field answers again', async () => {

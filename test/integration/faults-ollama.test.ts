@@ -102,7 +102,7 @@ describe('Ollama faults on the fast route (a simple question)', () => {
     h = await startHarness({ env: ENV, ollama: { reply: () => ({ content: `<think>${REASONING}</think>` }) } });
     const id = h.twitch.chat(h.channel, { user: 'viewer3', text: SIMPLE });
     const line = await h.logs.waitFor('fast answer had nothing to post', (l) => l.commentId === id, 15_000);
-    expect(line).toMatchObject({ outcome: 'dropped', reason: 'empty_answer' });
+    expect(line).toMatchObject({ outcome: 'dropped', reason: 'empty_answer', detail: 'only_reasoning' });
     await settle(h);
     expect(h.twitch.privmsgs()).toHaveLength(0);
   }, 60_000);
@@ -118,6 +118,11 @@ describe('Ollama faults on the slow route (the article question)', () => {
     ['reasoning never closed', 2, 'fallback', () => ({ content: `<think>${REASONING} and so` })],
     ['HTTP 500 once, then fine', 2, 'slow', (n) => (n === 1 ? faultReply('http500', SLOW_OK) : { thinking: REASONING, content: SLOW_OK })],
     ['stream cut once, then fine', 2, 'slow', (n) => (n === 1 ? faultReply('cut_mid_stream', SLOW_OK) : { content: SLOW_OK })],
+    // issue 17: reasoning is not nested; the first closing tag ends it
+    ['inline reasoning that mentions <think>', 1, 'slow', () => ({ content: `<think>${REASONING}. Maybe I should write <think> myself? No.</think>\n\n${SLOW_OK}` })],
+    ['CLI-form reasoning with a "Thinking..." line inside', 1, 'slow', () => ({ content: `Thinking...\n${REASONING}\nThinking...\nagain?\n...done thinking.\n\n${SLOW_OK}` })],
+    ['the answer only in the thinking field', 2, 'fallback', () => ({ thinking: `${REASONING}. ${SLOW_OK}`, content: '' })],
+    ['cut for length before a sentence ended', 2, 'fallback', () => ({ content: SLOW_OK, maxTokens: 10 })],
   ])('%s: %i slow calls, answered once by the %s route, no partial or reasoning', async (_name, slowCalls, route, slowReply) => {
     const want = route === 'fallback' ? FALLBACK : SLOW_OK;
     let n = 0;
@@ -134,6 +139,18 @@ describe('Ollama faults on the slow route (the article question)', () => {
     expect(h.ollama.requests.filter((r) => r.model === SLOW)).toHaveLength(slowCalls);
     const posted = await h.logs.waitFor('reply posted', (l) => l.kind === 'answer');
     expect(posted.route).toBe(route);
+  }, 60_000);
+
+  it('an answer cut for length keeps its whole sentences, after one call', async () => {
+    const long = `${SLOW_OK}それから、長期記憶には要約を使うと`;
+    h = await startHarness({ env: ENV, ollama: { reply: (req) => (req.model === SLOW ? { content: long, maxTokens: 40 } : { content: FALLBACK }) } });
+    const id = h.twitch.chat(h.channel, { user: 'engineer', text: ARTICLE_QUESTION });
+    const msgs = await h.twitch.waitForPrivmsgs(2, 20_000);
+    expect(msgs[1]!.tags['reply-parent-msg-id']).toBe(id);
+    expect(msgs[1]!.text, seen(h)).toBe(SLOW_OK);
+    expect(await h.logs.waitFor('slow answer ready')).toMatchObject({ route: 'slow', cutForLength: true });
+    await settle(h);
+    expect(h.ollama.requests.filter((r) => r.model === SLOW)).toHaveLength(1);
   }, 60_000);
 
   it("both models down: the character's \"cannot answer\" line, never silence", async () => {

@@ -7,7 +7,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOllama, type FakeOllama } from '../fakes/ollama.js';
+import { startFakeOllama, type FakeOllama, commentOf } from '../fakes/ollama.js';
 import { startFakeTwitch, type FakeTwitch } from '../fakes/twitch.js';
 import { botEnv, startBot, startPrivateRedis, type BotProcess, type PrivateRedis } from '../helpers/bot-process.js';
 import { uniquePrefix, until } from '../helpers/redis.js';
@@ -28,7 +28,7 @@ beforeAll(async () => {
   ollama = await startFakeOllama({
     ttftMs: 1_500,
     reply: (req) => {
-      const m = /Q(\d+)/.exec(req.messages.at(-1)?.content ?? '');
+      const m = /Q(\d+)/.exec(commentOf(req));
       return { content: `こたえ${m?.[1] ?? '?'}だよ！` };
     },
   });

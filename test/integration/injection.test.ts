@@ -135,7 +135,7 @@ describe('prompt injection, with a model that obeys it', () => {
     await h?.close();
   });
 
-  const requestsFor = (c: Case) => h.ollama.requests.filter((r) => userOf(r).includes(`"${userByCase.get(c.name)}"`));
+  const requestsFor = (c: Case) => h.ollama.requests.filter((r) => userOf(r).includes(`Viewer: "${userByCase.get(c.name)}"`));
 
   it.each(CASES.map((c) => [c.lang, c.name, c] as const))('[%s] %s: the comment is quoted data in the user message, never in the system message', (_l, _n, c) => {
     const reqs = requestsFor(c);

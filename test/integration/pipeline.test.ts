@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { commentJobId } from '../../src/queues.js';
 import type { FakeChatRequest } from '../fakes/ollama.js';
+import { commentOf } from '../fakes/ollama.js';
 import { ARTICLE_QUESTION, startHarness, type Harness } from '../helpers/harness.js';
 
 const FAST = 'qwen2.5:14b';
@@ -13,13 +14,15 @@ afterEach(async () => {
   h = undefined;
 });
 
+/** The viewer's comment in the request (background such as recent chat comes before it). */
 function lastUserText(req: FakeChatRequest): string {
-  return req.messages.filter((m) => m.role === 'user').at(-1)?.content ?? '';
+  return commentOf(req);
 }
 
-describe('core pipeline, end to end (real Redis, fake Twitch, fake Ollama)', () => {
+// the same suite on both Twitch transports (IRC through tmi.js; EventSub + Helix)
+describe.each(['irc', 'eventsub'] as const)('core pipeline, end to end (real Redis, fake Twitch over %s, fake Ollama)', (transport) => {
   it('answers a simple question with the fast model as a threaded reply in the same channel', async () => {
-    h = await startHarness({ ollama: { reply: () => ({ content: '好きな食べ物はいちごだよ！🍓' }) } });
+    h = await startHarness({ transport, ollama: { reply: () => ({ content: '好きな食べ物はいちごだよ！🍓' }) } });
     const id = h.twitch.chat(h.channel, { user: 'viewer1', text: '牡丹ちゃん、好きな食べ物は？' });
     const [msg] = await h.twitch.waitForPrivmsgs(1, 15_000);
     expect(msg!.channel).toBe(h.channel);
@@ -34,7 +37,7 @@ describe('core pipeline, end to end (real Redis, fake Twitch, fake Ollama)', () 
   });
 
   it('answers when the platform send time is far off this machine\'s clock (ages then count from receipt), and warns once', async () => {
-    h = await startHarness({ ollama: { reply: () => ({ content: 'はーい！' }) } });
+    h = await startHarness({ transport, ollama: { reply: () => ({ content: 'はーい！' }) } });
     // the example tags of Twitch's documentation carry a 2017 send time
     const old = h.twitch.chat(h.channel, { user: 'viewer7', text: 'what game is this?', tags: { 'tmi-sent-ts': '1507246572675' } });
     const ahead = h.twitch.chat(h.channel, { user: 'viewer8', text: 'how are you today?', tags: { 'tmi-sent-ts': String(Date.now() + 3_600_000) } });
@@ -55,6 +58,7 @@ describe('core pipeline, end to end (real Redis, fake Twitch, fake Ollama)', () 
     ],
   ])('sends the source article question to the slow model and posts no reasoning (%s)', async (_name, slowReply) => {
     h = await startHarness({
+      transport,
       ollama: { reply: (req) => (req.model === SLOW ? slowReply() : { content: 'fast answer' }) },
     });
     const id = h.twitch.chat(h.channel, { user: 'engineer', text: ARTICLE_QUESTION });
@@ -76,6 +80,7 @@ describe('core pipeline, end to end (real Redis, fake Twitch, fake Ollama)', () 
 
   it('posts no partial thought when the slow model never closes its reasoning, and falls back to the fast model', async () => {
     h = await startHarness({
+      transport,
       env: { SLOW_ATTEMPTS: '2' },
       ollama: { reply: (req) => (req.model === SLOW ? { content: `<think>${REASONING} and then` } : { content: 'ざっくり言うと、用途次第だよ！' }) },
     });
@@ -89,6 +94,7 @@ describe('core pipeline, end to end (real Redis, fake Twitch, fake Ollama)', () 
 
   it('works with an Ollama host that has no /api/show: think level from the model name, none for qwen2.5', async () => {
     h = await startHarness({
+      transport,
       ollama: { showEndpoint: false, reply: (req) => (req.model === SLOW ? { thinking: REASONING, content: '用途次第だよ！' } : { content: 'fast' }) },
     });
     h.twitch.chat(h.channel, { user: 'engineer', text: ARTICLE_QUESTION });
@@ -101,7 +107,7 @@ describe('core pipeline, end to end (real Redis, fake Twitch, fake Ollama)', () 
   });
 
   it('answers after Ollama comes back when it was down for the first attempts', async () => {
-    h = await startHarness({ env: { FAST_ATTEMPTS: '5', RETRY_BACKOFF_MS: '300' }, ollama: { reply: () => ({ content: 'おかえり！' }) } });
+    h = await startHarness({ transport, env: { FAST_ATTEMPTS: '5', RETRY_BACKOFF_MS: '300' }, ollama: { reply: () => ({ content: 'おかえり！' }) } });
     await h.ollama.down();
     h.twitch.chat(h.channel, { user: 'viewer2', text: '牡丹ちゃん起きてる？' });
     await h.logs.waitFor(/will retry|failed/i, undefined, 10_000).catch(() => undefined);
@@ -113,7 +119,7 @@ describe('core pipeline, end to end (real Redis, fake Twitch, fake Ollama)', () 
   });
 
   it('posts once however often the same comment is delivered or its reply retried', async () => {
-    h = await startHarness({ ollama: { reply: () => ({ content: 'こんにちは！' }) } });
+    h = await startHarness({ transport, ollama: { reply: () => ({ content: 'こんにちは！' }) } });
     const id = h.twitch.chat(h.channel, { user: 'viewer3', text: 'ぼたんちゃん今日は何するの？' });
     const [first] = await h.twitch.waitForPrivmsgs(1, 15_000);
     expect(first!.tags['reply-parent-msg-id']).toBe(id);
@@ -132,7 +138,7 @@ describe('core pipeline, end to end (real Redis, fake Twitch, fake Ollama)', () 
   });
 
   it('keeps the per-user cooldown and ignores commands, known bots and non-questions', async () => {
-    h = await startHarness({ ollama: { reply: () => ({ content: 'はーい！' }) } });
+    h = await startHarness({ transport, ollama: { reply: () => ({ content: 'はーい！' }) } });
     h.twitch.chat(h.channel, { user: 'nightbot', text: '牡丹ちゃん、今日の配信は何時まで？' });
     h.twitch.chat(h.channel, { user: 'viewer4', text: '!discord' });
     h.twitch.chat(h.channel, { user: 'viewer5', text: 'www' });

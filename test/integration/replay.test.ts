@@ -66,6 +66,15 @@ describe('replay', () => {
     expect(r.stdout).toContain('@yt_viewer: @yt_viewer はーい！');
   }, 90_000);
 
+  it('the report counts the answers that used a thread, context or memory', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'replay-')), 'thread.jsonl');
+    writeFileSync(file, ['{"t": 0, "user": "mio", "text": "好きな色は？"}', '{"t": 2.5, "user": "mio", "text": "え、なんで？"}', '{"t": 2.6, "user": "ken", "text": "what time is it?"}', ''].join('\n'));
+    const r = await run('npm', ['run', 'replay', '--silent', '--', file, '--speed', '1'], { env: cleanEnv({ REDIS_URL, REDIS_PREFIX: prefix, OLLAMA_HOST: ollama.host }), timeoutMs: 60_000 });
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    expect(num(r.stdout, 'answered')).toBe(3);
+    expect(r.stdout).toMatch(/with memory:\s+1 answers used a thread, context or memory \(thread 1\)/);
+  }, 90_000);
+
   it('exits 2 with what to run when a model is missing, and with a clear message for a missing file', async () => {
     const missing = await run('npm', ['run', 'replay', '--silent', '--', SAMPLE, '--speed', 'max'], {
       env: cleanEnv({ REDIS_URL, REDIS_PREFIX: prefix, OLLAMA_HOST: ollama.host, FAST_MODEL: 'llama3:8b' }),

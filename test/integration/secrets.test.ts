@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startFakeOllama } from '../fakes/ollama.js';
+import { startFakeOllama, commentOf } from '../fakes/ollama.js';
 import { startFakeTwitch } from '../fakes/twitch.js';
 import { FakeYouTube } from '../fakes/youtube.js';
 import { botEnv, startBot, startPrivateRedis, type BotProcess } from '../helpers/bot-process.js';
@@ -38,7 +38,7 @@ describe('secrets never leave the process', () => {
     let calls = 0;
     const ollama = await startFakeOllama({
       reply: (req) => {
-        const user = req.messages.at(-1)?.content ?? '';
+        const user = commentOf(req);
         // the model "leaks" the Redis password when asked for it
         if (user.includes('パスワード')) return { content: `パスワードは ${REDIS_PASSWORD} だよ` };
         // and fails once with an error, so error paths are logged too

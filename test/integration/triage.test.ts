@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { TRIAGE_MARKER } from '../../src/reply/prompt.js';
+import { NOT_FOR_ME_MARKER, TRIAGE_MARKER } from '../../src/reply/prompt.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
 // scores in the uncertain band (0.35–0.6 by default): the fast model decides
@@ -46,5 +46,19 @@ describe('the fast model as triage for the uncertain band', () => {
     h.twitch.chat(h.channel, { user: 'learner', text: UNCERTAIN });
     const [msg] = await h.twitch.waitForPrivmsgs(1, 15_000);
     expect(msg!.text).toBe('基礎文法からだよ！');
+  });
+
+  it('may answer "not for me" with its other marker: nothing posted, no slow job, no second call', async () => {
+    // in the band and for the character by the rules; the model judges it is talk between viewers
+    const text = 'how do i get better at this game, any tips for a beginner on ranked?';
+    h = await startHarness({ ollama: { reply: () => ({ content: `${NOT_FOR_ME_MARKER} this part must never be generated in full`, tokensPerSec: 20 }) } });
+    const id = h.twitch.chat(h.channel, { user: 'learner', text });
+    const line = await h.logs.waitFor('comment skipped', (l) => l.reason === 'not_for_me', 15_000);
+    expect(line.commentId).toBe(id);
+    expect(h.logs.find('fast model triage: not for the character')).toHaveLength(1);
+    expect(h.ollama.requests.map((r) => r.model)).toEqual(['qwen2.5:14b']);
+    expect(h.ollama.requests[0]!.messages[0]!.content).toContain(NOT_FOR_ME_MARKER);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(h.twitch.privmsgs()).toEqual([]);
   });
 });

@@ -130,7 +130,7 @@ describe('twitch adapter against the fake Twitch', () => {
     expect(by(o).author).toMatchObject({ id: '42', badges: { owner: true } });
   });
 
-  it('ignores known bots, !commands and its own messages', async () => {
+  it('ignores known bots and its own messages; passes !commands on (moderators\' commands run in the gateway, intake skips the rest)', async () => {
     const { fake, comments } = await rig();
     fake.chat(CHANNEL, { user: 'Nightbot', text: 'Follow the channel!' });
     fake.chat(CHANNEL, { user: 'viewer2', text: '!uptime' });
@@ -138,7 +138,7 @@ describe('twitch adapter against the fake Twitch', () => {
     const last = fake.chat(CHANNEL, { user: 'viewer3', text: 'a real question?' });
     await until(() => comments.some((c) => c.id === last));
     await new Promise((r) => setTimeout(r, 100));
-    expect(comments.map((c) => c.text)).toEqual(['a real question?']);
+    expect(comments.map((c) => c.text)).toEqual(['!uptime', 'a real question?']);
   });
 
   it('reads several lines in one WebSocket frame', async () => {

@@ -170,9 +170,9 @@ describe('YouTube adapter: posting', () => {
     s.fake.pushChat({ author: '@bob', text: 'marker after the echo' });
     await commentWith(s, 'marker after the echo');
     expect(s.comments.some((x) => x.text.includes('ラーメン'))).toBe(false);
-    // the day's spend is in Redis: one insert (50) and one videos.list (1)
+    // the day's spend is in Redis: one insert (20, the reference's price) and one videos.list (1)
     const h = await s.redis.hgetall(`${s.prefix}:youtube:quota:${pacificDay(Date.now())}`);
-    expect(Number(h.spent)).toBe(51);
+    expect(Number(h.spent)).toBe(21);
     expect(await s.redis.pttl(`${s.prefix}:youtube:quota:${pacificDay(Date.now())}`)).toBeGreaterThan(86_400_000);
     const line = await s.logs.waitFor('YouTube reply posted');
     expect(line).toMatchObject({ channel: s.fake.liveIdInitial, replyTo: c.id });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeChatRequest } from '../fakes/ollama.js';
+import { commentOf } from '../fakes/ollama.js';
 import { FakeYouTube } from '../fakes/youtube.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { until } from '../helpers/redis.js';
@@ -14,7 +15,7 @@ afterEach(async () => {
 });
 
 function lastUserText(req: FakeChatRequest): string {
-  return req.messages.filter((m) => m.role === 'user').at(-1)?.content ?? '';
+  return commentOf(req);
 }
 
 /** The fake model answers with a line naming the platform the question mentions. */

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { envSchema, parseConfig } from '../../src/config.js';
 
@@ -14,7 +16,9 @@ describe('config', () => {
       REDIS_PREFIX: 'bot',
       FAST_MODEL: 'qwen2.5:14b',
       SLOW_MODEL: 'gpt-oss:120b',
-      FAST_CONCURRENCY: 4,
+      // stock Ollama's OLLAMA_NUM_PARALLEL (envconfig default 1)
+      FAST_CONCURRENCY: 1,
+      fastConcurrencyFrom: 'default',
       SLOW_CONCURRENCY: 1,
       TWITCH_IRC_URL: 'wss://irc-ws.chat.twitch.tv:443',
       YOUTUBE_BASE_URL: 'https://www.youtube.com',
@@ -37,17 +41,43 @@ describe('config', () => {
     [{ TWITCH_IRC_URL: 'http://x' }, 'TWITCH_IRC_URL'],
     [{ TWITCH_RATE_LIMIT: 'twenty' }, 'TWITCH_RATE_LIMIT'],
     [{ TWITCH_USERNAME: 'bot' }, 'TWITCH_CHANNELS'],
+    [{ TWITCH_TRANSPORT: 'pubsub' }, 'TWITCH_TRANSPORT'],
+    [{ TWITCH_EVENTSUB_URL: 'https://x' }, 'TWITCH_EVENTSUB_URL'],
+    [{ TWITCH_AUTH_URL: 'ftp://x' }, 'TWITCH_AUTH_URL'],
+    [{ TWITCH_CHANNELS: 'c', TWITCH_USERNAME: 'bot', TWITCH_REFRESH_TOKEN: 'r' }, 'TWITCH_CLIENT_ID'],
+    [{ TWITCH_CHANNELS: 'c', TWITCH_USERNAME: 'bot' }, 'TWITCH_OAUTH_TOKEN'],
     [{ YOUTUBE_LIVE_ID: 'a', YOUTUBE_HANDLE: '@b' }, 'YOUTUBE_LIVE_ID'],
     [{ YOUTUBE_LIVE_ID: 'a', YOUTUBE_CLIENT_ID: 'x' }, 'YOUTUBE_CLIENT_SECRET'],
     [{ TRIAGE_BAND: '0.7-0.2' }, 'TRIAGE_BAND'],
     [{ YOUTUBE_POLL_INTERVAL_MS: '50' }, 'YOUTUBE_POLL_INTERVAL_MS'],
     [{ REDIS_PREFIX: 'a*b' }, 'REDIS_PREFIX'],
     [{ REDIS_PREFIX: 'has space' }, 'REDIS_PREFIX'],
+    [{ MEMORY_TOP_K: '0' }, 'MEMORY_TOP_K'],
+    [{ MEMORY_TOP_K: 'three' }, 'MEMORY_TOP_K'],
+    [{ MEMORY_MIN_SIMILARITY: '1.5' }, 'MEMORY_MIN_SIMILARITY'],
+    [{ MEMORY_MIN_SIMILARITY: '-0.1' }, 'MEMORY_MIN_SIMILARITY'],
+    [{ MEMORY_MIN_SIMILARITY: '0,3' }, 'MEMORY_MIN_SIMILARITY'],
+    // Go's time.ParseDuration (what Ollama runs on a string keep_alive) has no day unit
+    [{ OLLAMA_KEEP_ALIVE: '1d' }, 'OLLAMA_KEEP_ALIVE'],
+    [{ OLLAMA_KEEP_ALIVE: 'forever' }, 'OLLAMA_KEEP_ALIVE'],
+    [{ OLLAMA_KEEP_ALIVE: '1.5' }, 'OLLAMA_KEEP_ALIVE'],
   ])('rejects %j naming %s', (env, name) => {
     const r = parseConfig(env);
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.errors.join('\n')).toContain(name);
+  });
+
+  it.each([
+    ['-1', -1],
+    ['0', 0],
+    ['3600', 3600],
+    ['30m', '30m'],
+    ['1h30m', '1h30m'],
+    ['-1m', '-1m'],
+  ])('OLLAMA_KEEP_ALIVE=%s is sent to Ollama as %j (numbers as numbers: the string "-1" is HTTP 400)', (raw, value) => {
+    const r = parseConfig({ OLLAMA_KEEP_ALIVE: raw });
+    expect(r.ok && r.config.OLLAMA_KEEP_ALIVE).toEqual(value);
   });
 
   it('takes a fast poll interval for a local test server and a prefix with : or { } (Redis Cluster hash tags)', () => {
@@ -66,6 +96,13 @@ describe('config', () => {
     expect(text).not.toContain('topsecretvalue123');
   });
 
+  it('leaves retrieval off unless EMBED_MODEL is set, with top k 3 and floor 0.3 by default', () => {
+    const off = parseConfig({});
+    expect(off.ok && [off.config.EMBED_MODEL, off.config.MEMORY_TOP_K, off.config.MEMORY_MIN_SIMILARITY]).toEqual([undefined, 3, 0.3]);
+    const on = parseConfig({ EMBED_MODEL: ' bge-m3 ', MEMORY_TOP_K: '5', MEMORY_MIN_SIMILARITY: '0.55' });
+    expect(on.ok && [on.config.EMBED_MODEL, on.config.MEMORY_TOP_K, on.config.MEMORY_MIN_SIMILARITY]).toEqual(['bge-m3', 5, 0.55]);
+  });
+
   it('splits models across hosts, with or without a scheme', () => {
     const r = parseConfig({ OLLAMA_HOST: '127.0.0.1:11434', OLLAMA_SLOW_HOST: 'gpu-box:11434/' });
     expect(r.ok && [r.config.fastHost, r.config.slowHost]).toEqual(['http://127.0.0.1:11434', 'http://gpu-box:11434']);
@@ -75,6 +112,17 @@ describe('config', () => {
     for (const url of ['redis://bot:pw@redis.example:6379/2', 'rediss://default:pw@redis.example:6380']) {
       const r = parseConfig({ REDIS_URL: url });
       expect(r.ok).toBe(true);
+    }
+  });
+
+  it('Twitch with a client id and refresh token (or a stored login) needs no static token', () => {
+    for (const env of [
+      { TWITCH_CHANNELS: 'c', TWITCH_USERNAME: 'bot', TWITCH_CLIENT_ID: 'id', TWITCH_REFRESH_TOKEN: 'r' },
+      { TWITCH_CHANNELS: 'c', TWITCH_USERNAME: 'bot', TWITCH_CLIENT_ID: 'id' },
+    ]) {
+      const r = parseConfig(env);
+      expect(r.ok, JSON.stringify(r)).toBe(true);
+      if (r.ok) expect(r.config).toMatchObject({ twitchEnabled: true, TWITCH_TRANSPORT: 'irc', TWITCH_AUTH_URL: 'https://id.twitch.tv', TWITCH_API_URL: 'https://api.twitch.tv/helix', TWITCH_EVENTSUB_URL: 'wss://eventsub.wss.twitch.tv/ws' });
     }
   });
 
@@ -88,5 +136,21 @@ describe('config', () => {
     const missingReference = names.filter((n) => !reference.includes(`\`${n}\``));
     expect(missingReference).toEqual([]);
     expect(readme).toContain('(docs/configuration.md)');
+  });
+
+  it('EMOTES_FILE adds emote names; an unreadable or malformed file is a config error naming the line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emotes-'));
+    const good = join(dir, 'good.txt');
+    writeFileSync(good, '# channel emotes\nbotanHeart\n\nbotanHype  # hype\n');
+    const r = parseConfig({ EMOTES_FILE: good });
+    expect(r.ok && [...(r.config.extraEmotes ?? [])]).toEqual(['botanHeart', 'botanHype']);
+    const bad = join(dir, 'bad.txt');
+    writeFileSync(bad, 'ok\ntwo words\n');
+    expect(parseConfig({ EMOTES_FILE: bad })).toEqual({ ok: false, errors: [expect.stringMatching(/^EMOTES_FILE: .*bad\.txt:2: "two words" is not an emote name/)] });
+    expect(parseConfig({ EMOTES_FILE: join(dir, 'missing.txt'), COPYPASTA_WINDOW_S: '-1' })).toEqual({
+      ok: false,
+      errors: expect.arrayContaining([expect.stringMatching(/^COPYPASTA_WINDOW_S: /)]),
+    });
+    expect(parseConfig({ EMOTES_FILE: join(dir, 'missing.txt') })).toEqual({ ok: false, errors: [expect.stringMatching(/^EMOTES_FILE: cannot read .*missing\.txt \(ENOENT\)/)] });
   });
 });

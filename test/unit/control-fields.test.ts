@@ -127,6 +127,8 @@ describe('resolveSettings', () => {
       user_cooldown_s: 30,
       fast_max_age_s: 20,
       slow_max_age_s: 300,
+      context: '',
+      memory: true,
       approval: false,
     });
     expect(new Set(Object.values(r.sources))).toEqual(new Set(['default']));
@@ -224,4 +226,24 @@ describe('control keys', () => {
     ['twitch', ' #MixedCase ', 'mixedcase'],
     ['youtube', 'AbC_dEf', 'AbC_dEf'],
   ])('normalizeChannel(%s, %j) = %j', (p, c, want) => expect(normalizeChannel(p, c)).toBe(want));
+});
+
+describe('context and memory fields', () => {
+  it.each([
+    ['keeps case and Japanese', '  Playing Elden Ring: 今日はマレニア戦 ', 'Playing Elden Ring: 今日はマレニア戦'],
+    ['line breaks become spaces', 'line one\nline two', 'line one line two'],
+    ['empty clears', '   ', ''],
+    ['exactly 500', 'x'.repeat(500), 'x'.repeat(500)],
+  ])('context %s', (_n, raw, want) => {
+    expect(parseField('context', raw)).toEqual({ ok: true, value: want });
+  });
+  it('context over 500 characters is refused with the limit', () => {
+    expect(parseField('context', 'あ'.repeat(501))).toEqual({ ok: false, allowed: 'free text, at most 500 characters' });
+  });
+  it.each([['on', true], ['OFF', false], ['no', false]])('memory %s', (raw, want) => {
+    expect(parseField('memory', raw)).toEqual({ ok: true, value: want });
+  });
+  it('memory refuses other words', () => {
+    expect(parseField('memory', 'maybe').ok).toBe(false);
+  });
 });

@@ -9,7 +9,7 @@ const NOW = 1_700_000_000_000;
 const ARTICLE = 'AI VTuberが記憶を持つシステムを作りたいのですが、RAGとベクトルデータベースを使う方法と、イベントベースの記憶システムを使う方法のどちらが良いと思いますか？それぞれのメリット・デメリットを簡潔に教えてください。';
 const defaults: Settings = {
   mode: 'auto', trigger: 'question', slow_threshold: 0.6, slow_max_waiting: 20, overflow: 'fast', think: 'medium', ack: true,
-  user_cooldown_s: 30, fast_max_age_s: 20, slow_max_age_s: 300, approval: false,
+  user_cooldown_s: 30, fast_max_age_s: 20, slow_max_age_s: 300, approval: false, context: '', memory: true,
 };
 
 function comment(text: string, over: Partial<Comment> = {}): Comment {
@@ -54,7 +54,7 @@ describe('decide', () => {
     [ARTICLE, { slowWaiting: 1, controls: controls({ slow_max_waiting: 0 }) }, { answer: true, route: 'fast', overflow: true }],
     // slow_threshold is the moderator's: at 0 every answered comment goes slow, trivial or in the triage band
     ['what is your favorite food?', { controls: controls({ slow_threshold: 0 }) }, { answer: true, route: 'slow' }],
-    ['hello?', { controls: controls({ slow_threshold: 0 }) }, { answer: true, route: 'slow' }],
+    ['hi, how are you?', { controls: controls({ slow_threshold: 0 }) }, { answer: true, route: 'slow' }],
     ['牡丹ちゃん好きな食べ物は？', { lastAnsweredAt: NOW - 10_000 }, { answer: false, reason: 'cooldown' }],
     ['牡丹ちゃん好きな食べ物は？', { lastAnsweredAt: NOW - 31_000 }, { answer: true }],
     ['牡丹ちゃん好きな食べ物は？', { lastAnsweredAt: NOW - 10_000, controls: controls({}, { vipUsers: new Set(['twitch:viewer']) }) }, { answer: true, vip: true }],
@@ -68,6 +68,38 @@ describe('decide', () => {
     ['牡丹ちゃん、Pythonの勉強方法を教えて', { triageEnabled: false }, { answer: true, route: 'fast', triage: false }],
   ] as const)('%s %j → %j', (text, over, expected) => {
     expect(decide(input(text, over as Partial<DecisionInput>))).toMatchObject(expected);
+  });
+
+  // A long, complex-sounding question aimed at the chat or another viewer: scores slow, is not for her.
+  const RANT_TO_CHAT = 'chat, can someone explain why the mods keep banning people for asking how the ranked matchmaking algorithm works and what the differences between the tiers are?';
+  const RANT_TO_VIEWER = '@someone explain in detail how public key encryption works and compare RSA vs elliptic curves, step by step?';
+  it.each([RANT_TO_CHAT, RANT_TO_VIEWER])('chat aimed at others is not answered and never goes slow, whatever its score: %s', (text) => {
+    const d = decide(input(text));
+    expect(d).toMatchObject({ answer: false, reason: 'not_for_me', band: 'fast' });
+    expect(d.score).toBeGreaterThanOrEqual(0.6);
+    expect(d.audience?.forMe).toBe(false);
+    // a slow keyword, mode=slow or threshold 0 do not send it slow either
+    expect(decide(input(text, { controls: controls({ slow_threshold: 0 }, { slowKeywords: ['explain'] }) }))).toMatchObject({ answer: false, reason: 'not_for_me' });
+    expect(decide(input(text, { controls: controls({ mode: 'slow' }) }))).toMatchObject({ answer: false, reason: 'not_for_me' });
+    // trigger=all answers every comment, but this one only fast and without triage
+    expect(decide(input(text, { controls: controls({ trigger: 'all', mode: 'slow' }) }))).toMatchObject({ answer: true, route: 'fast', triage: false });
+    // the same question put to her goes slow
+    expect(decide(input(text.replace(/^(?:chat|@someone),? /, 'Botan, ')))).toMatchObject({ answer: true, route: 'slow' });
+  });
+
+  it('a platform reply to the bot is addressed to her: a bare "why?" is answered then, not otherwise', () => {
+    expect(decide(input('why?'))).toMatchObject({ answer: false, reason: 'not_for_me' });
+    expect(decide(input('why?', { repliesToBot: true }))).toMatchObject({ answer: true, route: 'fast' });
+  });
+
+  it("counts the platform's emote data: a question mark after a wall of channel emotes is not for her", () => {
+    expect(decide(input('botanHype botanHype botanHype what is this?'))).toMatchObject({ answer: true });
+    expect(decide(input('botanHype botanHype botanHype what is this?', {}, { emotes: ['botanHype'] }))).toMatchObject({ answer: false, reason: 'not_for_me' });
+  });
+
+  it('a copypasta (same text from another viewer) is not answered, unless paid', () => {
+    expect(decide(input('Botan what is your favourite game?', { copypasta: true }))).toMatchObject({ answer: false, reason: 'copypasta' });
+    expect(decide(input('Botan what is your favourite game?', { copypasta: true }, { paid: { amount: 100, currency: 'bits' } }))).toMatchObject({ answer: true });
   });
 
   it('answers a paid comment even when it is not a question', () => {

@@ -34,6 +34,15 @@ describe('markdownToChat', () => {
     ['plain text unchanged', 'Just a normal sentence, with 2 * 3 = 6.', 'Just a normal sentence, with 2 * 3 = 6.'],
     ['emoji and RTL pass through', 'مرحبا **بك** 😊', 'مرحبا بك 😊'],
     ['whitespace collapsed', 'a   b\n\n\nc\t d', 'a b c d'],
+    // a line that is only bold text is how models write a heading: it keeps a separator
+    ['bold heading, Japanese', '**RAGのメリット**\n柔軟に検索できる。\n**デメリット**\n遅い。', 'RAGのメリット：柔軟に検索できる。デメリット：遅い。'],
+    ['bold heading with its colon, Japanese', '**RAGのメリット：**\n- 柔軟\n- 速い', 'RAGのメリット：柔軟。速い。'],
+    ['bold heading, English', '**Pros**\nFlexible search.\n__Cons__\nSlow.', 'Pros: Flexible search. Cons: Slow.'],
+    ['bold heading, RTL', '**المزايا**\nبحث مرن.', 'المزايا: بحث مرن.'],
+    ['bold heading with emoji', '**メリット ✨**\n速い！', 'メリット ✨：速い！'],
+    ['bold heading last stays a sentence', '速い。\n**以上**', '速い。以上。'],
+    ['bold words inside a line are not a heading', '**RAG** は柔軟です。', 'RAG は柔軟です。'],
+    ['a bold sentence is not a heading', '**Try it yourself!**\nIt is fun.', 'Try it yourself! It is fun.'],
   ])('%s', (_name, input, want) => {
     expect(markdownToChat(input)).toBe(want);
   });

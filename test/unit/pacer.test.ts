@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPacer, earliestSend } from '../../src/platforms/pacer.js';
+import { createPacer, earliestSend, PRIORITY_COMMAND } from '../../src/platforms/pacer.js';
 import type { ChannelLimits } from '../../src/platforms/port.js';
 
 /** A virtual clock: `sleep` waits on it, `advance` moves it and wakes sleepers in order. */
@@ -141,6 +141,20 @@ describe('pacer', () => {
     await clock.advance(20_000);
     expect(log.map((l) => l.label)).toEqual(labels);
     expect(log.every((l) => l.ok)).toBe(true);
+  });
+
+  it("a moderator's command confirmation goes before the answers already waiting, within the same limits", async () => {
+    const { clock, pacer, acquire, log, granted } = setup();
+    const limits = { max: 2, windowMs: 3000, minSpacingMs: 100 };
+    // the budget is spent: two answers out, three more waiting
+    for (const l of ['a1', 'a2', 'a3', 'a4', 'a5']) void acquire(l, limits);
+    await clock.advance(150);
+    expect(log.map((l) => l.label)).toEqual(['a1', 'a2']);
+    void pacer.acquire('twitch:chan', limits, FAR, undefined, PRIORITY_COMMAND).then((ok) => log.push({ label: 'cmd', ok, at: clock.now() }));
+    await clock.advance(20_000);
+    expect(log.map((l) => l.label)).toEqual(['a1', 'a2', 'cmd', 'a3', 'a4', 'a5']);
+    // the command took an answer's slot, not an extra one
+    expect(maxInWindow(granted(), limits.windowMs)).toBe(2);
   });
 
   it('an abort while waiting resolves false promptly and frees the slot', async () => {

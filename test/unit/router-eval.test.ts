@@ -7,6 +7,7 @@ import {
   evaluateWithTriage,
   isHeldOut,
   loadRoutingSet,
+  noiseFigures,
   replaceMarkedSection,
   scorePredictions,
   SECTION_END,
@@ -114,3 +115,33 @@ describe('replaceMarkedSection (BENCHMARKS.md is shared)', () => {
     expect(replaceMarkedSection('# Benchmarks\n', 'x')).toBe(`# Benchmarks\n\n${SECTION_START}\nx\n${SECTION_END}\n`);
   });
 });
+
+describe('chat that is not for the character (written noise split)', () => {
+  const noise = loadRoutingSet(`${DIR}/noise`);
+  const dev = noise.filter((i) => !isHeldOut(i.source));
+  const held = noise.filter((i) => isHeldOut(i.source));
+  it('has English and Japanese noise and genuine questions, and a held-out part', () => {
+    expect(noise.filter((i) => i.label === 'ignore').length).toBeGreaterThanOrEqual(100);
+    expect(noise.filter((i) => i.label === 'slow').length).toBeGreaterThanOrEqual(20);
+    expect(noise.filter((i) => /[\u3040-\u30ff\u4e00-\u9fff]/u.test(i.text)).length).toBeGreaterThanOrEqual(50);
+    expect(held.length).toBeGreaterThanOrEqual(50);
+  });
+
+  it('the "is this for me?" rules: no noise goes slow, at most 3 % answered on the development part, slow recall stays ≥ 0.9', () => {
+    for (const set of [dev, held]) {
+      const r = evaluateRules(set, opts);
+      expect(noiseFigures(r).noiseSlow).toBe(0);
+      expect(r.slowRecall).toBeGreaterThanOrEqual(0.9);
+    }
+    expect(noiseFigures(evaluateRules(dev, opts)).noiseAnswered).toBeLessThanOrEqual(0.03);
+    // held out: not tuned on; its first blind run (README) answered 7.8 % of its noise
+    expect(noiseFigures(evaluateRules(held, opts)).noiseAnswered).toBeLessThanOrEqual(0.08);
+  });
+
+  it('without them the same split lets much more noise through (the figures before)', () => {
+    const before = noiseFigures(evaluateRules(noise, { ...opts, audience: false }));
+    const after = noiseFigures(evaluateRules(noise, opts));
+    expect(before.noiseAnswered).toBeGreaterThan(after.noiseAnswered + 0.2);
+  });
+});
+

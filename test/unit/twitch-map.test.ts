@@ -58,6 +58,9 @@ describe('mapTwitchMessage: comments', () => {
     ['emoji', wire({ text: '🎉🎉 gg 👏🏽' }), { text: '🎉🎉 gg 👏🏽' }],
     ['RTL text', wire({ text: 'مرحبا بالجميع שלום' }), { text: 'مرحبا بالجميع שלום' }],
     ['a /me line tmi.js left wrapped', wire({ text: '\u0001ACTION waves' }), { text: 'waves' }],
+    // `!` commands reach the gateway: a moderator's `!botan pause` is run there, the rest skipped at intake
+    ["a moderator's command", wire({ text: '!botan pause', userstate: us({ mod: true, badges: { moderator: '1' } }) }), { text: '!botan pause', author: { badges: { moderator: true } } }],
+    ['a viewer command', wire({ text: '!forgetme' }), { text: '!forgetme' }],
     ['empty display name falls back to login', wire({ userstate: us({ 'display-name': null }) }), { author: { name: 'viewer' } }],
     ['user id "1" turned into true by tmi.js', wire({ userstate: us({ 'user-id': true }) }), { author: { id: '1' } }],
     ['no tmi-sent-ts: no sentAt', wire({ userstate: us({ 'tmi-sent-ts': undefined }) }), { sentAt: undefined }],
@@ -127,9 +130,6 @@ describe('mapTwitchMessage: ignored and malformed', () => {
     ['its own login', wire({ userstate: us({ username: 'botan_bot' }) }), 'self'],
     ["tmi.js's self flag", wire({ self: true }), 'self'],
     ['a known bot', wire({ userstate: us({ username: 'nightbot' }) }), 'ignored-bot'],
-    ['a !command', wire({ text: '!song' }), 'command'],
-    ['a !command after spaces', wire({ text: '   !uptime' }), 'command'],
-    ['a cheer that is a command', wire({ kind: 'cheer', text: 'cheer100 !sr never gonna', userstate: us({ bits: '100' }) }), 'command'],
   ])('skips %s', (_n, input, skip) => {
     expect(mapTwitchMessage(input, rules)).toEqual({ ok: false, skip });
   });
@@ -240,4 +240,23 @@ describe('irc helpers', () => {
     ['Connection closed.', false],
     ['Unable to connect.', false],
   ])('isLoginFailure(%j) = %s', (text, expected) => expect(isLoginFailure(text)).toBe(expected));
+});
+
+describe('emote names from the emotes tag', () => {
+  const wire = (text: string, emotes: unknown): TwitchWireMessage => ({ channel: '#ch', userstate: us({ emotes }), text, kind: 'chat' });
+  it.each([
+    // as tmi.js parses it, and raw; ranges count code points (an emoji before an emote shifts UTF-16 offsets)
+    ['Kappa Keepo Kappa', { '25': ['0-4', '12-16'], '1902': ['6-10'] }, ['Kappa', 'Keepo']],
+    ['Kappa Keepo Kappa', '25:0-4,12-16/1902:6-10', ['Kappa', 'Keepo']],
+    ['🔥 botanHype what?', { '300': ['2-10'] }, ['botanHype']],
+    // out of range, reversed, not a whole word, garbage: ignored, never a crash
+    ['hi', { '25': ['0-40'] }, undefined],
+    ['hi there', { '25': ['5-1', 'x-y', '1-3'] }, undefined],
+    ['hi', true, undefined],
+    ['hi', null, undefined],
+  ])('%s with %j → %j', (text, emotes, expected) => {
+    const r = mapTwitchMessage(wire(text, emotes), rules);
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.comment.emotes).toEqual(expected);
+  });
 });

@@ -40,6 +40,12 @@ describe('mapChatItem', () => {
     expect(commentSchema.parse(c)).toMatchObject({ platform: 'youtube', channel: 'fAkEliVe001', kind: 'chat' });
   });
 
+  it('lists the custom emoji (distinct), not the standard ones, as the comment\'s emotes', () => {
+    const c = mapChatItem(item({ runs: [custom(':_ameHeh:'), custom(':_ameHeh:'), emoji('😀'), { text: 'what?' }, custom(':_wave:')] }), ctx);
+    expect(c?.emotes).toEqual([':_ameHeh:', ':_wave:']);
+    expect(mapChatItem(item({ runs: [emoji('😀'), { text: 'hi' }] }), ctx)?.emotes).toBeUndefined();
+  });
+
   it.each([
     ['moderator', { isModerator: true }, { moderator: true, owner: false, member: false, verified: false }],
     ['owner', { isOwner: true }, { moderator: false, owner: true, member: false, verified: false }],

@@ -1,7 +1,7 @@
 /** botctl pending / approve / reject: replies held while `approval` is on. */
 import { Queue } from 'bullmq';
-import { appendAudit } from '../../controls/audit.js';
-import { approve, listPending, reject, type PendingReply } from '../../controls/approval.js';
+import { listPending, type PendingReply } from '../../controls/approval.js';
+import { decideHeld } from '../../controls/ops.js';
 import { QUEUE, type OutboxJob } from '../../queues.js';
 import { CliError, EXIT_FAIL, EXIT_OK, EXIT_USAGE, type Ctx } from '../context.js';
 
@@ -48,20 +48,14 @@ export function decideCmd(action: 'approve' | 'reject') {
     if (args.length !== 1) throw new CliError(`botctl ${action} <id> (ids are listed by botctl pending)`, EXIT_USAGE);
     const id = args[0] as string;
     const redis = await ctx.redis();
-    let res: PendingReply | false;
-    if (action === 'approve') {
-      const outbox = new Queue<OutboxJob>(QUEUE.outbox, { connection: redis, prefix: ctx.prefix });
-      ctx.onClose(() => outbox.close());
-      res = await approve(redis, ctx.prefix, outbox, id);
-    } else {
-      res = await reject(redis, ctx.prefix, id);
-    }
+    const outbox = new Queue<OutboxJob>(QUEUE.outbox, { connection: redis, prefix: ctx.prefix });
+    ctx.onClose(() => outbox.close());
+    const res = await decideHeld(redis, ctx.prefix, outbox, { by: ctx.by, via: 'botctl' }, id, action);
     if (!res) {
       if (ctx.json) ctx.outJson({ id, action, ok: false });
       ctx.warn(`no reply waiting with id "${id}": it expired, was already ${action === 'approve' ? 'approved or rejected' : 'handled'}, or the id is mistyped (botctl pending lists them)`);
       return EXIT_FAIL;
     }
-    await appendAudit(redis, ctx.prefix, { by: ctx.by, at: Date.now(), action, key: ctx.keys.approvalItem(res.id), field: res.id, old: 'pending', new: action === 'approve' ? 'approved' : 'rejected' });
     if (ctx.json) ctx.outJson({ id: res.id, action, ok: true, reply: view(res, Date.now()) });
     else ctx.out(action === 'approve' ? `${res.id}: approved; posting to ${res.job.comment.platform}:${res.job.comment.channel}` : `${res.id}: rejected; it will not be posted`);
     return EXIT_OK;

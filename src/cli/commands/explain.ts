@@ -11,10 +11,13 @@ import { createControls } from '../../controls/store.js';
 import type { ControlSnapshot } from '../../controls/types.js';
 import { QUEUE } from '../../queues.js';
 import { findBlockedWord } from '../../reply/safety.js';
+import { judgeAudience, NOT_FOR_ME_AT, type AudienceVerdict } from '../../routing/audience.js';
 import { bandOf, scoreComplexity } from '../../routing/classify.js';
 import { decide, type Decision } from '../../routing/decide.js';
 import { analyzeTrigger } from '../../routing/trigger.js';
 import { runtimeKeys } from '../../runtime-keys.js';
+import { createMemoryStore, type Recall } from '../../memory/store.js';
+import { threadSignal } from '../../memory/thread.js';
 import type { Comment, Platform } from '../../types.js';
 import { CliError, EXIT_OK, EXIT_USAGE, type Ctx } from '../context.js';
 import { parseChannel, parseTarget } from '../scope.js';
@@ -30,6 +33,8 @@ const SKIP_WHY: Record<string, string> = {
   cooldown: 'the user was answered within user_cooldown_s (vip users skip this)',
   stale: 'too old to answer (fast_max_age_s / slow_max_age_s)',
   overflow_drop: 'the slow pool is full and overflow is drop',
+  not_for_me: 'not for the character: chat aimed at others, bait or noise (audience rules below)',
+  copypasta: 'the same or nearly the same text came from another viewer (copypasta)',
 };
 
 export interface Explanation {
@@ -45,6 +50,8 @@ export interface Explanation {
   score: number;
   band: string;
   rules: { name: string; weight: number }[];
+  /** "Is this for me?": decided before the complexity score (src/routing/audience.ts). */
+  audience: AudienceVerdict;
   reasons: string[];
   trigger: { mention: boolean; question: boolean; command: boolean; setting: string };
   triage: boolean;
@@ -52,6 +59,8 @@ export interface Explanation {
   vip: boolean;
   cooldownRemainingS: number | null;
   slowWaiting: number;
+  /** What memory would give the model (memory on): the viewer's thread, recent chat lines, facts. */
+  thread: { exchanges: { comment: string; answer: string; route: string; at: number }[]; chatLines: number; facts: string[]; returning: boolean; memory: boolean };
   settings: ControlSnapshot['settings'];
 }
 
@@ -80,7 +89,21 @@ function reasonsOf(d: Decision, x: Omit<Explanation, 'reasons'>): string[] {
   if (!d.answer) r.push(`skip (${d.reason}): ${SKIP_WHY[d.reason] ?? d.reason}${d.detail ? ` [${d.detail}]` : ''}`);
   const t = x.trigger;
   r.push(`trigger=${s.trigger}: ${t.command ? 'chat command' : [t.mention ? 'mentions the character' : 'no mention', t.question ? 'a question' : 'not a question'].join(', ')}`);
+  const a = x.audience;
+  r.push(`audience: ${a.forMe ? 'for the character' : 'NOT for the character'} (score ${a.score.toFixed(2)} ${a.forMe ? '<' : '≥'} ${NOT_FOR_ME_AT}${a.forMe ? '' : '; never slow'})`);
+  for (const rule of a.rules) r.push(`audience rule ${rule.name} ${rule.weight >= 0 ? '+' : ''}${rule.weight}`);
   for (const rule of x.rules) r.push(`rule ${rule.name} ${rule.weight >= 0 ? '+' : ''}${rule.weight}`);
+  const th = x.thread;
+  if (!th.memory) r.push('memory=off: no thread, recent chat or viewer memory');
+  else {
+    const last = th.exchanges.at(-1);
+    r.push(
+      last
+        ? `thread: ${th.exchanges.length} recent exchange(s) with this viewer; the last (${last.route}, ${Math.round((Date.now() - last.at) / 1000)} s ago): "${last.comment}" → "${last.answer}"`
+        : 'thread: no recent exchange with this viewer',
+    );
+    r.push(`background: ${th.chatLines} recent chat line(s)${th.facts.length ? `, ${th.facts.length} fact(s) about a returning viewer` : ''}`);
+  }
   r.push(`score ${x.score.toFixed(2)} ${x.score >= s.slow_threshold ? '≥' : '<'} slow_threshold ${s.slow_threshold} (band ${x.band})`);
   if (d.answer) {
     if (s.mode !== 'auto') r.push(`mode=${s.mode}: every answer goes ${s.mode}`);
@@ -105,11 +128,17 @@ async function explainOne(ctx: Ctx, text: string, inp: Inputs, controls: ReturnT
     kind: 'chat',
     receivedAt: now,
   };
-  const [cooldownRaw, strikesRaw, slowWaiting] = await Promise.all([
-    redis.get(runtimeKeys.cooldown(ctx.prefix, inp.platform, inp.user)),
-    redis.get(runtimeKeys.strikes(ctx.prefix, inp.platform, inp.user)),
+  // the workers key a viewer's state by user id: a login typed here is looked up (memory keeps the mapping)
+  const store = createMemoryStore({ redis, prefix: ctx.prefix, now: () => now, config: ctx.env, botLogins: inp.names });
+  const userId = await store.resolveUser(inp.platform, inp.user);
+  comment.author.id = userId;
+  const [cooldownRaw, strikesRaw, slowWaiting, recall] = await Promise.all([
+    redis.get(runtimeKeys.cooldown(ctx.prefix, inp.platform, userId)),
+    redis.get(runtimeKeys.strikes(ctx.prefix, inp.platform, userId)),
     slow.getWaitingCount(),
+    store.recall(comment, snap.settings.memory) as Promise<Recall>,
   ]);
+  const thread = snap.settings.memory ? threadSignal(text, recall) : undefined;
   const lastAnsweredAt = cooldownRaw ? Number(cooldownRaw.split('|')[0]) : undefined;
   const d = decide({
     comment,
@@ -122,6 +151,8 @@ async function explainOne(ctx: Ctx, text: string, inp: Inputs, controls: ReturnT
     triageEnabled: ctx.env.TRIAGE,
     abuseUntil: Number(strikesRaw ?? 0) >= ctx.env.ABUSE_STRIKES ? now + 1 : undefined,
     blockedWord: findBlockedWord(text, snap.blockedWords),
+    thread,
+    extraEmotes: ctx.env.extraEmotes,
   });
   // early skips (paused, blocked) carry no score: compute it for the explanation only
   const cx = scoreComplexity(text.trim(), { slowKeywords: snap.slowKeywords });
@@ -141,12 +172,20 @@ async function explainOne(ctx: Ctx, text: string, inp: Inputs, controls: ReturnT
     score: d.score ?? cx.score,
     band: d.band ?? bandOf(cx, snap.settings.slow_threshold, ctx.env.triageBand),
     rules: d.rules ?? cx.rules,
+    audience: d.audience ?? judgeAudience({ text: text.trim(), mention: trig.mention, extraEmotes: ctx.env.extraEmotes }),
     trigger: { mention: trig.mention, question: trig.question, command: trig.command, setting: snap.settings.trigger },
     triage: d.answer ? d.triage : false,
     overflow: d.answer ? d.overflow : false,
     vip: d.answer ? d.vip : false,
     cooldownRemainingS: remaining,
     slowWaiting,
+    thread: {
+      exchanges: recall.thread.map((e) => ({ comment: e.comment, answer: e.answer, route: e.route, at: e.at })),
+      chatLines: recall.chat.length,
+      facts: recall.facts.map((f) => f.text),
+      returning: recall.returning,
+      memory: snap.settings.memory,
+    },
     settings: snap.settings,
   };
   return { ...x, reasons: reasonsOf(d, x) };

@@ -88,7 +88,7 @@ export async function auditCmd(ctx: Ctx, _args: string[], opts: { count?: string
   if (rows.length === 0) ctx.out('no changes recorded yet (changes made with redis-cli are not audited; the bot logs them as "control changed")');
   for (const r of rows) {
     const what = r.action === 'add' || r.action === 'remove' ? `${r.action} ${r.field}` : `${r.field}: ${r.old ?? '(unset)'} → ${r.new ?? '(unset)'}`;
-    ctx.out(`${new Date(r.at).toISOString()}  ${r.by.padEnd(12)} ${r.action.padEnd(7)} ${r.key}  ${what}`);
+    ctx.out(`${new Date(r.at).toISOString()}  ${r.by.padEnd(12)} ${r.action.padEnd(7)} ${r.key}  ${what}${r.via && r.via !== 'botctl' ? `  (via ${r.via})` : ''}`);
   }
   return EXIT_OK;
 }

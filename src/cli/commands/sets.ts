@@ -1,5 +1,5 @@
 /** botctl block/unblock, vip/unvip, words, keywords: the four control sets. */
-import { appendAudit } from '../../controls/audit.js';
+import { changeMember, userMember as member } from '../../controls/ops.js';
 import type { SetName } from '../../controls/keys.js';
 import { CliError, EXIT_OK, EXIT_USAGE, type Ctx } from '../context.js';
 import { parseTarget } from '../scope.js';
@@ -8,11 +8,7 @@ async function change(ctx: Ctx, set: SetName, members: string[], add: boolean): 
   const redis = await ctx.redis();
   const key = ctx.keys.sets[set];
   const results: { member: string; changed: boolean }[] = [];
-  for (const m of members) {
-    const n = add ? await redis.sadd(key, m) : await redis.srem(key, m);
-    if (n > 0) await appendAudit(redis, ctx.prefix, { by: ctx.by, at: Date.now(), action: add ? 'add' : 'remove', key, field: m, old: add ? null : m, new: add ? m : null });
-    results.push({ member: m, changed: n > 0 });
-  }
+  for (const m of members) results.push({ member: m, changed: await changeMember(redis, ctx.prefix, { by: ctx.by, via: 'botctl' }, set, m, add) });
   if (ctx.json) ctx.outJson({ set, key, action: add ? 'add' : 'remove', results });
   else
     for (const r of results) {
@@ -34,7 +30,7 @@ async function list(ctx: Ctx, set: SetName): Promise<number> {
 /** `platform:user` → the lower-case member the bot matches (`platform:userId` or `platform:login`). */
 function userMember(raw: string): string {
   const t = parseTarget(raw, 'user');
-  return `${t.platform}:${t.name.replace(/^@/, '')}`.toLowerCase();
+  return member(t.platform, t.name);
 }
 
 export function userSetCmd(set: 'blocked_users' | 'vip_users', add: boolean) {

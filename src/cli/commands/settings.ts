@@ -1,6 +1,6 @@
 /** botctl get / set / reset / pause / resume: the routing hashes. */
-import { appendAudit } from '../../controls/audit.js';
-import { FIELDS, FIELD_SPECS, formatValue, isField, parseField } from '../../controls/fields.js';
+import { FIELDS, FIELD_SPECS, isField } from '../../controls/fields.js';
+import { pauseScope, resetField, resumeScope, setField, type Actor, type ScopeRef } from '../../controls/ops.js';
 import type { Field } from '../../controls/types.js';
 import { scanKeys } from '../../redis.js';
 import { CliError, EXIT_OK, EXIT_USAGE, type Ctx } from '../context.js';
@@ -32,28 +32,16 @@ export async function getCmd(ctx: Ctx, args: string[], opts: { channel?: string 
   return EXIT_OK;
 }
 
-async function writeField(ctx: Ctx, channel: Target | undefined, field: Field, value: string | null, action: 'set' | 'reset' | 'pause' | 'resume'): Promise<{ old: string | null; changed: boolean }> {
-  const redis = await ctx.redis();
-  const key = scopeKey(ctx, channel);
-  const old = await redis.hget(key, field);
-  if (old === value) return { old, changed: false };
-  if (value === null) await redis.hdel(key, field);
-  else await redis.hset(key, field, value);
-  await appendAudit(redis, ctx.prefix, { by: ctx.by, at: Date.now(), action, key, field, old, new: value });
-  return { old, changed: true };
-}
+const actor = (ctx: Ctx): Actor => ({ by: ctx.by, via: 'botctl' });
 
 export async function setCmd(ctx: Ctx, args: string[], opts: { channel?: string }): Promise<number> {
   const field = requireField(args[0]);
   if (args[1] === undefined) throw new CliError(`missing value for ${field} (allowed: ${FIELD_SPECS[field].allowed})`, EXIT_USAGE);
   if (args.length > 2) throw new CliError(`too many arguments: botctl set ${field} <value> (quote a value that has spaces)`, EXIT_USAGE);
-  const parsed = parseField(field, args[1]);
-  if (!parsed.ok) throw new CliError(`"${args[1]}" is not a valid ${field}; allowed: ${parsed.allowed}`, EXIT_USAGE);
   const channel = parseChannel(opts.channel);
-  const value = formatValue(field, parsed.value);
-  const r = await writeField(ctx, channel, field, value, 'set');
-  if (field === 'mode' && value !== 'off') await (await ctx.redis()).hdel(ctx.keys.resumeMode, scopeName(channel));
-  report(ctx, { scope: scopeName(channel), field, old: r.old, new: value, changed: r.changed });
+  const r = await setField(await ctx.redis(), ctx.prefix, actor(ctx), ref(channel), field, args[1]);
+  if (!r.ok) throw new CliError(`"${args[1]}" is not a valid ${field}; allowed: ${r.allowed}`, EXIT_USAGE);
+  report(ctx, r);
   if (!channel) await warnShadowed(ctx, field);
   return EXIT_OK;
 }
@@ -66,10 +54,10 @@ export async function resetCmd(ctx: Ctx, args: string[], opts: { channel?: strin
   const fields = opts.all ? Object.keys(await redis.hgetall(scopeKey(ctx, channel))) : [requireField(args[0])];
   const results = [];
   for (const f of fields) {
-    const r = await writeField(ctx, channel, f as Field, null, 'reset');
+    const r = await resetField(redis, ctx.prefix, actor(ctx), ref(channel), f);
     results.push({ scope: scopeName(channel), field: f, old: r.old, new: null, changed: r.changed });
   }
-  if (opts.all || fields.includes('mode')) await redis.hdel(ctx.keys.resumeMode, scopeName(channel));
+  if (opts.all) await redis.hdel(ctx.keys.resumeMode, scopeName(channel));
   if (ctx.json) ctx.outJson({ changes: results });
   else if (results.length === 0) ctx.out(`nothing to reset: ${scopeName(channel)} has no fields set`);
   else for (const r of results) ctx.out(`${r.scope} ${r.field}: ${r.changed ? `${r.old} → (unset: ${channel ? 'global value or default' : 'default'})` : 'was not set'}`);
@@ -77,7 +65,7 @@ export async function resetCmd(ctx: Ctx, args: string[], opts: { channel?: strin
 }
 
 function report(ctx: Ctx, r: { scope: string; field: string; old: string | null; new: string | null; changed: boolean }): void {
-  if (ctx.json) ctx.outJson(r);
+  if (ctx.json) ctx.outJson({ scope: r.scope, field: r.field, old: r.old, new: r.new, changed: r.changed });
   else if (!r.changed) ctx.out(`${r.scope} ${r.field} is already ${r.new ?? '(unset)'}`);
   else ctx.out(`${r.scope} ${r.field}: ${r.old ?? '(unset)'} → ${r.new ?? '(unset)'} (takes effect within 1 s)`);
 }
@@ -97,35 +85,30 @@ async function warnShadowed(ctx: Ctx, field: Field): Promise<void> {
 
 export async function pauseCmd(ctx: Ctx, _args: string[], opts: { channel?: string }): Promise<number> {
   const channel = parseChannel(opts.channel);
-  const redis = await ctx.redis();
-  const current = await redis.hget(scopeKey(ctx, channel), 'mode');
-  if (current?.trim().toLowerCase() === 'off') {
-    if (ctx.json) ctx.outJson({ scope: scopeName(channel), field: 'mode', old: current, new: 'off', changed: false });
-    else ctx.out(`${scopeName(channel)} is already paused (mode off); botctl resume to undo`);
+  const r = await pauseScope(await ctx.redis(), ctx.prefix, actor(ctx), ref(channel));
+  if (!r.changed) {
+    if (ctx.json) ctx.outJson({ scope: r.scope, field: 'mode', old: r.old, new: 'off', changed: false });
+    else ctx.out(`${r.scope} is already paused (mode off); botctl resume to undo`);
     return EXIT_OK;
   }
-  // remember what to go back to ('' = the field was not set in this scope)
-  await redis.hset(ctx.keys.resumeMode, scopeName(channel), current ?? '');
-  const r = await writeField(ctx, channel, 'mode', 'off', 'pause');
-  report(ctx, { scope: scopeName(channel), field: 'mode', old: r.old, new: 'off', changed: r.changed });
+  report(ctx, r);
   if (!channel) await warnShadowed(ctx, 'mode');
   return EXIT_OK;
 }
 
 export async function resumeCmd(ctx: Ctx, _args: string[], opts: { channel?: string }): Promise<number> {
   const channel = parseChannel(opts.channel);
-  const redis = await ctx.redis();
-  const scope = scopeName(channel);
-  const current = await redis.hget(scopeKey(ctx, channel), 'mode');
-  if (current?.trim().toLowerCase() !== 'off') {
-    if (ctx.json) ctx.outJson({ scope, field: 'mode', old: current, new: current, changed: false });
-    else ctx.out(`${scope} is not paused (mode ${current ?? 'not set here'})`);
+  const r = await resumeScope(await ctx.redis(), ctx.prefix, actor(ctx), ref(channel));
+  if (!r.changed) {
+    if (ctx.json) ctx.outJson({ scope: r.scope, field: 'mode', old: r.old, new: r.old, changed: false });
+    else ctx.out(`${r.scope} is not paused (mode ${r.old ?? 'not set here'})`);
     return EXIT_OK;
   }
-  const saved = await redis.hget(ctx.keys.resumeMode, scope);
-  const back = saved && parseField('mode', saved).ok && saved.trim().toLowerCase() !== 'off' ? saved : null;
-  const r = await writeField(ctx, channel, 'mode', back, 'resume');
-  await redis.hdel(ctx.keys.resumeMode, scope);
-  report(ctx, { scope, field: 'mode', old: r.old, new: back, changed: r.changed });
+  report(ctx, r);
   return EXIT_OK;
+}
+
+/** botctl's --channel target as the scope the shared operations take. */
+function ref(channel: Target | undefined): ScopeRef {
+  return channel && { platform: channel.platform, channel: channel.name };
 }

@@ -45,6 +45,8 @@ interface Worker {
   host: string;
   pid: number;
   lastBeatMs: number | null;
+  /** Models this worker is still loading. */
+  loading: { model: string; elapsedMs: number }[];
 }
 
 async function workers(redis: Redis, prefix: string, now: number): Promise<Worker[]> {
@@ -54,12 +56,15 @@ async function workers(redis: Redis, prefix: string, now: number): Promise<Worke
   return keys.map((key, i) => {
     const [role = '?', host = '?', pid = '0'] = key.slice(`${prefix}:heartbeat:`.length).split(':');
     let at: number | null = null;
+    let loading: Worker['loading'] = [];
     try {
-      at = Number((JSON.parse(values[i] ?? '{}') as { at?: number }).at) || null;
+      const v = JSON.parse(values[i] ?? '{}') as { at?: number; loading?: unknown };
+      at = Number(v.at) || null;
+      if (Array.isArray(v.loading)) loading = v.loading.filter((l): l is Worker['loading'][number] => typeof l?.model === 'string' && typeof l?.elapsedMs === 'number');
     } catch {
       // a heartbeat value we cannot read still means the process is alive
     }
-    return { role, host, pid: Number(pid), lastBeatMs: at === null ? null : now - at };
+    return { role, host, pid: Number(pid), lastBeatMs: at === null ? null : now - at, loading };
   });
 }
 
@@ -155,7 +160,10 @@ export async function statusCmd(ctx: Ctx, _args: string[], opts: { channel?: str
   if (alive.length === 0) ctx.out('workers alive: none (no heartbeat in the last 15 s: is the bot running with this REDIS_PREFIX?)');
   else {
     ctx.out('workers alive:');
-    for (const w of alive) ctx.out(`  ${w.role.padEnd(8)} ${w.host}:${w.pid}  last beat ${secs(w.lastBeatMs)} ago`);
+    for (const w of alive) {
+      const loading = w.loading.map((l) => `  loading ${l.model} (${secs(l.elapsedMs)} so far)`).join('');
+      ctx.out(`  ${w.role.padEnd(8)} ${w.host}:${w.pid}  last beat ${secs(w.lastBeatMs)} ago${loading}`);
+    }
   }
   ctx.out('');
   const routes = Object.entries(minute.replies);

@@ -29,7 +29,7 @@ const HELP = [
  * would be posted, with route, model and timings beside them. Runs through the same queues
  * and workers as a live platform.
  */
-export function createConsoleAdapter(opts: ConsoleAdapterOptions): ChatAdapter {
+export function createConsoleAdapter(opts: ConsoleAdapterOptions): ChatAdapter & { note(line: string): void } {
   const now = opts.now ?? Date.now;
   let rl: Interface | undefined;
   let viewer = 'viewer';
@@ -123,6 +123,15 @@ export function createConsoleAdapter(opts: ConsoleAdapterOptions): ChatAdapter {
       return { status: 'posted', at: now() };
     },
     limits: () => ({ max: 1000, windowMs: 1000, minSpacingMs: 0 }),
+    /** A note for the person at the console (why a line got no answer): dim above the prompt, or stderr in a pipe. */
+    note(line: string) {
+      if (closed) return;
+      if (opts.interactive) {
+        opts.output.write('\r\x1b[K');
+        info(line);
+        rl?.prompt(true);
+      } else info(line);
+    },
     async close() {
       closed = true;
       rl?.close();

@@ -2,7 +2,7 @@ import tmi from 'tmi.js';
 import { BotError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { CommentInput } from '../../types.js';
-import type { ChannelLimits, ChatAdapter, OutgoingMessage, PostResult } from '../port.js';
+import type { ChannelLimits, ChatAdapter, ModerationEvent, OutgoingMessage, PostResult } from '../port.js';
 import {
   avoidDuplicate,
   buildPrivmsgLine,
@@ -13,14 +13,23 @@ import {
   sanitizeChatText,
   type LastSent,
 } from './irc.js';
+import { attachModeration, twitchBuckets } from './moderation.js';
 import { botStateFromUserstate, selfJoinChannel, mapTwitchMessage, type TwitchWireMessage } from './map.js';
 import type { TmiRawMessage, TmiUserstate } from './twitch.external.js';
+import type { TwitchAuth, TwitchAuthFailedError } from './auth.js';
+import { createRoomTracker } from './room-tracker.js';
+import { limitsUnder, type PostingVerdict } from './room-state.js';
 
 export interface TwitchAdapterOptions {
   /** TWITCH_IRC_URL: default wss://irc-ws.chat.twitch.tv:443; ws://127.0.0.1:PORT works. */
   url: string;
   username: string;
+  /** A static token, used when there is no `auth`. */
   token: string;
+  /** Hears each change of what a channel's chat modes mean for posting (shared with the workers). */
+  onRoomVerdict?: (channel: string, verdict: PostingVerdict) => void;
+  /** Token lifecycle (validation, refresh); the adapter stops when it says the token is unusable. */
+  auth?: TwitchAuth;
   channels: string[];
   /** Lower-case logins never answered (TWITCH_IGNORED_BOTS). */
   ignoredBots: string[];
@@ -49,10 +58,12 @@ export class TwitchPausedError extends BotError {
 }
 
 export class TwitchLoginError extends BotError {
-  constructor(username: string) {
+  constructor(username: string, variable = 'TWITCH_OAUTH_TOKEN') {
     super(
       'BOT_ERR_TWITCH_LOGIN',
-      `Twitch refused the login for TWITCH_USERNAME=${username}: check TWITCH_OAUTH_TOKEN (a chat token "oauth:…" for that account with chat:read and chat:edit scopes; get a new one if it expired)`,
+      variable === 'TWITCH_OAUTH_TOKEN'
+        ? `Twitch refused the login for TWITCH_USERNAME=${username}: check TWITCH_OAUTH_TOKEN (a chat token "oauth:…" for that account with chat:read and chat:edit scopes; get a new one if it expired)`
+        : `Twitch refused the login for TWITCH_USERNAME=${username} with a freshly refreshed token: check that ${variable} belongs to that account (npx botctl twitch status), or log in again with npx botctl twitch login`,
       false,
     );
   }
@@ -91,16 +102,42 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
   let closing: Promise<void> | null = null;
   let connected = false;
   let onComment: ((c: CommentInput) => void) | null = null;
+  let onModeration: ((m: ModerationEvent) => void) | null = null;
   let loginFailures = 0;
   let loginTimer: NodeJS.Timeout | undefined;
   let startSettled: (() => void) | null = null;
   const joined = new Set<string>();
   const modIn = new Map<string, boolean>();
   const lastSent = new Map<string, LastSent>();
+  /**
+   * The bot's own messages: Twitch answers each PRIVMSG with a USERSTATE whose `id` tag is the
+   * sent message's id. Per channel, the comments answered by posts still waiting for theirs;
+   * and bot message id → the comment it answered (recent ones), so a viewer's reply to the bot
+   * is known as one even where the reply tags lack the thread's first message.
+   */
+  const awaitingId = new Map<string, string[]>();
+  const answeredBy = new Map<string, string>();
+  const ANSWERED_BY_MAX = 2000;
   const blocked = new Map<string, Hold>();
   const paused = new Map<string, Hold>();
   const ratelimitPause = new Map<string, { ms: number; at: number }>();
   const warnedKinds = new Set<string>();
+  const room = createRoomTracker(log, opts.onRoomVerdict);
+  let stopped: TwitchAuthFailedError | undefined;
+  /** The token tmi.js last logged in with (what Twitch refused, on a login failure). */
+  let lastToken = '';
+  const auth = opts.auth;
+  const password = auth
+    ? async () => {
+        try {
+          lastToken = await auth.token();
+        } catch {
+          // unusable token: Twitch refuses the login and the auth logs why; never a rejection into tmi.js
+          lastToken = 'unavailable';
+        }
+        return `oauth:${lastToken}`;
+      }
+    : opts.token;
 
   function warnOnce(kind: string, fields: Record<string, unknown>, msg: string): void {
     if (warnedKinds.has(kind)) return log.debug({ kind, ...fields }, msg);
@@ -112,7 +149,12 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
     if (closed) return;
     try {
       const r = mapTwitchMessage(wire, { botLogin, ignoredBots, receivedAt: Date.now() });
-      if (r.ok) onComment?.(r.comment);
+      if (r.ok) {
+        const parent = r.comment.replyTo?.id;
+        const answered = parent ? answeredBy.get(parent) : undefined;
+        if (answered && r.comment.replyTo) r.comment.replyTo = { ...r.comment.replyTo, login: botLogin, threadId: r.comment.replyTo.threadId ?? answered };
+        onComment?.(r.comment);
+      }
       else if ('skip' in r) log.debug({ skip: r.skip }, 'twitch message ignored');
       else warnOnce(`malformed:${r.malformed}`, { detail: r.detail }, 'dropped a malformed Twitch message');
     } catch (err) {
@@ -163,10 +205,19 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
   // joined on the bot's own JOIN echo or on USERSTATE (which Twitch sends after it, with
   // the bot's badges: moderator or not), whichever comes first
   function onRaw(raw: TmiRawMessage): void {
+    const stateOf = raw.command === 'ROOMSTATE' || raw.command === 'USERSTATE' ? normalizeChannel(raw.params?.[0] ?? '') : null;
+    if (stateOf && raw.command === 'ROOMSTATE') room.onModes(stateOf, raw.tags ?? {});
+    if (stateOf && raw.command === 'USERSTATE') room.onUserstateTags(stateOf, raw.tags ?? {});
     const selfJoin = selfJoinChannel(raw, botLogin);
     if (selfJoin) return markJoined(selfJoin);
     const state = botStateFromUserstate(raw);
     if (!state) return;
+    const sentId = typeof raw.tags?.id === 'string' ? raw.tags.id : undefined;
+    const waiting = awaitingId.get(state.channel);
+    if (sentId && waiting?.length) {
+      answeredBy.set(sentId, waiting.shift()!);
+      if (answeredBy.size > ANSWERED_BY_MAX) answeredBy.delete(answeredBy.keys().next().value!);
+    }
     const was = modIn.get(state.channel);
     modIn.set(state.channel, state.moderator);
     if (was !== state.moderator) log.info({ channel: state.channel, moderator: state.moderator }, `bot moderator status in #${state.channel}: ${state.moderator}`);
@@ -175,10 +226,25 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
 
   function onLoginRefused(): void {
     loginFailures++;
+    if (auth && loginFailures <= 3) {
+      // a refused login with a refreshable token: refresh (once for the deployment) and log in again now
+      void auth.recover(lastToken).then((renewed) => {
+        if (closed) return;
+        if (renewed) {
+          log.info('Twitch refused the login; logging in again with a refreshed token');
+          connectFresh();
+        } else if (!stopped) backoffLogin();
+      });
+      return;
+    }
+    backoffLogin();
+  }
+
+  function backoffLogin(): void {
     const delay = Math.min(LOGIN_RETRY_MS * 2 ** (loginFailures - 1), LOGIN_RETRY_MAX_MS);
-    const err = new TwitchLoginError(botLogin);
+    const err = new TwitchLoginError(botLogin, auth?.refreshing ? 'TWITCH_REFRESH_TOKEN' : 'TWITCH_OAUTH_TOKEN');
     if (loginFailures === 1) log.error({ err, retryInMs: delay }, `${err.message}. Next try in ${delay / 1000} s; fix the token and restart to retry sooner.`);
-    else log.warn({ code: err.code, retryInMs: delay }, `Twitch still refuses the login (TWITCH_OAUTH_TOKEN); next try in ${delay / 1000} s`);
+    else log.warn({ code: err.code, retryInMs: delay }, `Twitch still refuses the login (${auth?.refreshing ? 'TWITCH_REFRESH_TOKEN' : 'TWITCH_OAUTH_TOKEN'}); next try in ${delay / 1000} s`);
     startSettled?.();
     clearTimeout(loginTimer);
     loginTimer = setTimeout(() => {
@@ -208,7 +274,7 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
         reconnectDecay: 1.5,
         maxReconnectInterval: 30_000,
       },
-      identity: { username: botLogin, password: opts.token },
+      identity: { username: botLogin, password },
       channels: channels.map((ch) => `#${ch}`),
       // tmi.js logs chat lines at info: keep all of it at debug, chat text under `chat`.
       logger: { info: quiet('chat'), warn: quiet('chat'), error: quiet('tmi') },
@@ -231,6 +297,9 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
     c.on('message', (channel: string, us: TmiUserstate, text: string, self: boolean) => deliver({ channel, userstate: us, text, kind: 'chat', self }));
     c.on('cheer', (channel: string, us: TmiUserstate, text: string) => deliver({ channel, userstate: us, text, kind: 'cheer' }));
     c.on('notice', onNotice);
+    attachModeration(c, log, (ev) => {
+      if (!closed && client === c) onModeration?.(ev);
+    });
     c.on('connecting', () => {
       if (closed || client !== c) void c.disconnect().catch(() => undefined);
     });
@@ -271,10 +340,18 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
     maxChars: opts.maxChars,
     mentionsAuthor: false,
 
-    async start(cb) {
+    async start(cb, onMod) {
       if (closed) return;
       onComment = cb;
+      onModeration = onMod ?? null;
       if (client) return;
+      if (auth) {
+        auth.onFatal((err) => {
+          stopped = err;
+          void this.close();
+        });
+        if (!(await auth.start()) || closed) return;
+      }
       const ready = new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           const missing = channels.filter((c) => !joined.has(c));
@@ -294,6 +371,7 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
     },
 
     async post(msg: OutgoingMessage): Promise<PostResult> {
+      if (stopped) return { status: 'rejected', reason: `Twitch chat is stopped: ${stopped.code} (see the error logged at the time)` };
       const channel = normalizeChannel(msg.channel);
       if (!channel) return { status: 'rejected', reason: 'not a valid Twitch channel login' };
       if (!channels.includes(channel)) return { status: 'rejected', reason: `#${channel} is not in TWITCH_CHANNELS` };
@@ -302,6 +380,11 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
       if (block) return { status: 'rejected', reason: `${block.reason} in #${channel}` };
       const pause = holdFor(paused, channel, now);
       if (pause) throw new TwitchPausedError(channel, pause.reason, pause.until);
+      // chat modes, known from ROOMSTATE before posting: nothing is sent that Twitch would refuse
+      const mode = room.verdict(channel);
+      if (mode.kind === 'blocked') return { status: 'rejected', reason: `${mode.reason} in #${channel}` };
+      const prev = lastSent.get(channel);
+      if (mode.kind === 'slow' && prev && now - prev.at < mode.spacingMs) throw new TwitchPausedError(channel, 'slow mode', prev.at + mode.spacingMs);
       const c = client;
       if (closed || !c || !connected || !joined.has(channel) || c.readyState() !== 'OPEN') throw new TwitchNotConnectedError(channel);
       const clean = [...sanitizeChatText(msg.text)].slice(0, opts.maxChars).join('').trim();
@@ -309,6 +392,9 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
       const { text, last } = avoidDuplicate(clean, lastSent.get(channel), now, opts.maxChars);
       try {
         await c.raw(buildPrivmsgLine(channel, text, msg.replyTo.id));
+        const waiting = awaitingId.get(channel) ?? [];
+        waiting.push(msg.replyTo.id);
+        awaitingId.set(channel, waiting.slice(-20));
       } catch (err) {
         throw new TwitchNotConnectedError(channel, err);
       }
@@ -317,18 +403,23 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
       return { status: 'posted', at: Date.now() };
     },
 
+    buckets(channel: string) {
+      const ch = normalizeChannel(channel) ?? channel;
+      return twitchBuckets(botLogin, modIn.get(ch) === true || ch === botLogin, opts.rateLimit);
+    },
+
     limits(channel: string): ChannelLimits {
       const ch = normalizeChannel(channel) ?? channel;
-      const base = modIn.get(ch) ? MOD : NON_MOD;
-      if (!opts.rateLimit) return { ...base };
-      return { max: opts.rateLimit.max, windowMs: opts.rateLimit.windowSeconds * 1000, minSpacingMs: base.minSpacingMs };
+      return limitsUnder(modIn.get(ch) ? MOD : NON_MOD, room.verdict(ch), opts.rateLimit);
     },
 
     close() {
       if (closing) return closing;
       closed = true;
       onComment = null;
+      onModeration = null;
       clearTimeout(loginTimer);
+      auth?.close();
       startSettled?.();
       const c = client;
       client = null;

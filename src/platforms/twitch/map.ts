@@ -23,7 +23,7 @@ export interface MapRules {
   receivedAt: number;
 }
 
-export type SkipReason = 'self' | 'ignored-bot' | 'command';
+export type SkipReason = 'self' | 'ignored-bot';
 export type MalformedKind = 'no-channel' | 'no-id' | 'no-user' | 'bad-bits' | 'invalid';
 
 export type MapResult =
@@ -99,10 +99,66 @@ export function stripCheermotes(text: string, bits: number): string {
   return tokens.filter((_, i) => !known.has(i) && !(dropCustom && custom.has(i))).join(' ');
 }
 
+/** The most emote names kept for one comment. */
+const MAX_EMOTES = 50;
+
+/**
+ * Distinct emote names from the `emotes` tag: as tmi.js parses it (`{ "25": ["0-4"] }`) or
+ * raw (`25:0-4,6-10/1902:12-16`). Ranges count code points, inclusive; a range outside the
+ * text or not on a whole word is ignored (the tag describes the text as sent).
+ */
+export function emoteNamesFromTag(tag: unknown, text: string): string[] {
+  const ranges: string[] = [];
+  if (typeof tag === 'string') {
+    for (const group of tag.split('/')) ranges.push(...(group.split(':')[1] ?? '').split(','));
+  } else if (tag && typeof tag === 'object') {
+    for (const v of Object.values(tag)) if (Array.isArray(v)) for (const r of v) if (typeof r === 'string') ranges.push(r);
+  }
+  if (ranges.length === 0) return [];
+  const chars = Array.from(text);
+  const names = new Set<string>();
+  for (const r of ranges) {
+    const m = /^(\d+)-(\d+)$/.exec(r);
+    if (!m) continue;
+    const a = Number(m[1]);
+    const b = Number(m[2]);
+    if (b < a || b >= chars.length) continue;
+    const name = chars.slice(a, b + 1).join('');
+    if (/\s/u.test(name) || name.length > 100) continue;
+    names.add(name);
+    if (names.size >= MAX_EMOTES) break;
+  }
+  return [...names];
+}
+
 /** Text of a `/me` line without the CTCP ACTION wrapper (tmi.js strips well-formed ones). */
 function plainText(text: string): string {
   const m = /^\u0001ACTION (.*?)\u0001?$/s.exec(text);
   return (m ? m[1]! : text).replace(/\u0001/g, '');
+}
+
+/** IRCv3 tag value escapes (`\s` space, `\:` semicolon, `\\` backslash), where tmi.js left them. */
+function unescapeTag(v: string): string {
+  return v.replace(/\\(s|:|\\|r|n)/g, (_m, c: string) => (c === 's' ? ' ' : c === ':' ? ';' : c === '\\' ? '\\' : ' '));
+}
+
+/** Twitch's reply tags: the message this one replies to, and the thread's first message. */
+function replyTags(us: Record<string, TmiTagValue>): Pick<CommentInput, 'replyTo'> {
+  const id = tagString(us['reply-parent-msg-id']);
+  const threadId = tagString(us['reply-thread-parent-msg-id']);
+  if (!id && !threadId) return {};
+  const userId = tagString(us['reply-parent-user-id']);
+  const login = tagString(us['reply-parent-user-login'])?.toLowerCase();
+  const body = tagString(us['reply-parent-msg-body']);
+  return {
+    replyTo: {
+      ...(id ? { id } : {}),
+      ...(userId ? { userId } : {}),
+      ...(login ? { login } : {}),
+      ...(body ? { body: unescapeTag(body).slice(0, 2000) } : {}),
+      ...(threadId ? { threadId } : {}),
+    },
+  };
 }
 
 export function mapTwitchMessage(wire: TwitchWireMessage, rules: MapRules): MapResult {
@@ -120,6 +176,7 @@ export function mapTwitchMessage(wire: TwitchWireMessage, rules: MapRules): MapR
   if (!id) return { ok: false, malformed: 'no-id' };
 
   let text = plainText(typeof wire.text === 'string' ? wire.text : '');
+  const emotes = emoteNamesFromTag(us.emotes, text);
   let paid: CommentInput['paid'];
   if (wire.kind === 'cheer') {
     const bits = Number(tagString(us.bits));
@@ -127,7 +184,6 @@ export function mapTwitchMessage(wire: TwitchWireMessage, rules: MapRules): MapR
     paid = { amount: bits, currency: 'bits' };
     text = stripCheermotes(text, bits);
   }
-  if (text.trimStart().startsWith('!')) return { ok: false, skip: 'command' };
 
   const badges = tagBadges(us.badges);
   const sent = Number(tagString(us['tmi-sent-ts']));
@@ -149,8 +205,10 @@ export function mapTwitchMessage(wire: TwitchWireMessage, rules: MapRules): MapR
       firstMessage: tagFlag(us['first-msg']),
     },
     text,
+    ...(emotes.length ? { emotes } : {}),
     kind: wire.kind,
     ...(paid ? { paid } : {}),
+    ...replyTags(us),
     ...(Number.isSafeInteger(sent) && sent >= 0 ? { sentAt: sent } : {}),
     receivedAt: rules.receivedAt,
   };

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { CommentInput } from '../../types.js';
-import type { ChannelLimits, ChatAdapter, OutgoingMessage, PostResult } from '../port.js';
+import type { ChannelLimits, ChatAdapter, ModerationEvent, OutgoingMessage, PostResult } from '../port.js';
 import type { LiveSource } from './live-page.js';
 import { mapChatItem } from './map-chat-item.js';
 import { ChatReader } from './reader.js';
@@ -60,7 +60,7 @@ export function createYouTubeAdapter(opts: YouTubeAdapterOptions): ChatAdapter {
     maxChars: config.YOUTUBE_MAX_CHARS,
     mentionsAuthor: true,
 
-    async start(onComment: (c: CommentInput) => void): Promise<void> {
+    async start(onComment: (c: CommentInput) => void, onModeration?: (m: ModerationEvent) => void): Promise<void> {
       if (closed || reader) return;
       if (!poster) {
         logger.info(
@@ -79,6 +79,11 @@ export function createYouTubeAdapter(opts: YouTubeAdapterOptions): ChatAdapter {
           if (selfIds.has(item.author.channelId)) return;
           const comment = mapChatItem(item, { liveId, receivedAt: now(), membershipEvent });
           if (comment) onComment(comment);
+        },
+        onRemoval: (r, liveId) => {
+          if (closed || !onModeration) return;
+          if ('messageId' in r) onModeration({ kind: 'message_deleted', platform: 'youtube', channel: liveId, messageId: r.messageId });
+          else onModeration({ kind: 'author_removed', platform: 'youtube', channel: liveId, authorId: r.authorChannelId });
         },
       });
       await reader.start();

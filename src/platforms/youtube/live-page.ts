@@ -7,6 +7,27 @@
 
 export type LiveSource = { liveId: string } | { channelId: string } | { handle: string };
 
+/**
+ * The cookie that passes YouTube's cookie-consent page (EU visitors are redirected to
+ * consent.youtube.com first): SOCS=CAI, what yt-dlp sets in `_initialize_consent`.
+ */
+export const CONSENT_COOKIE = 'SOCS=CAI';
+
+/**
+ * YouTube's cookie-consent interstitial ("Before you continue to YouTube") instead of the page:
+ * the request ended on consent.youtube.com, or the page is the form that posts there.
+ */
+export function isConsentPage(html: string, finalUrl = ''): boolean {
+  let host = '';
+  try {
+    host = new URL(finalUrl).hostname;
+  } catch {
+    // not a URL: judge by the page
+  }
+  if (host.startsWith('consent.')) return true;
+  return /action="https:\/\/consent\.(?:youtube|google)\.com\//.test(html) && !/<link rel="canonical"/.test(html);
+}
+
 export type PageState =
   /** A live (or upcoming) broadcast with its chat open. */
   | { state: 'live'; liveId: string }

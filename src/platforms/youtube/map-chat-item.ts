@@ -29,6 +29,8 @@ export function mapChatItem(item: YouTubeChatItem, ctx: MapContext): CommentInpu
   // YouTube shows handles ("@name") as author names; the pipeline adds its own "@".
   const name = (item.author.name ?? '').replace(/^@/, '').slice(0, 200);
   const text = (item.message ?? []).map(runText).join('').slice(0, 20_000);
+  // the channel's custom emoji, as their :shortcode: (the "is this for me?" rules count them)
+  const emotes = [...new Set((item.message ?? []).flatMap((r) => ('isCustomEmoji' in r && r.isCustomEmoji && r.emojiText ? [r.emojiText.slice(0, 100)] : [])))].slice(0, 50);
   const sent = item.timestamp instanceof Date ? item.timestamp.getTime() : Number.NaN;
 
   let kind: CommentInput['kind'] = 'chat';
@@ -58,6 +60,7 @@ export function mapChatItem(item: YouTubeChatItem, ctx: MapContext): CommentInpu
       },
     },
     text,
+    ...(emotes.length ? { emotes } : {}),
     kind,
     ...(paid ? { paid } : {}),
     ...(Number.isFinite(sent) && sent >= 0 ? { sentAt: Math.floor(sent) } : {}),

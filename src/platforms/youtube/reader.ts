@@ -2,7 +2,18 @@ import ytChat from 'youtube-chat';
 import type { Logger } from '../../log.js';
 import { BotError } from '../../errors.js';
 import type { YouTubeChatItem } from './chat-item.external.js';
-import { describeSource, inspectLivePage, livePageUrl, type LiveSource, type PageState } from './live-page.js';
+import { CONSENT_COOKIE, describeSource, inspectLivePage, isConsentPage, livePageUrl, type LiveSource, type PageState } from './live-page.js';
+
+/** YouTube sent its cookie-consent page instead of the live page, even with the consent cookie. */
+export class YouTubeConsentError extends BotError {
+  constructor() {
+    super(
+      'BOT_ERR_YOUTUBE_CONSENT',
+      "YouTube answers with its cookie-consent page (consent.youtube.com) instead of the stream, so the chat cannot be read: this server is probably in the EU and the consent cookie was not accepted; retrying (a proxy or server outside the EU avoids it)",
+      true,
+    );
+  }
+}
 import { withReadScope } from './redirect.js';
 
 const { LiveChat } = ytChat;
@@ -22,6 +33,26 @@ export interface ReaderOptions {
   logger: Logger;
   /** Each new chat item; `membershipEvent` when YouTube sent it as a membership item. */
   onItem: (item: YouTubeChatItem, liveId: string, membershipEvent: boolean) => void;
+  /** A moderator removed one message (`messageId`) or everything one viewer said (`authorChannelId`). */
+  onRemoval?: (removal: { messageId: string } | { authorChannelId: string }, liveId: string) => void;
+}
+
+/**
+ * Moderator actions in a get_live_chat body (youtube-chat hands over only added items):
+ * markChatItemAsDeletedAction / removeChatItemAction name one message (targetItemId),
+ * markChatItemsByAuthorAsDeletedAction / removeChatItemByAuthorAction a viewer (externalChannelId).
+ */
+export function removalsIn(actions: readonly unknown[]): ({ messageId: string } | { authorChannelId: string })[] {
+  const out: ({ messageId: string } | { authorChannelId: string })[] = [];
+  for (const a of actions) {
+    if (!a || typeof a !== 'object') continue;
+    const x = a as Record<string, { targetItemId?: unknown; externalChannelId?: unknown } | undefined>;
+    const one = x.markChatItemAsDeletedAction?.targetItemId ?? x.removeChatItemAction?.targetItemId;
+    if (typeof one === 'string' && one) out.push({ messageId: one });
+    const author = x.markChatItemsByAuthorAsDeletedAction?.externalChannelId ?? x.removeChatItemByAuthorAction?.externalChannelId;
+    if (typeof author === 'string' && author) out.push({ authorChannelId: author });
+  }
+  return out;
 }
 
 /** Insertion-ordered set that forgets its oldest entries. */
@@ -52,6 +83,7 @@ export class ChatReader {
   /** The stream being (or last) read. */
   private liveId: string | undefined;
   private waitingLogged = false;
+  private consentWarned = false;
   /** The last get_live_chat body had no continuation: YouTube's sign that the chat is over. */
   private endSignal = false;
   private readonly seen = new RecentIds(5000);
@@ -97,8 +129,20 @@ export class ChatReader {
       page = await this.loadPage(source);
     } catch (err) {
       if (this.closed) return;
+      if (err instanceof YouTubeConsentError) {
+        // one clear line, then quiet retries at the live-check pace (the page may go away)
+        if (!this.consentWarned) logger.warn({ code: err.code, source: describeSource(source) }, err.message);
+        else logger.debug({ code: err.code }, 'YouTube consent page again');
+        this.consentWarned = true;
+        this.schedule(this.opts.liveCheckMs);
+        return;
+      }
       this.retryLater(err, 'could not load the YouTube live page');
       return;
+    }
+    if (this.consentWarned) {
+      logger.info('YouTube live page readable again (past the consent page)');
+      this.consentWarned = false;
     }
     if (this.closed) return;
     if (page.state === 'live') {
@@ -130,12 +174,14 @@ export class ChatReader {
   private async loadPage(source: LiveSource): Promise<PageState> {
     const url = livePageUrl(this.opts.baseUrl, source);
     const res = await fetch(url, {
-      headers: { 'accept-language': 'en-US,en;q=0.9', accept: 'text/html' },
+      headers: { 'accept-language': 'en-US,en;q=0.9', accept: 'text/html', cookie: CONSENT_COOKIE },
       signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(15_000)]),
     });
     if (res.status === 404) return { state: 'offline' };
     if (!res.ok) throw new BotError('BOT_ERR_YOUTUBE_PAGE', `YouTube answered ${res.status} for the live page; retrying later`, true);
-    return inspectLivePage(await res.text());
+    const html = await res.text();
+    if (isConsentPage(html, res.url)) throw new YouTubeConsentError();
+    return inspectLivePage(html);
   }
 
   private async startChat(liveId: string): Promise<void> {
@@ -146,7 +192,7 @@ export class ChatReader {
     this.endSignal = false;
     chat.on('chat', (item) => this.deliver(item, liveId));
     chat.on('error', (err) => this.onChatError(chat, err));
-    const ok = await withReadScope({ baseUrl: this.opts.baseUrl, onRawChat: (data) => this.noteRaw(data) }, () => chat.start());
+    const ok = await withReadScope({ baseUrl: this.opts.baseUrl, onRawChat: (data) => this.noteRaw(data, liveId) }, () => chat.start());
     // On failure youtube-chat already emitted 'error' (handled above).
     if (!ok || this.closed || this.chat !== chat) return;
     if (this.liveId !== liveId) this.opts.logger.info({ liveId, pollMs: this.pollMs }, 'reading YouTube live chat');
@@ -190,7 +236,7 @@ export class ChatReader {
   }
 
   /** Facts from the raw get_live_chat body that youtube-chat's items do not carry. */
-  private noteRaw(data: unknown): void {
+  private noteRaw(data: unknown, liveId: string): void {
     const cont = (data as { continuationContents?: { liveChatContinuation?: { continuations?: unknown[]; actions?: unknown[] } } } | undefined)
       ?.continuationContents?.liveChatContinuation;
     if (!cont || !Array.isArray(cont.continuations) || cont.continuations.length === 0) {
@@ -198,6 +244,9 @@ export class ChatReader {
       return;
     }
     this.errors = 0;
+    if (this.opts.onRemoval && Array.isArray(cont.actions)) {
+      for (const r of removalsIn(cont.actions)) this.opts.onRemoval(r, liveId);
+    }
     const backlogBefore = this.backlogBefore;
     this.backlogBefore = undefined;
     for (const action of cont.actions ?? []) {

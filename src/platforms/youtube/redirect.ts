@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
+import { CONSENT_COOKIE } from './live-page.js';
 
 /**
  * THE ONE PLACE where youtube-chat's HTTP requests are pointed at YOUTUBE_BASE_URL.
@@ -31,6 +32,7 @@ export interface ReadScope {
 interface AxiosRequestLike {
   url?: string;
   timeout?: number;
+  headers?: Record<string, unknown> & { set?: (name: string, value: string) => unknown; get?: (name: string) => unknown };
 }
 interface AxiosResponseLike {
   config?: AxiosRequestLike;
@@ -65,6 +67,12 @@ function install(): AsyncLocalStorage<ReadScope> {
         config.url = scope.baseUrl + config.url.slice(YOUTUBE_ORIGIN.length);
         // youtube-chat sets no timeout: a request that never ends would stall start() forever.
         if (!config.timeout) config.timeout = REQUEST_TIMEOUT_MS;
+        // past the EU cookie-consent page, as our own page check does (live-page.ts)
+        const h = config.headers;
+        if (h && !(typeof h.get === 'function' ? h.get('cookie') : h.cookie ?? h.Cookie)) {
+          if (typeof h.set === 'function') h.set('Cookie', CONSENT_COOKIE);
+          else h.Cookie = CONSENT_COOKIE;
+        }
       }
       return config;
     },

@@ -1,0 +1,82 @@
+/**
+ * Message budgets a platform counts per ACCOUNT, across every channel and every gateway
+ * process: sliding windows in Redis, checked and taken atomically by one Lua script on
+ * Redis's own clock (gateways on several hosts agree on it). Twitch keeps two per account
+ * (pajbot/tmi-rate-limits, from Twitch staff): every message takes a token from a 100/30 s
+ * bucket, one sent where the bot is neither moderator nor broadcaster also from a 20/30 s one.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+/** One bucket a message takes a token from. */
+export interface Bucket {
+  /** Stable name within the deployment, e.g. `twitch:botan_bot:user`. */
+  name: string;
+  max: number;
+  windowMs: number;
+}
+
+/**
+ * KEYS: bucket keys. ARGV[1]: member, then max and windowMs per key.
+ * Returns 0 when a token was taken from every bucket, else the ms to wait (nothing taken).
+ */
+const TAKE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local wait = 0
+for i, k in ipairs(KEYS) do
+  local max = tonumber(ARGV[i * 2])
+  local win = tonumber(ARGV[i * 2 + 1])
+  redis.call('ZREMRANGEBYSCORE', k, '-inf', now - win)
+  local n = redis.call('ZCARD', k)
+  if n >= max then
+    local edge = redis.call('ZRANGE', k, n - max, n - max, 'WITHSCORES')
+    local w = tonumber(edge[2]) + win - now + 1
+    if w > wait then wait = w end
+  end
+end
+if wait > 0 then return wait end
+for i, k in ipairs(KEYS) do
+  redis.call('ZADD', k, now, ARGV[1] .. ':' .. now)
+  redis.call('PEXPIRE', k, tonumber(ARGV[i * 2 + 1]))
+end
+return 0
+`;
+
+export interface AccountBudget {
+  /**
+   * Take one token from every bucket, waiting while any is empty; false (nothing taken) when
+   * that would be after `deadline` (epoch ms) or `signal` aborts.
+   */
+  take(buckets: readonly Bucket[], deadline: number, signal?: AbortSignal): Promise<boolean>;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+
+export function createAccountBudget(redis: Redis, prefix: string, now: () => number = Date.now): AccountBudget {
+  const member = randomBytes(4).toString('hex');
+  let seq = 0;
+  return {
+    async take(buckets, deadline, signal) {
+      if (buckets.length === 0) return true;
+      const keys = buckets.map((b) => `${prefix}:budget:${b.name}`);
+      const args = buckets.flatMap((b) => [String(b.max), String(b.windowMs)]);
+      for (;;) {
+        if (signal?.aborted || now() > deadline) return false;
+        const wait = Number(await redis.eval(TAKE, keys.length, ...keys, `${member}:${seq++}`, ...args));
+        if (wait <= 0) return true;
+        if (now() + wait > deadline) return false;
+        await sleep(wait, signal);
+      }
+    },
+  };
+}

@@ -1,0 +1,237 @@
+import { describe, expect, it } from 'vitest';
+import { AUDIENCE_WEIGHTS, judgeAudience, NOT_FOR_ME_AT, type AudienceInput, type AudienceRule } from '../../src/routing/audience.js';
+import { analyzeTrigger } from '../../src/routing/trigger.js';
+
+const NAMES = ['牡丹', 'ぼたん', 'ボタン', 'Botan', 'botan', '牡丹ちゃん', 'ぼたんちゃん', 'botan_bot'];
+
+function judge(text: string, over: Partial<AudienceInput> = {}) {
+  return judgeAudience({ text, mention: analyzeTrigger(text, NAMES).mention, ...over });
+}
+const fired = (text: string, over: Partial<AudienceInput> = {}): string[] => judge(text, over).rules.map((r) => r.name);
+
+// One table per rule: [text, fires?] in English and Japanese, with the near misses that must not fire.
+const TABLES: Record<Exclude<AudienceRule, 'addresses_character'>, [string, boolean][]> = {
+  at_other_user: [
+    ['@someone what do you mean?', true],
+    ['@xX_gamer_Xx lol no', true],
+    ['@たろう それな', true],
+    ['@botan what game is this?', false],
+    ['email me at a@b', false],
+    ['what do you mean?', false],
+  ],
+  to_mods: [
+    ['mods why is this guy still here?', true],
+    ['mods ban him', true],
+    ['why are the mods banning people?', true],
+    ['ban him please', true],
+    ['モデレーターさん仕事して', true],
+    ['what mods are you using?', false],
+    ['how many mods does skyrim need?', false],
+  ],
+  to_chat: [
+    ['chat is this real?', true],
+    ['chat can you stop?', true],
+    ['guys what is going on', true],
+    ['what do you guys think', true],
+    ['is this real, chat?', true],
+    ['お前ら落ち着け', true],
+    ['みんなはもう寝た？', true],
+    ['コメ欄の人たち優しいね', true],
+    ['anyone else lagging? or just me', true],
+    ['can someone clip that?', true],
+    ['hey everyone, what did I miss?', true],
+    ['みんなどこから来たの？', true],
+    ['今日も負けた。みんなはどう思う？', true],
+    ['why does everyone in this chat act like a pro?', true],
+    ['what is wrong with you people', true],
+    ['why is chat so quiet today?', false],
+    ['what game is this?', false],
+    ['みんなで遊べるゲームってある？', false],
+  ],
+  request_to_others: [
+    ['stop spamming', true],
+    ['shut up', true],
+    ['pls stop', true],
+    ['やめろ', true],
+    ['静かにして', true],
+    ['how do I stop lagging?', true],
+    ['when does the stream stop?', false],
+    ['やめてほしいことある？', false],
+  ],
+  loaded_wording: [
+    ['are they racist?', true],
+    ['this is so cringe', true],
+    ['is the game rigged?', true],
+    ['who asked', true],
+    ['下手くそすぎ', true],
+    ['つまらん配信', true],
+    ['アンチ多すぎ', true],
+    ['pineapple belongs on pizza, change my mind', true],
+    ['why is it round? makes you think', true],
+    ['dumb question but what is a roguelike?', false],
+    ['How does garbage collection work in JavaScript?', false],
+    ['このボスくそ強くない？', false],
+  ],
+  third_person_streamer: [
+    ['is this streamer even good?', true],
+    ['this guy is cracked', true],
+    ['is she always like this?', true],
+    ["he's so bad at this game", true],
+    ['is he the final boss?', false],
+    ['what does a streamer earn?', false],
+  ],
+  meta_noise: [
+    ['This is a copypasta. If you see this message, copy it and paste it', true],
+    ['spam this in chat', true],
+    ['copy and paste if you agree', true],
+    ['how do I copy files in linux?', false],
+    ['what is a copy constructor?', false],
+  ],
+  ja_meta_noise: [
+    ['弾幕薄いよ何やってんの', true],
+    ['コピペやめろ', true],
+    ['荒らしに反応しないで', true],
+    ['連投やめて', true],
+    ['スルーで', true],
+    ['このコメントを見た人は3日以内に貼らないと不幸になります', true],
+    ['【悲報】配信者さん、今日も負ける', true],
+    ['今日の配信何時まで？', false],
+    ['弾丸って何発あるの？', false],
+  ],
+  emote_wall: [
+    ['KEKW KEKW KEKW ?', true],
+    ['PogChamp?', true],
+    ['LUL', true],
+    ['🔥🔥🔥 ?', true],
+    ['botanHeart botanHeart what?', true], // channel emotes from the platform's emote data (see below)
+    [':_ameHeh::_ameHeh::_ameHeh: what?', true], // YouTube custom emoji, glued as :shortcodes:
+    ['is this real Kappa', false],
+    ['what time is it there: morning or night?', false],
+    ['what is your rank?', false],
+  ],
+  emote_heavy: [
+    ['omg KEKW that was so KEKW', true],
+    ['Kappa Kappa what is this', true],
+    ['what is going on here Kappa', false],
+  ],
+  shouting: [
+    ['WHY IS THIS GAME SO HARD???', true],
+    ['WHAT GAME IS THIS', true],
+    ['what GAME is this', false],
+    ['LOL', false],
+    ['how do I use the GPU in WSL?', false],
+    ['AI VTuberでRAGを使う方法を教えてください HOLD', false],
+    ['RAGとLLMとGPUとVRAMとHOLDの話', false],
+  ],
+  repetition: [
+    ['stop stop stop stop', true],
+    ['why why why', true],
+    ['do it do it do it do it', true],
+    ['is this the one or is it the other one?', false],
+  ],
+  char_run: [
+    ['what??????', true],
+    ['AAAAAAAAAH', true],
+    ['なにそれーーーーーー', false],
+    ['ｗｗｗｗｗｗｗｗ', false],
+    ['what?', false],
+  ],
+  laughter_share: [
+    ['ｗｗｗｗｗ', true],
+    ['草草草草', true],
+    ['8888888', true],
+    ['lmaooo lol', true],
+    ['なんで今死んだのｗ', false],
+    ['what was that lol', false],
+    ['ｗｗｗｗ何今のｗｗｗｗ', true],
+  ],
+  low_information: [
+    ['why?', true],
+    ['え？', true],
+    ['草？', true],
+    ['???', true],
+    ['KEKW ?', true],
+    ['wait what', true],
+    ['bro what', true],
+    ['what game?', false],
+    ['how old?', false],
+    ['何歳？', false],
+    ['1+1は？', false],
+    ['なんで？', false],
+  ],
+  ascii_art: [
+    ['⣿⣿⣿⣿⠿⠿⣿⣿ ⣿⣿⡇ ⢸⣿⣿', true],
+    ['░░░░▄▄▄▄░░░░ ▀▀▀▀', true],
+    ['(╯°□°)╯︵ ┻━┻ ?!?!?! (ノಠ益ಠ)ノ彡┻━┻', true],
+    ['what is 2+2?', false],
+    ['C++ or Rust?', false],
+  ],
+};
+
+describe('the "is this for me?" rules', () => {
+  for (const [rule, rows] of Object.entries(TABLES)) {
+    it.each(rows)(`${rule}: %s → %s`, (text, fires) => {
+      const over: Partial<AudienceInput> = text.startsWith('botanHeart') ? { platformEmotes: ['botanHeart'] } : {};
+      expect(fired(text, over).includes(rule)).toBe(fires);
+    });
+  }
+
+  it('every rule has a table and a stable weight', () => {
+    expect(Object.keys(TABLES).sort()).toEqual(Object.keys(AUDIENCE_WEIGHTS).filter((k) => k !== 'addresses_character').sort());
+    for (const r of judge('chat KEKW KEKW ?').rules) expect(r.weight).toBe(AUDIENCE_WEIGHTS[r.name as AudienceRule]);
+  });
+
+  it("reads the platform's emote data: a channel emote is an emote only when the platform says so", () => {
+    expect(fired('botanHeart botanHeart what?')).not.toContain('emote_wall');
+    expect(fired('botanHeart botanHeart what?', { platformEmotes: ['botanHeart'] })).toContain('emote_wall');
+    expect(fired('myEmote myEmote?', { extraEmotes: new Set(['myEmote']) })).toContain('emote_wall');
+  });
+});
+
+describe('the decision', () => {
+  it.each([
+    // chat aimed at others, bait, noise: not for the character
+    ['chat can you stop spamming?', false],
+    ['mods why are you banning people? are they racist?', false],
+    ['@someone what do you mean?', false],
+    ['KEKW KEKW KEKW ?', false],
+    ['WHY IS THIS GAME SO HARD???', false],
+    ['ｗｗｗｗｗ？', false],
+    ['888888', false],
+    ['草', false],
+    ['コピペやめろ', false],
+    ['お前らこれマジ？', false],
+    ['why?', false],
+    // genuine questions and anything addressed to her: for the character
+    ['what game is this?', true],
+    ['anyone know the song name?', true],
+    ['How does public key encryption work?', true],
+    ['なんで今死んだのｗ', true],
+    ['データベースのインデックスってなんで速いの？', true],
+    ['牡丹ちゃん好きな食べ物は？', true],
+    ['Botan, why?', true],
+    ['@botan are you racist? lol', true],
+    ['BOTAN WHAT GAME IS THIS', true],
+    ['牡丹ちゃん草', true],
+  ])('%s → for me: %s', (text, forMe) => {
+    const v = judge(text);
+    expect(v.forMe).toBe(forMe);
+    expect(v.score >= NOT_FOR_ME_AT).toBe(!forMe);
+  });
+
+  it('a platform reply to the bot is addressed to the character, whatever else fires', () => {
+    expect(judge('why?').forMe).toBe(false);
+    const v = judge('why?', { repliesToBot: true });
+    expect(v.forMe).toBe(true);
+    expect(v.rules.map((r) => r.name)).toEqual(['addresses_character', 'low_information']);
+  });
+
+  it('reads only the start of a very long comment (a copypasta shows itself early) and stays linear', () => {
+    const long = `${'KEKW '.repeat(50)}${'what is this '.repeat(2000)}?`;
+    expect(judge(long).forMe).toBe(false);
+  });
+
+  it.each(['', '   ', '\u200b', '؟ما هذا', '🇯🇵🇯🇵', 'a'.repeat(5000)])('never throws on odd input (%j)', (text) => {
+    expect(() => judge(text)).not.toThrow();
+  });
+});
