@@ -85,4 +85,13 @@ describe('npm run doctor', () => {
       await locked.dispose();
     }
   }, 40_000);
+
+  it('a Twitch app that keeps its own token (no static token): a note, not a failed login', async () => {
+    const r = await run('npm', ['run', 'doctor', '--silent'], {
+      env: cleanEnv({ REDIS_URL: redis.url, OLLAMA_HOST: ollama.host, TWITCH_IRC_URL: twitch.url, TWITCH_CHANNELS: 'botan_ch', TWITCH_USERNAME: 'botan_bot', TWITCH_CLIENT_ID: 'abc123' }),
+      timeoutMs: 30_000,
+    });
+    expect(r.stdout).toMatch(/! Twitch login: the bot gets its own token \(TWITCH_CLIENT_ID\); not tried here\n\s+If it has none yet: npx botctl twitch login/);
+    expect(r.stdout).not.toContain('✗ Twitch');
+  }, 40_000);
 });
