@@ -102,6 +102,8 @@ export const envSchema = z.object({
       }
       return s;
     }),
+  /** Where the private Redis that npm start runs (REDIS_URL unset, none on 127.0.0.1:6379) keeps its data. */
+  EMBEDDED_REDIS_DIR: optionalStr.transform((v) => v ?? '.data/redis'),
   REDIS_PREFIX: z
     .string()
     .optional()
@@ -146,6 +148,12 @@ export const envSchema = z.object({
     .optional()
     .transform((v) => (v === undefined || v.trim() === '' ? 'info' : v.trim().toLowerCase()))
     .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+  /** auto: readable lines in a terminal, pino JSON when piped/in Docker; json; pretty. */
+  LOG_FORMAT: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? 'auto' : v.trim().toLowerCase()))
+    .pipe(z.enum(['auto', 'json', 'pretty'])),
 
   /** Memory (issue 14): how long a viewer's exchanges and facts are kept, and what a prompt carries. */
   MEMORY_RETENTION_DAYS: int(30, 1, 3650),
@@ -242,6 +250,8 @@ export const envSchema = z.object({
 export type Env = z.infer<typeof envSchema>;
 
 export interface Config extends Env {
+  /** REDIS_URL was given: use that Redis and never start one (unset: the embedded default may). */
+  redisUrlSet: boolean;
   /** Where FAST_CONCURRENCY came from: set, OLLAMA_NUM_PARALLEL, or stock Ollama's one slot. */
   fastConcurrencyFrom: 'FAST_CONCURRENCY' | 'OLLAMA_NUM_PARALLEL' | 'default';
   fastHost: string;
@@ -283,6 +293,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
     ok: true,
     config: {
       ...e,
+      redisUrlSet: (env.REDIS_URL ?? '').trim() !== '',
       FAST_CONCURRENCY: fastConcurrency,
       fastConcurrencyFrom,
       fastHost: e.OLLAMA_FAST_HOST ?? e.OLLAMA_HOST,

@@ -21,21 +21,49 @@ export function createRedis(url: string, logger: Logger): Redis {
   return redis;
 }
 
-/** Log an outage once at its start and once at its end. Also used for BullMQ's own duplicates. */
+/** When a long outage is said again: 10 s, 30 s, 1 min after it began, then every minute. */
+export const OUTAGE_REPEAT_MS = [10_000, 30_000, 60_000];
+const OUTAGE_REPEAT_EVERY_MS = 60_000;
+
+/** "45 s", "3 min 5 s". */
+export function formatElapsed(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+}
+
+/**
+ * Log an outage once at its start and once at its end, and while it lasts one line now and
+ * then with the time it has lasted (a person watching the terminal sees the bot is waiting
+ * for Redis, not stuck), never once per reconnect attempt.
+ */
 export function watchRedis(redis: Redis, log: Logger, where: string): void {
   let down = false;
   let since = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const repeat = (i: number) => {
+    const at = OUTAGE_REPEAT_MS[i] ?? OUTAGE_REPEAT_MS.at(-1)! + (i - OUTAGE_REPEAT_MS.length + 1) * OUTAGE_REPEAT_EVERY_MS;
+    timer = setTimeout(() => {
+      if (!down) return;
+      const downMs = Date.now() - since;
+      log.warn({ url: where, downMs }, `redis still unreachable at ${where} after ${formatElapsed(downMs)}; retrying (npm run doctor says how to start it)`);
+      repeat(i + 1);
+    }, Math.max(0, since + at - Date.now()));
+    timer.unref();
+  };
   redis.on('error', (err: NodeJS.ErrnoException) => {
     if (down) return;
     down = true;
     since = Date.now();
-    log.warn({ url: where, code: err.code, error: err.message }, 'redis unreachable; retrying in the background');
+    log.warn({ url: where, code: err.code, error: err.message }, `redis unreachable at ${where} (${err.code ?? err.message}); retrying in the background`);
+    repeat(0);
   });
   redis.on('ready', () => {
     if (!down) return;
     down = false;
+    clearTimeout(timer);
     log.info({ url: where, downMs: Date.now() - since }, 'redis reconnected');
   });
+  redis.on('end', () => clearTimeout(timer));
 }
 
 /** Every key matching a pattern, by SCAN (never KEYS, which blocks Redis), sorted. */

@@ -1,15 +1,20 @@
-import { buildApp, waitDrained, type App } from './app.js';
+import { createInterface } from 'node:readline';
+import { formatChecks, startupChecks } from './checks.js';
+import { formatBytes, KNOWN_MODEL_BYTES } from './llm/pull.js';
+import { pullModels } from './llm/pull-models.js';
+import type { App } from './app.js';
 import { CharacterError } from './errors.js';
 import { EXIT_CONFIG, loadConfigOrExit, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import type { Role } from './heartbeat.js';
 import { createConsoleAdapter } from './platforms/console/adapter.js';
 import type { ChatAdapter } from './platforms/port.js';
-import { createRedis } from './redis.js';
+import { createRedis, formatElapsed } from './redis.js';
 import { createSandbox } from './sandbox.js';
 import { consoleControls } from './platforms/console/controls.js';
 import { consoleReason } from './platforms/console/reasons.js';
 import { eventsKey } from './events.js';
+import { startEmbeddedRedisIfNeeded, type EmbeddedRedis } from './embedded-redis.js';
 
 export interface RunOptions {
   roles: Role[];
@@ -19,6 +24,7 @@ export interface RunOptions {
 }
 
 const MODEL_RETRY_MS = 30_000;
+const ALL_IN_ONE: Role[] = ['gateway', 'fast', 'slow'];
 
 /**
  * Process entry: config (exit 2 on problems), app, signals (a second signal forces exit).
@@ -41,13 +47,22 @@ export async function runProcess(opts: RunOptions): Promise<void> {
     process.exit(EXIT_CONFIG);
   }
   // console chat keeps stdout for replies
-  const logger = createLogger({ level: config.LOG_LEVEL, destination: consoleMode ? process.stderr : undefined });
-  if (consoleMode) return runConsole(config, logger, opts.roles);
+  // console chat keeps its screen: in a terminal only warnings and errors unless LOG_LEVEL asks for more
+  const interactive = consoleMode && process.stdin.isTTY === true && process.stdout.isTTY === true;
+  const level = interactive && !process.env.LOG_LEVEL ? 'warn' : config.LOG_LEVEL;
+  const logger = createLogger({ level, format: config.LOG_FORMAT, destination: consoleMode ? process.stderr : undefined });
+  // npm start (all three parts in one process) may bring its own Redis
+  const embedded = ALL_IN_ONE.every((r) => opts.roles.includes(r)) ? await startEmbeddedRedisIfNeeded(config, logger) : undefined;
+  if (embedded && consoleMode) process.stderr.write(`Using a private Redis for the bot (data in ${embedded.dir}); it stops when you leave.\n`);
+  if (consoleMode) return runConsole(config, logger, opts.roles, embedded);
 
+  // loaded after the checks above, so a missing piece is reported without waiting for BullMQ & co. to load
+  const { buildApp } = await import('./app.js');
   const app = buildOrExit(() => buildApp({ config, logger, roles: opts.roles, panel: opts.panel }));
-  installSignals(app, logger);
-  await app.start();
+  installSignals(app, logger, () => embedded?.stop() ?? Promise.resolve());
+  // checked beside the start, not after it: a start waiting for Redis must not hide a missing model
   if (opts.roles.length) void watchModels(app, logger);
+  await app.start();
 }
 
 function buildOrExit(build: () => App): App {
@@ -103,19 +118,55 @@ function installSignals(app: App, logger: Logger, before?: () => Promise<void>):
 
 /** Live platforms: a missing Ollama or model is a loud warning, retried, never an exit. */
 async function watchModels(app: App, logger: Logger): Promise<void> {
+  const since = Date.now();
   for (let warned = false; ; ) {
     const problems = await app.checkModels().catch(() => ['could not check the models']);
     if (problems.length === 0) {
       if (warned) logger.info('models ready');
       return;
     }
+    const waitedMs = Date.now() - since;
+    const waited = warned ? ` (waiting for ${formatElapsed(waitedMs)})` : '';
     warned = true;
-    logger.warn({ problems, retryInS: MODEL_RETRY_MS / 1000 }, `models not ready: ${problems.join('; ')}`);
+    logger.warn({ problems, waitedMs, retryInS: MODEL_RETRY_MS / 1000 }, `models not ready${waited}: ${problems.join('; ')}; checking again in ${MODEL_RETRY_MS / 1000} s`);
     await new Promise((r) => setTimeout(r, MODEL_RETRY_MS).unref());
   }
 }
 
-async function runConsole(config: Config, logger: Logger, roles: Role[]): Promise<void> {
+/**
+ * Console chat and replay: a person waits at the keyboard, so Redis and the models are
+ * checked first (a few seconds at most) and a missing piece exits 2 with what to run.
+ */
+export async function exitUnlessReady(config: Config, logger: Logger, roles: readonly Role[], who: string): Promise<void> {
+  let results = await startupChecks(config, roles, logger);
+  const failed = results.filter((r) => r.status === 'fail');
+  const missing = failed.length === 1 ? failed[0]!.missing : undefined;
+  // only models are missing and a person is at the terminal: offer to pull them now
+  if (missing?.length && process.stdin.isTTY === true && process.stderr.isTTY === true && (await askToPull(missing))) {
+    if (await pullModels(missing, { out: process.stderr })) results = await startupChecks(config, roles, logger);
+  }
+  if (results.every((r) => r.status !== 'fail')) return;
+  process.stderr.write(`${who}: cannot start yet:\n${formatChecks(results)}\nThen run the same command again (npm run doctor checks everything a live stream needs).\n`);
+  process.exit(EXIT_CONFIG);
+}
+
+async function askToPull(missing: readonly { model: string }[]): Promise<boolean> {
+  const sizes = missing.map((m) => `${m.model}${KNOWN_MODEL_BYTES[m.model] ? ` (${formatBytes(KNOWN_MODEL_BYTES[m.model]!)})` : ''}`).join(' and ');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await new Promise<string>((resolve) => {
+      rl.question(`Ollama does not have ${sizes}. Download ${missing.length === 1 ? 'it' : 'them'} now? [Y/n] `, resolve);
+      rl.once('close', () => resolve('n'));
+    });
+    return /^\s*(y|yes)?\s*$/i.test(answer);
+  } finally {
+    rl.close();
+  }
+}
+
+async function runConsole(config: Config, logger: Logger, roles: Role[], embedded: EmbeddedRedis | undefined): Promise<void> {
+  await exitUnlessReady(config, logger, roles, 'stream-comment-bot');
+  const { buildApp, waitDrained } = await import('./app.js');
   const setup = createRedis(config.REDIS_URL, logger);
   // queues in a private prefix; the controls are the live ones (read, not copied: a change
   // made while the console runs reaches it); no duplicate-text detection here
@@ -134,14 +185,8 @@ async function runConsole(config: Config, logger: Logger, roles: Role[]): Promis
     reasons.stop();
     await sandbox.drop().catch(() => undefined);
     setup.disconnect();
+    await embedded?.stop();
   };
-  const problems = await app.checkModels();
-  if (problems.length) {
-    process.stderr.write(`stream-comment-bot: the models are not ready:\n${problems.map((p) => `  - ${p}\n`).join('')}`);
-    await app.close();
-    await cleanup();
-    process.exit(EXIT_CONFIG);
-  }
   installSignals(app, logger, cleanup);
   onEnd = () => {
     // end of input: let the answers in flight (slow ones too) arrive, then leave

@@ -23,27 +23,7 @@ export interface ReplayOptions {
 
 export const REPLAY_CHANNEL = 'replay';
 
-export function parseReplayArgs(argv: string[]): { file?: string; speed: number; platform?: Platform; errors: string[] } {
-  const errors: string[] = [];
-  let file: string | undefined;
-  let speed = 1;
-  let platform: Platform | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--speed') {
-      const v = argv[++i] ?? '';
-      speed = v === 'max' ? Infinity : Number(v);
-      if (!(speed > 0)) errors.push(`--speed: expected 1, 10, any positive number or max, got "${v}"`);
-    } else if (a === '--platform') {
-      const v = argv[++i] ?? '';
-      if (v === 'twitch' || v === 'youtube' || v === 'console') platform = v;
-      else errors.push(`--platform: expected twitch or youtube, got "${v}"`);
-    } else if (a.startsWith('--')) errors.push(`unknown option ${a}`);
-    else file ??= a;
-  }
-  if (!file) errors.push('missing the chat file: npm run replay -- <chat.jsonl> [--speed 1|10|max] [--platform twitch|youtube]');
-  return { file, speed, platform, errors };
-}
+export { parseReplayArgs } from './args.js';
 
 /**
  * An adapter for one platform that feeds that platform's lines of a recorded chat with their

@@ -2,7 +2,7 @@
  * A fake Ollama that speaks the real HTTP API on 127.0.0.1 (free port): streaming NDJSON
  * `/api/chat` with `thinking`, final stats in nanoseconds, `/api/tags`, `/api/show`,
  * `/api/ps`, `/api/version`, `/api/embed` (deterministic embeddings, see ollama-embed.ts),
- * errors as Ollama sends them (status + `{"error": …}`), parallel
+ * `/api/pull` (streamed layer progress, resumable), errors as Ollama sends them (status + `{"error": …}`), parallel
  * slots per model, time to first token and tokens/s, prompt-cache accounting, and faults.
  * Used by the integration tests and the benchmark (which replays real models' timings).
  *
@@ -115,6 +115,23 @@ export interface FakeOllamaOptions {
    * "load" (ollama/ollama server/routes.go); a loaded model unloads after its keep_alive.
    */
   loadMs?: number;
+  /**
+   * What /api/pull can download: model name → its layers' sizes in bytes. A name not here gets
+   * the error the real server streams for an unknown model. Default: none.
+   */
+  library?: Record<string, { layers: number[]; capabilities?: string[] }>;
+  /** Download speed of /api/pull, bytes per second (default 1 GB/s). */
+  pullBytesPerSec?: number;
+}
+
+/** One /api/pull request as the fake saw it. */
+export interface FakePullRequest {
+  model: string;
+  stream: boolean;
+  /** Bytes already downloaded when it started (a resumed pull), and when it ended. */
+  startedAt: number;
+  endedAt?: number;
+  outcome?: 'success' | 'error' | 'cut' | 'client-left';
 }
 
 export interface FakeStats {
@@ -141,6 +158,10 @@ export interface FakeOllama {
   loadRequests: FakeChatRequest[];
   /** Model names asked for on /api/show, in order. */
   showRequests: string[];
+  /** Every /api/pull request, in order. */
+  pullRequests: FakePullRequest[];
+  /** Close the socket of the next pull once it has downloaded this many more bytes (a dropped connection). */
+  cutNextPull(afterBytes: number): void;
   /** Every /api/embed request, in order of arrival. */
   embedRequests: FakeEmbedRequest[];
   setEmbed(b: FakeEmbedBehaviour): void;
@@ -377,7 +398,8 @@ function commonPrefix(a: string[], b: string[]): number {
 }
 
 export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<FakeOllama> {
-  const models = opts.models ?? FAKE_DEFAULT_MODELS;
+  // a copy: a pull adds to it
+  const models: Record<string, FakeModel> = { ...(opts.models ?? FAKE_DEFAULT_MODELS) };
   // stock Ollama: envconfig/config.go `NumParallel = Uint("OLLAMA_NUM_PARALLEL", 1)`
   const parallel = Math.max(1, opts.parallel ?? 1);
   const promptCache = opts.promptCache ?? true;
@@ -645,6 +667,70 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
     });
   }
 
+  const pullRequests: FakePullRequest[] = [];
+  /** Bytes of each layer (by digest) on the fake's disk: kept across pulls, so a cut pull resumes. */
+  const blobs = new Map<string, number>();
+  let cutAfter: number | undefined;
+  const pullSpeed = opts.pullBytesPerSec ?? 1e9;
+
+  /** Like Ollama's PullHandler: NDJSON progress lines, then success; a failure is an `error` line (status 200). */
+  async function pull(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = JSON.parse((await readBody(req)) || '{}') as { model?: string; name?: string; stream?: boolean };
+    const name = body.model ?? body.name ?? '';
+    const model = name.includes(':') ? name : `${name}:latest`;
+    const entry = opts.library?.[model] ?? opts.library?.[name];
+    const layers = (entry?.layers ?? []).map((size, i) => ({ size, digest: `sha256:${createHash('sha256').update(`${model}/${i}`).digest('hex')}` }));
+    const record: FakePullRequest = { model: name, stream: body.stream !== false, startedAt: layers.reduce((n, l) => n + (blobs.get(l.digest) ?? 0), 0) };
+    pullRequests.push(record);
+    const ex = new Exchange(res);
+    const stream = body.stream !== false;
+    const lines: unknown[] = [];
+    const send = async (o: unknown) => (stream ? ex.write(`${JSON.stringify(o)}\n`) : (lines.push(o), true));
+    res.writeHead(200, { 'Content-Type': stream ? 'application/x-ndjson' : 'application/json; charset=utf-8' });
+    await send({ status: 'pulling manifest' });
+    if (!entry) {
+      record.outcome = 'error';
+      record.endedAt = record.startedAt;
+      await send({ error: 'pull model manifest: file does not exist' });
+      return void res.end(stream ? undefined : JSON.stringify(lines.at(-1)));
+    }
+    const cut = cutAfter;
+    cutAfter = undefined;
+    let thisRequest = 0;
+    const tickMs = 50;
+    for (const l of layers) {
+      const status = `pulling ${l.digest.slice(7, 19)}`;
+      for (;;) {
+        const have = blobs.get(l.digest) ?? 0;
+        if (stream && !(await send({ status, digest: l.digest, total: l.size, ...(have ? { completed: have } : {}) }))) {
+          record.outcome = 'client-left';
+          record.endedAt = [...blobs.values()].reduce((a, b) => a + b, 0);
+          return;
+        }
+        if (have >= l.size) break;
+        let step = Math.min(l.size - have, Math.max(1, Math.round((pullSpeed * tickMs) / 1000)));
+        if (cut !== undefined && thisRequest + step >= cut) step = cut - thisRequest;
+        blobs.set(l.digest, have + step);
+        thisRequest += step;
+        if (cut !== undefined && thisRequest >= cut) {
+          record.outcome = 'cut';
+          record.endedAt = layers.reduce((n, x) => n + (blobs.get(x.digest) ?? 0), 0);
+          res.socket?.destroy();
+          return;
+        }
+        if (!(await ex.wait(tickMs))) {
+          record.outcome = 'client-left';
+          return;
+        }
+      }
+    }
+    for (const st of ['verifying sha256 digest', 'writing manifest', 'success']) await send({ status: st });
+    models[model] = { capabilities: entry.capabilities ?? ['completion'] };
+    record.outcome = 'success';
+    record.endedAt = layers.reduce((n, l) => n + l.size, 0);
+    res.end(stream ? undefined : JSON.stringify({ status: 'success' }));
+  }
+
   /**
    * POST /api/embed as Ollama's EmbedHandler answers it: `input` a string or an array of
    * strings; an empty input gives `embeddings: []`; each text is cut to the context length
@@ -735,6 +821,7 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
     };
     if (route === 'POST /api/chat') return void chat(req, res).catch(fail);
     if (route === 'POST /api/show') return void show(req, res).catch(fail);
+    if (route === 'POST /api/pull') return void pull(req, res).catch(fail);
     if (route === 'POST /api/embed') return void embed(req, res).catch(fail);
     if (route === 'GET /api/tags') return tags(res);
     if (route === 'GET /api/ps') return ps(res);
@@ -778,6 +865,10 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
     requests,
     loadRequests,
     showRequests,
+    pullRequests,
+    cutNextPull(afterBytes) {
+      cutAfter = afterBytes;
+    },
     embedRequests,
     setEmbed(b) {
       embedBehaviour = { ...b };
