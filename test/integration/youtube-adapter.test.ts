@@ -170,9 +170,12 @@ describe('YouTube adapter: posting', () => {
     s.fake.pushChat({ author: '@bob', text: 'marker after the echo' });
     await commentWith(s, 'marker after the echo');
     expect(s.comments.some((x) => x.text.includes('ラーメン'))).toBe(false);
-    // the day's spend is in Redis: one insert (50) and one videos.list (1)
+    // the day's spend is in Redis: one insert (50), one videos.list (1, shared by the stream
+    // info read and posting) and one videoCategories.list (1, naming the category once)
+    expect(s.fake.videoCategoriesListCalls()).toBe(1);
     const h = await s.redis.hgetall(`${s.prefix}:youtube:quota:${pacificDay(Date.now())}`);
-    expect(Number(h.spent)).toBe(51);
+    expect(Number(h.spent)).toBe(52);
+    expect(Number(h.reads)).toBe(2);
     expect(await s.redis.pttl(`${s.prefix}:youtube:quota:${pacificDay(Date.now())}`)).toBeGreaterThan(86_400_000);
     const line = await s.logs.waitFor('YouTube reply posted');
     expect(line).toMatchObject({ channel: s.fake.liveIdInitial, replyTo: c.id });
