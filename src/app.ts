@@ -16,7 +16,7 @@ import { createOllamaClient } from './llm/ollama-client.js';
 import type { ModelClient } from './llm/types.js';
 import { checkModels, modelsFor } from './llm/preflight.js';
 import type { Logger } from './log.js';
-import { createAdapters } from './platforms/index.js';
+import { createAdapters, type AdapterOptions } from './platforms/index.js';
 import { createPacer } from './platforms/pacer.js';
 import type { ChatAdapter } from './platforms/port.js';
 import { createQueues, QUEUE } from './queues.js';
@@ -32,6 +32,8 @@ export interface AppOptions {
   /** Adapters to use instead of the configured live ones (console chat, replay). */
   adapters?: ChatAdapter[];
   character?: Character;
+  /** How often the live adapters re-read the stream's title and category (defaults: YouTube 10 min, Twitch 3 min). */
+  streamInfoRefreshMs?: AdapterOptions['streamInfoRefreshMs'];
 }
 
 export interface App {
@@ -172,7 +174,7 @@ export function buildApp(opts: AppOptions): App {
   if (roles.has('fast')) makeWorker('fast', QUEUE.comments, createFastHandler(ctx) as never, config.FAST_CONCURRENCY);
   if (roles.has('slow')) makeWorker('slow', QUEUE.slow, createSlowHandler(ctx) as never, config.SLOW_CONCURRENCY);
   if (roles.has('gateway')) {
-    adapters = opts.adapters ?? createAdapters(config, { redis, prefix, logger });
+    adapters = opts.adapters ?? createAdapters(config, { redis, prefix, logger }, { streamInfoRefreshMs: opts.streamInfoRefreshMs });
     const byPlatform = new Map<Platform, ChatAdapter>(adapters.map((a) => [a.platform, a]));
     makeWorker('gateway', QUEUE.outbox, createOutboxHandler(ctx, byPlatform, createPacer()) as never, 16);
   }

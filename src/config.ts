@@ -126,6 +126,10 @@ export const envSchema = z.object({
   /** Override of Twitch's per-channel limit: "<messages>/<seconds>", e.g. 20/30. */
   TWITCH_RATE_LIMIT: optionalStr.pipe(z.string().regex(/^\d+\/\d+$/, 'must look like 20/30 (messages/seconds)').optional()),
   TWITCH_MAX_CHARS: int(500, 20, 500),
+  /** The Client ID of the app that issued TWITCH_OAUTH_TOKEN: lets the bot read channel info from Helix. */
+  TWITCH_CLIENT_ID: optionalStr.pipe(z.string().regex(/^[A-Za-z0-9]{20,64}$/, 'must be the Client ID of your Twitch app (20-64 letters and digits, from dev.twitch.tv/console)').optional()),
+  /** Helix base URL (tests point it at a fake). */
+  TWITCH_API_URL: httpUrl('https://api.twitch.tv/helix'),
 
   YOUTUBE_LIVE_ID: optionalStr,
   YOUTUBE_CHANNEL_ID: optionalStr,

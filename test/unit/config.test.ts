@@ -43,6 +43,9 @@ describe('config', () => {
     [{ YOUTUBE_POLL_INTERVAL_MS: '50' }, 'YOUTUBE_POLL_INTERVAL_MS'],
     [{ REDIS_PREFIX: 'a*b' }, 'REDIS_PREFIX'],
     [{ REDIS_PREFIX: 'has space' }, 'REDIS_PREFIX'],
+    [{ TWITCH_CLIENT_ID: 'oauth:abcdefghijklmnopqrstuvwxyz' }, 'TWITCH_CLIENT_ID'],
+    [{ TWITCH_CLIENT_ID: 'short' }, 'TWITCH_CLIENT_ID'],
+    [{ TWITCH_API_URL: 'wss://api.twitch.tv/helix' }, 'TWITCH_API_URL'],
   ])('rejects %j naming %s', (env, name) => {
     const r = parseConfig(env);
     expect(r.ok).toBe(false);
@@ -64,6 +67,14 @@ describe('config', () => {
     const text = r.errors.join('\n');
     for (const n of ['FAST_CONCURRENCY', 'SLOW_CONCURRENCY', 'TWITCH_CHANNELS', 'TWITCH_USERNAME']) expect(text).toContain(n);
     expect(text).not.toContain('topsecretvalue123');
+  });
+
+  it('Twitch API: no client id by default (nothing read), Helix by default, a local fake for tests', () => {
+    const base = { TWITCH_CHANNELS: 'c', TWITCH_USERNAME: 'u', TWITCH_OAUTH_TOKEN: 'oauth:abc' };
+    const plain = parseConfig(base);
+    expect(plain.ok && [plain.config.TWITCH_CLIENT_ID, plain.config.TWITCH_API_URL]).toEqual([undefined, 'https://api.twitch.tv/helix']);
+    const set = parseConfig({ ...base, TWITCH_CLIENT_ID: ' gp762nuuoqcoxypju8c569th9wz7q5 ', TWITCH_API_URL: 'http://127.0.0.1:8080/helix/' });
+    expect(set.ok && [set.config.TWITCH_CLIENT_ID, set.config.TWITCH_API_URL]).toEqual(['gp762nuuoqcoxypju8c569th9wz7q5', 'http://127.0.0.1:8080/helix']);
   });
 
   it('splits models across hosts, with or without a scheme', () => {
