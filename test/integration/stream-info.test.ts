@@ -137,6 +137,43 @@ describe('stream title and category from the platforms, in the shared Redis hash
     expect(warnings(h, /could not read the Twitch channel title/)).toHaveLength(1);
   });
 
+  it('Twitch: several channels in one call each; a login Helix does not know is warned about once', async () => {
+    const api = await helix({
+      channels: { botan_ch: { title: 'お絵描き', gameName: 'Art' }, second_ch: { title: 'Speedrun any%', gameName: 'Super Mario 64' } },
+    });
+    const h = await harness({ env: { TWITCH_CHANNELS: 'botan_ch,Second_Ch,#ghost_ch', TWITCH_CLIENT_ID: api.clientId, TWITCH_API_URL: api.apiUrl }, streamInfoRefreshMs: { twitch: 200 } });
+    const second = await until(() => readStreamInfo(h.redis, h.prefix, 'twitch', 'second_ch'), 10_000, 'the second channel');
+    expect(second).toMatchObject({ title: 'Speedrun any%', category: 'Super Mario 64' });
+    expect(await readStreamInfo(h.redis, h.prefix, 'twitch', 'botan_ch')).toMatchObject({ title: 'お絵描き', category: 'Art' });
+    await until(() => api.requests().filter((r) => r.path === '/channels').length >= 3 || undefined, 5_000, 'refreshes');
+    expect(await readStreamInfo(h.redis, h.prefix, 'twitch', 'ghost_ch')).toBeUndefined();
+    expect(warnings(h, /no user with this channel login/)).toHaveLength(1);
+    expect(warnings(h, /no user with this channel login/)[0]).toMatchObject({ channel: 'ghost_ch' });
+    const channelCalls = api.requests().filter((r) => r.path === '/channels');
+    expect(channelCalls[0]?.query).toMatch(/^\?broadcaster_id=\d+&broadcaster_id=\d+$/);
+  });
+
+  it('the fake Helix answers as Twitch documents: 401 bodies for a bad token or client id, data arrays otherwise', async () => {
+    const api = await helix({ channels: { botan_ch: { title: 't', gameName: 'g' } } });
+    const get = async (path: string, headers: Record<string, string>) => {
+      const res = await fetch(`${api.apiUrl}${path}`, { headers });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const good = { authorization: 'Bearer abcdefghijklmnopqrstuvwxyz0123', 'client-id': api.clientId };
+    expect(await get('/users?login=botan_ch', { ...good, authorization: 'Bearer nope' })).toEqual({
+      status: 401,
+      body: { error: 'Unauthorized', status: 401, message: 'Invalid OAuth token' },
+    });
+    expect((await get('/users?login=botan_ch', { authorization: good.authorization })).status).toBe(401);
+    expect((await get('/channels', good)).status).toBe(400);
+    const users = await get('/users?login=botan_ch&login=nobody_here', good);
+    expect(users.status).toBe(200);
+    const [user] = users.body.data as Array<{ id: string; login: string }>;
+    expect(users.body.data).toHaveLength(1);
+    const channels = await get(`/channels?broadcaster_id=${user!.id}`, good);
+    expect(channels.body.data).toEqual([expect.objectContaining({ broadcaster_id: user!.id, broadcaster_login: 'botan_ch', title: 't', game_name: 'g' })]);
+  });
+
   it('Twitch: an unreachable API logs one warning and nothing else stops', async () => {
     const api = await helix({});
     const url = api.apiUrl;
