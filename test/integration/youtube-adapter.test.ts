@@ -200,9 +200,11 @@ describe('YouTube adapter: posting', () => {
     s.fake.pushChat({ author: '@alice', text: 'q?' });
     const c = await commentWith(s, 'q?');
     expect((await s.adapter.post(replyTo(c, '@alice a'))).status).toBe('posted');
+    // the stream info read at start already took a token: count from the first post on
+    const before = s.fake.tokenRefreshes();
     await new Promise((r) => setTimeout(r, 1700));
     expect((await s.adapter.post(replyTo(c, '@alice b'))).status).toBe('posted');
-    expect(s.fake.tokenRefreshes()).toBe(2);
+    expect(s.fake.tokenRefreshes()).toBe(before + 1);
     expect(s.fake.unauthorizedCalls()).toBe(0);
   });
 

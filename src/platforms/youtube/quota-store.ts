@@ -20,13 +20,6 @@ redis.call('PEXPIREAT', KEYS[1], ARGV[5])
 return 1
 `;
 
-const ADD = `
-redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
-redis.call('HSET', KEYS[1], 'v', tostring((tonumber(redis.call('HGET', KEYS[1], 'v') or '0') or 0) + 1))
-redis.call('PEXPIREAT', KEYS[1], ARGV[3])
-return 1
-`;
-
 /**
  * Count a read (units into both spent and reads). With a limit (ARGV[2] >= 0) the read is
  * refused (0) when it would take the day's reads past it; -1 when Google said quotaExceeded.
@@ -78,11 +71,6 @@ export class QuotaStore {
     }
     // Heavy contention: refuse this once rather than spin; the caller drops or retries.
     return { ok: false, reason: 'burst', retryInMs: 1000, state: { tokens: 0, ts: now, spent: 0 } };
-  }
-
-  /** Count units spent outside inserts (videos.list costs 1). */
-  async addSpent(now: number, units: number): Promise<void> {
-    await this.redis.eval(ADD, 1, this.key(now), 'spent', String(units), String(this.expireAt(now)));
   }
 
   /** Count a read that has to happen (the live chat id before a first post). */
