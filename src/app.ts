@@ -23,7 +23,7 @@ import { createMetricsServer, type MetricsServer } from './metrics/server.js';
 import { createPanel, type Panel } from './panel/index.js';
 import { checkModels, modelsFor } from './llm/preflight.js';
 import type { Logger } from './log.js';
-import { createAdapters } from './platforms/index.js';
+import { createAdapters, type AdapterOptions } from './platforms/index.js';
 import { createAccountBudget } from './platforms/account-budget.js';
 import { createPacer } from './platforms/pacer.js';
 import type { ChatAdapter, ModerationEvent } from './platforms/port.js';
@@ -50,6 +50,8 @@ export interface AppOptions {
   controlsPrefix?: string;
   /** Adjust the controls every decision sees (console chat: no cooldown, no approval). */
   wrapControls?: (c: Controls) => Controls;
+  /** How often the live adapters re-read the stream's title and category (defaults: YouTube 10 min, Twitch 3 min). */
+  streamInfoRefreshMs?: AdapterOptions['streamInfoRefreshMs'];
 }
 
 export interface App {
@@ -207,7 +209,7 @@ export function buildApp(opts: AppOptions): App {
   }
   if (roles.has('slow')) makeWorker('slow', QUEUE.slow, createSlowHandler(ctx) as never, config.SLOW_CONCURRENCY);
   if (roles.has('gateway')) {
-    adapters = opts.adapters ?? createAdapters(config, { redis, prefix, logger });
+    adapters = opts.adapters ?? createAdapters(config, { redis, prefix, logger }, { streamInfoRefreshMs: opts.streamInfoRefreshMs });
     const byPlatform = new Map<Platform, ChatAdapter>(adapters.map((a) => [a.platform, a]));
     const pacer = createPacer();
     makeWorker('gateway', QUEUE.outbox, createOutboxHandler(ctx, byPlatform, pacer, createAccountBudget(redis, prefix)) as never, 16);

@@ -11,10 +11,30 @@ import { runtimeKeys } from '../runtime-keys.js';
 
 /** A blocked-by-chat-mode mark outlives a gateway that died without clearing it by at most this long. */
 const ROOM_BLOCKED_TTL_S = 6 * 3600;
+import { createTwitchChannelInfo } from './twitch/channel-info.js';
 import { createYouTubeAdapter } from './youtube/adapter.js';
 
+export interface AdapterOptions {
+  /** How often the stream's title and category are re-read (defaults: YouTube 10 min, Twitch 3 min). */
+  streamInfoRefreshMs?: { youtube?: number; twitch?: number };
+}
+
+/** An adapter that starts and stops a helper (a stream info reader) with itself. */
+function withSidecar(adapter: ChatAdapter, sidecar: { start(): void; close(): void }): ChatAdapter {
+  return Object.assign(Object.create(adapter) as ChatAdapter, {
+    async start(onComment: Parameters<ChatAdapter['start']>[0]) {
+      sidecar.start();
+      await adapter.start(onComment);
+    },
+    async close() {
+      sidecar.close();
+      await adapter.close();
+    },
+  });
+}
+
 /** The live platform adapters the configuration asks for. */
-export function createAdapters(config: Config, deps: { redis: Redis; prefix: string; logger: Logger }): ChatAdapter[] {
+export function createAdapters(config: Config, deps: { redis: Redis; prefix: string; logger: Logger }, opts: AdapterOptions = {}): ChatAdapter[] {
   const adapters: ChatAdapter[] = [];
   if (config.twitchEnabled) {
     const [max, windowSeconds] = (config.TWITCH_RATE_LIMIT ?? '').split('/').map(Number);
@@ -69,9 +89,29 @@ export function createAdapters(config: Config, deps: { redis: Redis; prefix: str
         }),
       );
     }
+    // the stream's title and category from Helix (with TWITCH_CLIENT_ID), for the prompt (memory/stream-info.ts)
+    const channelInfo = createTwitchChannelInfo({
+      apiUrl: config.TWITCH_API_URL,
+      clientId: config.TWITCH_CLIENT_ID,
+      token: () => auth.token(),
+      channels: config.TWITCH_CHANNELS,
+      redis: deps.redis,
+      prefix: deps.prefix,
+      logger: twitchLog,
+      ...(opts.streamInfoRefreshMs?.twitch !== undefined ? { refreshMs: opts.streamInfoRefreshMs.twitch } : {}),
+    });
+    adapters[adapters.length - 1] = withSidecar(adapters[adapters.length - 1]!, channelInfo);
   }
   if (config.youtubeEnabled) {
-    adapters.push(createYouTubeAdapter({ config, redis: deps.redis, prefix: deps.prefix, logger: deps.logger.child({ component: 'youtube' }) }));
+    adapters.push(
+      createYouTubeAdapter({
+        config,
+        redis: deps.redis,
+        prefix: deps.prefix,
+        logger: deps.logger.child({ component: 'youtube' }),
+        ...(opts.streamInfoRefreshMs?.youtube !== undefined ? { streamInfoRefreshMs: opts.streamInfoRefreshMs.youtube } : {}),
+      }),
+    );
   }
   return adapters;
 }

@@ -9,8 +9,9 @@ import type { AddressInfo } from 'node:net';
  *   continuation responses in YouTube's JSON shape (text and emoji runs, super chats,
  *   stickers, memberships, badges); an ended stream answers without continuationContents;
  * - Google's OAuth token endpoint (refresh-token grant, short-lived tokens, 401 after expiry);
- * - Data API v3: GET /youtube/v3/videos?part=liveStreamingDetails and
- *   POST /youtube/v3/liveChat/messages?part=snippet, errors in Google's JSON format.
+ * - Data API v3: GET /youtube/v3/videos?part=snippet,liveStreamingDetails (each part only when
+ *   asked for; snippet carries title and categoryId), GET /youtube/v3/videoCategories?part=snippet&id=…
+ *   and POST /youtube/v3/liveChat/messages?part=snippet, errors in Google's JSON format.
  * A posted message comes back through the chat as the bot's own message, as on YouTube.
  */
 
@@ -81,7 +82,20 @@ interface Stream {
   liveChatId: string;
   ended: boolean;
   actions: unknown[];
+  title: string;
+  categoryId: string;
 }
+
+/** Some of YouTube's video categories (id → English name), as videoCategories.list gives them. */
+export const YOUTUBE_CATEGORIES: Record<string, string> = {
+  '1': 'Film & Animation',
+  '10': 'Music',
+  '20': 'Gaming',
+  '22': 'People & Blogs',
+  '24': 'Entertainment',
+  '27': 'Education',
+  '28': 'Science & Technology',
+};
 
 type GoogleErrorReason = 'quotaExceeded' | 'liveChatEnded' | 'liveChatDisabled' | 'forbidden' | 'rateLimitExceeded' | 'liveChatNotFound';
 
@@ -128,6 +142,7 @@ export class FakeYouTube {
   private videosCalls = 0;
   private quotaSpent = 0;
   private consentRedirects = 0;
+  private categoryCalls = 0;
   private unauthorized = 0;
   private port = 0;
 
@@ -192,7 +207,7 @@ export class FakeYouTube {
 
   /** The channel goes live with a new broadcast (channel/handle mode). */
   startStream(liveId: string): void {
-    this.streams.set(liveId, { liveId, liveChatId: `KicKGFVD${b64(liveId)}`, ended: false, actions: [] });
+    this.streams.set(liveId, { liveId, liveChatId: `KicKGFVD${b64(liveId)}`, ended: false, actions: [], title: `Fake stream ${liveId}`, categoryId: '20' });
     this.current = liveId;
   }
 
@@ -233,6 +248,14 @@ export class FakeYouTube {
     });
   }
 
+  /** The owner edits the broadcast's title and/or category (snippet.title, snippet.categoryId). */
+  setVideo(liveId: string, v: { title?: string; categoryId?: string }): void {
+    const s = this.streams.get(liveId);
+    if (!s) throw new Error(`fake YouTube: no stream ${liveId}`);
+    if (v.title !== undefined) s.title = v.title;
+    if (v.categoryId !== undefined) s.categoryId = v.categoryId;
+  }
+
   failNextInsert(reason: GoogleErrorReason): void {
     this.failInsert.push(reason);
   }
@@ -266,6 +289,9 @@ export class FakeYouTube {
   }
   videosListCalls(): number {
     return this.videosCalls;
+  }
+  videoCategoriesListCalls(): number {
+    return this.categoryCalls;
   }
   /** Data API calls answered 401 (missing, unknown or expired token). */
   unauthorizedCalls(): number {
@@ -448,6 +474,7 @@ export class FakeYouTube {
       }
       this.quotaSpent += cost;
       if (method === 'videos.list') return this.videos(url, json);
+      if (req.method === 'GET' && p === '/youtube/v3/videoCategories') return this.videoCategories(url, json);
       if (method === 'liveChatMessages.insert') return this.insert(url, body, auth, json);
     }
     res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body>404 Not Found</body></html>');
@@ -501,8 +528,14 @@ export class FakeYouTube {
     json(200, { access_token: token, expires_in: this.o.tokenTtlS, scope: 'https://www.googleapis.com/auth/youtube.force-ssl', token_type: 'Bearer' });
   }
 
+  private badRequest(json: (s: number, v: unknown) => void, reason: string, message: string): void {
+    json(400, { error: { code: 400, message, errors: [{ message, domain: 'youtube.parameter', reason, location: 'part', locationType: 'parameter' }] } });
+  }
+
   private videos(url: URL, json: (s: number, v: unknown) => void): void {
     this.videosCalls += 1;
+    const parts = (url.searchParams.get('part') ?? '').split(',').map((x) => x.trim());
+    if (!parts[0]) return this.badRequest(json, 'required', 'Required parameter: part');
     const id = url.searchParams.get('id') ?? '';
     const s = this.streams.get(id);
     const items = s
@@ -511,14 +544,47 @@ export class FakeYouTube {
             kind: 'youtube#video',
             etag: b64(`etag-${id}`),
             id,
-            liveStreamingDetails: {
-              actualStartTime: '2024-06-20T12:00:00Z',
-              ...(s.ended ? { actualEndTime: '2024-06-20T14:00:00Z' } : { concurrentViewers: '321', activeLiveChatId: s.liveChatId }),
-            },
+            ...(parts.includes('snippet')
+              ? {
+                  snippet: {
+                    publishedAt: '2024-06-20T11:55:00Z',
+                    channelId: this.channelId,
+                    title: s.title,
+                    description: 'A fake stream for tests.',
+                    thumbnails: { default: { url: `https://i.ytimg.com/vi/${id}/default_live.jpg`, width: 120, height: 90 } },
+                    channelTitle: 'Fake VTuber Ch.',
+                    categoryId: s.categoryId,
+                    liveBroadcastContent: s.ended ? 'none' : 'live',
+                    localized: { title: s.title, description: 'A fake stream for tests.' },
+                  },
+                }
+              : {}),
+            ...(parts.includes('liveStreamingDetails')
+              ? {
+                  liveStreamingDetails: {
+                    actualStartTime: '2024-06-20T12:00:00Z',
+                    ...(s.ended ? { actualEndTime: '2024-06-20T14:00:00Z' } : { concurrentViewers: '321', activeLiveChatId: s.liveChatId }),
+                  },
+                }
+              : {}),
           },
         ]
       : [];
     json(200, { kind: 'youtube#videoListResponse', etag: 'list-etag', items, pageInfo: { totalResults: items.length, resultsPerPage: items.length } });
+  }
+
+  private videoCategories(url: URL, json: (s: number, v: unknown) => void): void {
+    this.categoryCalls += 1;
+    if (url.searchParams.get('part') !== 'snippet') return this.badRequest(json, 'required', 'Required parameter: part');
+    const ids = (url.searchParams.get('id') ?? '').split(',').filter(Boolean);
+    if (!ids.length && !url.searchParams.get('regionCode')) {
+      return this.badRequest(json, 'missingRequiredParameter', 'No filter selected. Expected one of: regionCode, id');
+    }
+    const wanted = ids.length ? ids : Object.keys(YOUTUBE_CATEGORIES);
+    const items = wanted
+      .filter((id) => YOUTUBE_CATEGORIES[id])
+      .map((id) => ({ kind: 'youtube#videoCategory', etag: b64(`cat-${id}`), id, snippet: { title: YOUTUBE_CATEGORIES[id], assignable: true, channelId: 'UCBR8-60-B28hp2BmDPdntcQ' } }));
+    json(200, { kind: 'youtube#videoCategoryListResponse', etag: 'cat-list-etag', items });
   }
 
   private insert(url: URL, body: string, authorization: string, json: (s: number, v: unknown) => void): void {

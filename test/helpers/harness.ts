@@ -1,4 +1,4 @@
-import { buildApp, type App } from '../../src/app.js';
+import { buildApp, type App, type AppOptions } from '../../src/app.js';
 import { parseConfig, type Config } from '../../src/config.js';
 import type { Role } from '../../src/heartbeat.js';
 import { createLogger } from '../../src/log.js';
@@ -38,6 +38,8 @@ export interface HarnessOptions {
   transport?: 'irc' | 'eventsub';
   /** Start fakes but not the app (a test that builds it itself). */
   noApp?: boolean;
+  /** Re-read intervals of the stream's title and category (a test wants them short). */
+  streamInfoRefreshMs?: AppOptions['streamInfoRefreshMs'];
 }
 
 /** The whole bot, as `npm start` builds it, against real Redis and the fakes. */
@@ -67,7 +69,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const config = parsed.config;
   const logs = new LogCapture();
   const logger = createLogger({ level: config.LOG_LEVEL, destination: logs });
-  const app = buildApp({ config, logger, roles: opts.roles ?? ['gateway', 'fast', 'slow'], adapters: opts.adapters?.(config) });
+  const app = buildApp({ config, logger, roles: opts.roles ?? ['gateway', 'fast', 'slow'], adapters: opts.adapters?.(config), streamInfoRefreshMs: opts.streamInfoRefreshMs });
   const redis = newRedis();
   if (!opts.noApp) {
     await app.start();

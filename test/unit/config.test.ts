@@ -61,6 +61,7 @@ describe('config', () => {
     [{ OLLAMA_KEEP_ALIVE: '1d' }, 'OLLAMA_KEEP_ALIVE'],
     [{ OLLAMA_KEEP_ALIVE: 'forever' }, 'OLLAMA_KEEP_ALIVE'],
     [{ OLLAMA_KEEP_ALIVE: '1.5' }, 'OLLAMA_KEEP_ALIVE'],
+    [{ TWITCH_API_URL: 'wss://api.twitch.tv/helix' }, 'TWITCH_API_URL'],
   ])('rejects %j naming %s', (env, name) => {
     const r = parseConfig(env);
     expect(r.ok).toBe(false);
@@ -101,6 +102,14 @@ describe('config', () => {
     expect(off.ok && [off.config.EMBED_MODEL, off.config.MEMORY_TOP_K, off.config.MEMORY_MIN_SIMILARITY]).toEqual([undefined, 3, 0.3]);
     const on = parseConfig({ EMBED_MODEL: ' bge-m3 ', MEMORY_TOP_K: '5', MEMORY_MIN_SIMILARITY: '0.55' });
     expect(on.ok && [on.config.EMBED_MODEL, on.config.MEMORY_TOP_K, on.config.MEMORY_MIN_SIMILARITY]).toEqual(['bge-m3', 5, 0.55]);
+  });
+
+  it('Twitch API: no client id by default (nothing read), Helix by default, a local fake for tests', () => {
+    const base = { TWITCH_CHANNELS: 'c', TWITCH_USERNAME: 'u', TWITCH_OAUTH_TOKEN: 'oauth:abc' };
+    const plain = parseConfig(base);
+    expect(plain.ok && [plain.config.TWITCH_CLIENT_ID, plain.config.TWITCH_API_URL]).toEqual([undefined, 'https://api.twitch.tv/helix']);
+    const set = parseConfig({ ...base, TWITCH_CLIENT_ID: ' gp762nuuoqcoxypju8c569th9wz7q5 ', TWITCH_API_URL: 'http://127.0.0.1:8080/helix/' });
+    expect(set.ok && [set.config.TWITCH_CLIENT_ID, set.config.TWITCH_API_URL]).toEqual(['gp762nuuoqcoxypju8c569th9wz7q5', 'http://127.0.0.1:8080/helix']);
   });
 
   it('splits models across hosts, with or without a scheme', () => {

@@ -9,6 +9,9 @@ import { ChatReader } from './reader.js';
 import { bucketParams, limitsFromBucket, nextPacificMidnight, pacificDay } from './quota.js';
 import { YouTubePoster } from './poster.js';
 import { QuotaStore } from './quota-store.js';
+import { DataApi } from './data-api.js';
+import { TokenSource } from './oauth.js';
+import { YouTubeStreamInfo } from './stream-info.js';
 
 export interface YouTubeAdapterOptions {
   config: Config;
@@ -17,6 +20,8 @@ export interface YouTubeAdapterOptions {
   prefix: string;
   logger: Logger;
   now?: () => number;
+  /** How often the stream's title and category are re-read while live (default 10 min). */
+  streamInfoRefreshMs?: number;
 }
 
 function sourceOf(config: Config): LiveSource {
@@ -42,15 +47,44 @@ export function createYouTubeAdapter(opts: YouTubeAdapterOptions): ChatAdapter {
   /** Channel ids whose messages are the bot's own (config, then learned from inserts). */
   const selfIds = new Set<string>(config.YOUTUBE_BOT_CHANNEL_ID ? [config.YOUTUBE_BOT_CHANNEL_ID] : []);
 
-  const poster = config.youtubeCanPost
-    ? new YouTubePoster({
-        config,
-        quota: new QuotaStore(redis, prefix, params),
-        logger,
-        now,
-        onSelfChannelId: (id) => selfIds.add(id),
+  // The Data API needs the OAuth credentials (no API key): without them, no title either.
+  const quota = new QuotaStore(redis, prefix, params);
+  const api = config.youtubeCanPost
+    ? new DataApi({
+        apiUrl: config.YOUTUBE_API_URL,
+        tokens: new TokenSource({
+          tokenUrl: config.GOOGLE_TOKEN_URL,
+          clientId: config.YOUTUBE_CLIENT_ID ?? '',
+          clientSecret: config.YOUTUBE_CLIENT_SECRET ?? '',
+          refreshToken: config.YOUTUBE_REFRESH_TOKEN ?? '',
+          now,
+        }),
       })
     : undefined;
+  const streamInfo = api
+    ? new YouTubeStreamInfo({
+        api,
+        quota,
+        readBudget: Math.floor(config.YOUTUBE_QUOTA_RESERVE / 2),
+        redis,
+        prefix,
+        logger,
+        now,
+        ...(opts.streamInfoRefreshMs !== undefined ? { refreshMs: opts.streamInfoRefreshMs } : {}),
+      })
+    : undefined;
+  const poster =
+    api && streamInfo
+      ? new YouTubePoster({
+          config,
+          api,
+          lookup: (videoId) => streamInfo.lookup(videoId),
+          quota,
+          logger,
+          now,
+          onSelfChannelId: (id) => selfIds.add(id),
+        })
+      : undefined;
 
   let reader: ChatReader | undefined;
   let closed = false;
@@ -64,7 +98,7 @@ export function createYouTubeAdapter(opts: YouTubeAdapterOptions): ChatAdapter {
       if (closed || reader) return;
       if (!poster) {
         logger.info(
-          'YouTube is read-only: replies are logged, not posted (set YOUTUBE_CLIENT_ID, YOUTUBE_CLIENT_SECRET and YOUTUBE_REFRESH_TOKEN to post; see docs/youtube.md)',
+          'YouTube is read-only: replies are logged, not posted, and the stream title is not read (set YOUTUBE_CLIENT_ID, YOUTUBE_CLIENT_SECRET and YOUTUBE_REFRESH_TOKEN to post; see docs/youtube.md)',
         );
       } else {
         logger.info({ limits, quotaDay: pacificDay(now()), quotaResetAt: new Date(nextPacificMidnight(now())).toISOString() }, 'YouTube posting enabled');
@@ -75,6 +109,7 @@ export function createYouTubeAdapter(opts: YouTubeAdapterOptions): ChatAdapter {
         pollMs: config.YOUTUBE_POLL_INTERVAL_MS,
         liveCheckMs: config.YOUTUBE_LIVE_CHECK_MS,
         logger,
+        onLive: (liveId) => streamInfo?.follow(liveId),
         onItem: (item, liveId, membershipEvent) => {
           if (selfIds.has(item.author.channelId)) return;
           const comment = mapChatItem(item, { liveId, receivedAt: now(), membershipEvent });
@@ -105,6 +140,7 @@ export function createYouTubeAdapter(opts: YouTubeAdapterOptions): ChatAdapter {
 
     async close(): Promise<void> {
       closed = true;
+      streamInfo?.close();
       await reader?.close();
     },
   };

@@ -2,8 +2,10 @@ import { YouTubeUnavailableError, parseGoogleError } from './errors.js';
 import type { TokenSource } from './oauth.js';
 
 /**
- * The two YouTube Data API v3 calls the bot makes, each with the OAuth bearer token (no API
- * key): videos.list for the broadcast's activeLiveChatId, and liveChatMessages.insert.
+ * The YouTube Data API v3 calls the bot makes, each with the OAuth bearer token (no API key):
+ * videos.list for the broadcast's activeLiveChatId and its title and category id (one call,
+ * parts snippet and liveStreamingDetails: 1 unit), videoCategories.list for a category's name
+ * (1 unit, once per category id), and liveChatMessages.insert.
  * A 401 drops the token, refreshes it and tries once more.
  */
 export interface DataApiOptions {
@@ -17,6 +19,10 @@ export interface LiveChatInfo {
   found: boolean;
   /** Present while the broadcast's chat is live. */
   activeLiveChatId?: string;
+  /** snippet.title: the broadcast's title as its owner set it (raw, untrusted). */
+  title?: string;
+  /** snippet.categoryId, e.g. "20" (Gaming): videoCategories.list names it. */
+  categoryId?: string;
 }
 
 export interface InsertedMessage {
@@ -32,15 +38,26 @@ export class DataApi {
     this.base = opts.apiUrl.replace(/\/+$/, '');
   }
 
+  /** videos.list (1 unit): the live chat id, title and category id of one video. */
   async liveChatOf(videoId: string): Promise<LiveChatInfo> {
-    const url = `${this.base}/videos?part=liveStreamingDetails&id=${encodeURIComponent(videoId)}`;
+    const url = `${this.base}/videos?part=snippet,liveStreamingDetails&id=${encodeURIComponent(videoId)}`;
     const json = (await this.call('GET', url)) as {
-      items?: Array<{ id?: string; liveStreamingDetails?: { activeLiveChatId?: string } }>;
+      items?: Array<{ id?: string; snippet?: { title?: unknown; categoryId?: unknown }; liveStreamingDetails?: { activeLiveChatId?: string } }>;
     };
     const item = json.items?.[0];
     if (!item) return { found: false };
     const id = item.liveStreamingDetails?.activeLiveChatId;
-    return id ? { found: true, activeLiveChatId: id } : { found: true };
+    const title = typeof item.snippet?.title === 'string' ? item.snippet.title : undefined;
+    const categoryId = typeof item.snippet?.categoryId === 'string' && item.snippet.categoryId ? item.snippet.categoryId : undefined;
+    return { found: true, ...(id ? { activeLiveChatId: id } : {}), ...(title !== undefined ? { title } : {}), ...(categoryId ? { categoryId } : {}) };
+  }
+
+  /** videoCategories.list (1 unit): the English name of a video category, undefined if YouTube has none. */
+  async categoryName(categoryId: string): Promise<string | undefined> {
+    const url = `${this.base}/videoCategories?part=snippet&id=${encodeURIComponent(categoryId)}&hl=en`;
+    const json = (await this.call('GET', url)) as { items?: Array<{ id?: string; snippet?: { title?: unknown } }> };
+    const title = json.items?.find((i) => i.id === categoryId)?.snippet?.title ?? json.items?.[0]?.snippet?.title;
+    return typeof title === 'string' && title.trim() ? title : undefined;
   }
 
   async insertMessage(liveChatId: string, messageText: string): Promise<InsertedMessage> {

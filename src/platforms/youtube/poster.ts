@@ -1,22 +1,23 @@
 import type { Config } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { OutgoingMessage, PostResult } from '../port.js';
-import { DataApi } from './data-api.js';
+import type { DataApi, LiveChatInfo } from './data-api.js';
 import { YouTubeApiError, YouTubeAuthError } from './errors.js';
-import { TokenSource } from './oauth.js';
 import { nextPacificMidnight, pacificDay } from './quota.js';
 import type { QuotaStore } from './quota-store.js';
 
 export interface PosterOptions {
   config: Config;
+  /** The Data API with the bot's OAuth tokens (shared with the stream info reads). */
+  api: DataApi;
+  /** videos.list for a broadcast's live chat id (counted in the quota, shared with the stream info). */
+  lookup: (videoId: string) => Promise<LiveChatInfo>;
   quota: QuotaStore;
   logger: Logger;
   now: () => number;
   /** The bot's channel id, learned from the first insert's snippet.authorChannelId. */
   onSelfChannelId: (id: string) => void;
 }
-
-const VIDEOS_LIST_COST = 1;
 
 function formatWait(ms: number): string {
   const min = Math.ceil(ms / 60_000);
@@ -44,15 +45,7 @@ export class YouTubePoster {
   private authBroken = false;
 
   constructor(private readonly opts: PosterOptions) {
-    const c = opts.config;
-    const tokens = new TokenSource({
-      tokenUrl: c.GOOGLE_TOKEN_URL,
-      clientId: c.YOUTUBE_CLIENT_ID ?? '',
-      clientSecret: c.YOUTUBE_CLIENT_SECRET ?? '',
-      refreshToken: c.YOUTUBE_REFRESH_TOKEN ?? '',
-      now: opts.now,
-    });
-    this.api = new DataApi({ apiUrl: c.YOUTUBE_API_URL, tokens });
+    this.api = opts.api;
   }
 
   async post(msg: OutgoingMessage): Promise<PostResult> {
@@ -79,7 +72,7 @@ export class YouTubePoster {
     }
 
     try {
-      const liveChatId = await this.liveChatId(msg.channel, now);
+      const liveChatId = await this.liveChatId(msg.channel);
       if (!liveChatId) return { status: 'rejected', reason: this.closedChats.get(msg.channel) ?? 'chat_ended' };
       const inserted = await this.api.insertMessage(liveChatId, msg.text);
       if (inserted.authorChannelId) this.opts.onSelfChannelId(inserted.authorChannelId);
@@ -92,11 +85,10 @@ export class YouTubePoster {
     }
   }
 
-  private async liveChatId(videoId: string, now: number): Promise<string | undefined> {
+  private async liveChatId(videoId: string): Promise<string | undefined> {
     const cached = this.chatIds.get(videoId);
     if (cached) return cached;
-    const info = await this.api.liveChatOf(videoId);
-    await this.opts.quota.addSpent(now, VIDEOS_LIST_COST).catch(() => undefined);
+    const info = await this.opts.lookup(videoId);
     if (!info.activeLiveChatId) {
       const reason = info.found ? 'chat_ended' : 'chat_not_found';
       this.closeChat(videoId, reason);

@@ -5,7 +5,8 @@ import { nextPacificMidnight, pacificDay, takeInsert, type BucketParams, type Bu
  * The day's quota in Redis, shared by every process of the deployment:
  * hash `<prefix>:youtube:quota:<YYYY-MM-DD Pacific>` with fields
  *   tokens, ts   the bucket level and when it was measured
- *   spent        units spent today (inserts, plus 1 per videos.list)
+ *   spent        units spent today (inserts, plus every read)
+ *   reads        units spent today on reads (videos.list, videoCategories.list)
  *   exhausted    "1" once Google answered quotaExceeded today
  *   v            version for compare-and-set
  * It expires a day after its Pacific day ends. The bucket arithmetic is quota.ts (one
@@ -19,8 +20,18 @@ redis.call('PEXPIREAT', KEYS[1], ARGV[5])
 return 1
 `;
 
-const ADD = `
-redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
+/**
+ * Count a read (units into both spent and reads). With a limit (ARGV[2] >= 0) the read is
+ * refused (0) when it would take the day's reads past it; -1 when Google said quotaExceeded.
+ */
+const READ = `
+if ARGV[2] ~= '-1' then
+  if redis.call('HGET', KEYS[1], 'exhausted') == '1' then return -1 end
+  local reads = tonumber(redis.call('HGET', KEYS[1], 'reads') or '0') or 0
+  if reads + tonumber(ARGV[1]) > tonumber(ARGV[2]) then return 0 end
+end
+redis.call('HINCRBY', KEYS[1], 'reads', ARGV[1])
+redis.call('HINCRBY', KEYS[1], 'spent', ARGV[1])
 redis.call('HSET', KEYS[1], 'v', tostring((tonumber(redis.call('HGET', KEYS[1], 'v') or '0') or 0) + 1))
 redis.call('PEXPIREAT', KEYS[1], ARGV[3])
 return 1
@@ -62,9 +73,18 @@ export class QuotaStore {
     return { ok: false, reason: 'burst', retryInMs: 1000, state: { tokens: 0, ts: now, spent: 0 } };
   }
 
-  /** Count units spent outside inserts (videos.list costs 1). */
-  async addSpent(now: number, units: number): Promise<void> {
-    await this.redis.eval(ADD, 1, this.key(now), 'spent', String(units), String(this.expireAt(now)));
+  /** Count a read that has to happen (the live chat id before a first post). */
+  async addRead(now: number, units: number): Promise<void> {
+    await this.redis.eval(READ, 1, this.key(now), String(units), '-1', String(this.expireAt(now)));
+  }
+
+  /**
+   * Count an optional read if the day's reads stay within `limit` units and Google has not
+   * said quotaExceeded; otherwise do not make the call ('budget' or 'exceeded').
+   */
+  async takeRead(now: number, units: number, limit: number): Promise<'ok' | 'budget' | 'exceeded'> {
+    const r = await this.redis.eval(READ, 1, this.key(now), String(units), String(Math.max(0, Math.floor(limit))), String(this.expireAt(now)));
+    return r === 1 ? 'ok' : r === -1 ? 'exceeded' : 'budget';
   }
 
   /** Google said quotaExceeded: every process stops calling until the Pacific reset. */

@@ -33,6 +33,8 @@ export interface ReaderOptions {
   logger: Logger;
   /** Each new chat item; `membershipEvent` when YouTube sent it as a membership item. */
   onItem: (item: YouTubeChatItem, liveId: string, membershipEvent: boolean) => void;
+  /** The stream being read changed: its video id once its chat is read, undefined once it ended. */
+  onLive?: (liveId: string | undefined) => void;
   /** A moderator removed one message (`messageId`) or everything one viewer said (`authorChannelId`). */
   onRemoval?: (removal: { messageId: string } | { authorChannelId: string }, liveId: string) => void;
 }
@@ -153,6 +155,7 @@ export class ChatReader {
     if (previous) {
       logger.info({ liveId: previous }, 'YouTube stream ended: stopped polling its chat');
       this.liveId = undefined;
+      this.opts.onLive?.(undefined);
     }
     this.errors = 0;
     if ('liveId' in source) {
@@ -195,8 +198,10 @@ export class ChatReader {
     const ok = await withReadScope({ baseUrl: this.opts.baseUrl, onRawChat: (data) => this.noteRaw(data, liveId) }, () => chat.start());
     // On failure youtube-chat already emitted 'error' (handled above).
     if (!ok || this.closed || this.chat !== chat) return;
-    if (this.liveId !== liveId) this.opts.logger.info({ liveId, pollMs: this.pollMs }, 'reading YouTube live chat');
+    const changed = this.liveId !== liveId;
+    if (changed) this.opts.logger.info({ liveId, pollMs: this.pollMs }, 'reading YouTube live chat');
     this.liveId = liveId;
+    if (changed) this.opts.onLive?.(liveId);
     this.waitingLogged = false;
   }
 
