@@ -57,12 +57,20 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
     }
     const postKey = runtimeKeys.posted(ctx.prefix, c.platform, c.id, r.kind);
     if (ctx.now() > r.deadline) return drop('late');
-    // another viewer posted the same text after this reply was made: a copypasta is never answered
-    if (!c.paid && (await ctx.copypasta.isFlagged(c))) return drop('copypasta');
-    // a moderator removed the comment (or its author, or the chat) while its answer was on the way
-    const removed = await removalOf(ctx.redis, ctx.prefix, c);
-    if (removed) return drop(removed);
-    if ((await ctx.redis.set(postKey, String(ctx.now()), 'EX', POSTED_TTL_S, 'NX')) !== 'OK') return drop('already_posted');
+    // One round trip for the three checks before posting: another viewer posted the same text
+    // after this reply was made (a copypasta is never answered); a moderator removed the comment
+    // (or its author, or the chat) while its answer was on the way; and the posted-once claim,
+    // given back when one of the first two says no.
+    const [flagged, removed, claimed] = await Promise.all([
+      c.paid ? false : ctx.copypasta.isFlagged(c),
+      removalOf(ctx.redis, ctx.prefix, c),
+      ctx.redis.set(postKey, String(ctx.now()), 'EX', POSTED_TTL_S, 'NX'),
+    ]);
+    if (flagged || removed) {
+      if (claimed === 'OK') await ctx.redis.del(postKey);
+      return drop(flagged ? 'copypasta' : removed!);
+    }
+    if (claimed !== 'OK') return drop('already_posted');
 
     const started = ctx.now();
     let posted = 0;

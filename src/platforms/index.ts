@@ -22,9 +22,9 @@ export interface AdapterOptions {
 /** An adapter that starts and stops a helper (a stream info reader) with itself. */
 function withSidecar(adapter: ChatAdapter, sidecar: { start(): void; close(): void }): ChatAdapter {
   return Object.assign(Object.create(adapter) as ChatAdapter, {
-    async start(onComment: Parameters<ChatAdapter['start']>[0]) {
+    async start(...args: Parameters<ChatAdapter['start']>) {
       sidecar.start();
-      await adapter.start(onComment);
+      await adapter.start(...args);
     },
     async close() {
       sidecar.close();
