@@ -14,6 +14,7 @@ import type { Comment, Platform } from '../types.js';
 import { findBlockedWord } from '../reply/safety.js';
 import { looksLikeInjection } from './guard.js';
 import { memoryKeys } from './keys.js';
+import { asksAboutChat } from './render.js';
 import { resolveReplyTarget } from './thread.js';
 import type { ChatLine, Exchange, Fact, StreamInfo } from './types.js';
 
@@ -190,9 +191,12 @@ export function createMemoryStore(opts: { redis: Redis; prefix: string; config: 
     async recall(c: Comment, memoryOn: boolean): Promise<Recall> {
       const now = opts.now();
       const m = redis.multi().hgetall(keys.streamInfo(c.platform, c.channel));
+      // the channel's chat is read only for a comment about the conversation (render.ts uses it only then)
+      // (LRANGE 1 0 is empty: the reply keeps its place in the transaction)
+      const [chatFrom, chatTo] = asksAboutChat(c.text) ? [0, Math.max(0, config.MEMORY_CHAT_LINES * 3)] : [1, 0];
       if (memoryOn) {
-        m.lrange(keys.viewerExchanges(c.platform, c.author.id), 0, 19)
-          .lrange(keys.channelChat(c.platform, c.channel), 0, Math.max(0, config.MEMORY_CHAT_LINES * 3))
+        m.lrange(keys.viewerExchanges(c.platform, c.author.id), 0, Math.max(4, config.MEMORY_THREAD_EXCHANGES * 3))
+          .lrange(keys.channelChat(c.platform, c.channel), chatFrom, chatTo)
           .hmget(keys.viewer(c.platform, c.author.id), 'returned_at')
           .lrange(keys.viewerFacts(c.platform, c.author.id), 0, MEMORY_CAPS.viewerFacts - 1);
         if (c.replyTo) m.lrange(keys.channelExchanges(c.platform, c.channel), 0, MEMORY_CAPS.channelExchanges - 1);
