@@ -89,6 +89,7 @@ export const EMPTY_RECALL: Recall = Object.freeze({ thread: [], chat: [], facts:
 const SEEN_SCRIPT = `
 local last = redis.call('HGET', KEYS[1], 'last_seen')
 redis.call('HSET', KEYS[1], 'last_seen', ARGV[1])
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'login', ARGV[4]) end
 if last and (tonumber(ARGV[1]) - tonumber(last)) >= tonumber(ARGV[2]) then
   redis.call('HSET', KEYS[1], 'returned_at', ARGV[1])
 end
@@ -127,11 +128,15 @@ export function createMemoryStore(opts: { redis: Redis; prefix: string; config: 
     const popped = await redis.zpopmin(keys.viewerIndex, n);
     const victims = popped.filter((_, i) => i % 2 === 0);
     if (victims.length === 0) return;
+    const who = victims.map((v) => ({ p: v.slice(0, v.indexOf(':')), id: v.slice(v.indexOf(':') + 1) }));
+    // their login → id keys go too (the viewer hash says which login)
+    const logins = await Promise.all(who.map((w) => redis.hget(keys.viewer(w.p, w.id), 'login')));
     const del: string[] = [];
-    for (const v of victims) {
-      const at = v.indexOf(':');
-      del.push(...keys.viewerAll(v.slice(0, at), v.slice(at + 1)));
-    }
+    who.forEach((w, i) => {
+      del.push(...keys.viewerAll(w.p, w.id));
+      const login = logins[i];
+      if (login) del.push(keys.login(w.p, login));
+    });
     await redis.del(...del);
   }
 
@@ -148,7 +153,7 @@ export function createMemoryStore(opts: { redis: Redis; prefix: string; config: 
         const k = keys.channelChat(c.platform, c.channel);
         m.lpush(k, JSON.stringify(line)).ltrim(k, 0, MEMORY_CAPS.channelChat - 1).pexpire(k, MEMORY_CAPS.channelTtlMs);
       }
-      m.eval(SEEN_SCRIPT, 1, keys.viewer(c.platform, c.author.id), String(now), String(config.MEMORY_RETURN_AFTER_S * 1000), String(retentionMs));
+      m.eval(SEEN_SCRIPT, 1, keys.viewer(c.platform, c.author.id), String(now), String(config.MEMORY_RETURN_AFTER_S * 1000), String(retentionMs), c.author.login.toLowerCase());
       if (c.author.login) m.set(keys.login(c.platform, c.author.login), c.author.id, 'PX', retentionMs);
       m.zadd(keys.viewerIndex, now, `${c.platform}:${c.author.id}`).zcard(keys.viewerIndex);
       const res = await m.exec();

@@ -30,7 +30,8 @@ describe('memory store', () => {
       await store.remember({ id: `m${u}`, platform: 'twitch', channel: 'ch', userId: `u${u}`, login: `viewer${u}`, name: `V${u}`, comment: `hi ${u}`, answer: 'hey', route: 'fast', at: now });
     }
     expect(await redis.zcard(keys.viewerIndex)).toBe(10);
-    for (let u = 0; u < 5; u++) expect(await redis.exists(keys.viewer('twitch', `u${u}`))).toBe(0);
+    for (let u = 0; u < 5; u++) expect(await redis.exists(keys.viewer('twitch', `u${u}`), keys.login('twitch', `viewer${u}`))).toBe(0);
+    expect(await redis.get(keys.login('twitch', 'viewer5'))).toBe('u5');
     for (let u = 5; u < 15; u++) expect(await redis.exists(keys.viewer('twitch', `u${u}`))).toBe(1);
     // exchanges of an evicted viewer: gone with them (the channel's list is capped and ages out)
     expect(await redis.exists(keys.viewerExchanges('twitch', 'u0'))).toBe(0);
