@@ -12,6 +12,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Comment, Platform } from '../types.js';
 import { findBlockedWord } from '../reply/safety.js';
+import { userKeys } from '../routing/decide.js';
 import { looksLikeInjection } from './guard.js';
 import { memoryKeys } from './keys.js';
 import { asksAboutChat } from './render.js';
@@ -66,8 +67,7 @@ export function screenRecall<R extends Recall>(
   platform: string,
   related: readonly Exchange[] = [],
 ): { recall: R; related: Exchange[] } {
-  const userBlocked = (id: string, login?: string) =>
-    controls.blockedUsers.has(`${platform}:${id}`.toLowerCase()) || (login !== undefined && controls.blockedUsers.has(`${platform}:${login}`.toLowerCase()));
+  const userBlocked = (id: string, login?: string) => userKeys({ platform, author: { id, login } }).some((k) => controls.blockedUsers.has(k));
   const wordIn = (...texts: string[]) => controls.blockedWords.length > 0 && texts.some((t) => findBlockedWord(t, controls.blockedWords) !== undefined);
   const okEx = (e: Exchange) => !userBlocked(e.userId, e.login) && !wordIn(e.comment, e.answer);
   if (controls.blockedUsers.size === 0 && controls.blockedWords.length === 0) return { recall: r, related: [...related] };

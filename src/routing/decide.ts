@@ -80,9 +80,9 @@ export interface DecisionInput {
 }
 
 /** The keys under which a user may appear in the blocked/vip sets. */
-export function userKeys(c: Comment): string[] {
+export function userKeys(c: { platform: string; author: { id: string; login?: string } }): string[] {
   const p = c.platform;
-  return [`${p}:${c.author.id}`.toLowerCase(), `${p}:${c.author.login}`.toLowerCase()];
+  return [`${p}:${c.author.id}`.toLowerCase(), ...(c.author.login !== undefined ? [`${p}:${c.author.login}`.toLowerCase()] : [])];
 }
 
 /** Whether the comment's author is in the vip_users set (by id or by login). */
