@@ -7,7 +7,7 @@ import { runtimeKeys } from '../runtime-keys.js';
 import { analyzeTrigger } from '../routing/trigger.js';
 import { platformFormat } from '../platforms/format.js';
 import type { Comment } from '../types.js';
-import { looksLikeFollowUp, threadSignal, type ThreadSignal } from '../memory/thread.js';
+import { asksForDepth, looksLikeFollowUp, threadSignal, type ThreadSignal } from '../memory/thread.js';
 import { screenRecall } from '../memory/store.js';
 import { generateAnswer, memoryBackground, memoryLog } from './answer.js';
 import { pickInLanguage } from '../reply/ack.js';
@@ -33,15 +33,37 @@ export function createFastHandler(ctx: HandlerContext) {
       decide({ comment: c, controls, names: ctx.names, now: pickedAt, slowWaiting: 0, triageBand: ctx.config.triageBand, triageEnabled: ctx.config.TRIAGE, blockedWord, extraEmotes: ctx.config.extraEmotes, ...state });
     // the cooldown holds this viewer back (not VIPs, paid comments, or cooldown 0)
     const cooled = !c.paid && controls.settings.user_cooldown_s > 0 && !isVip(c, controls);
+    const base = { platform: c.platform, channel: c.channel, commentId: c.id, attempt: job.attemptsMade + 1 };
+    // A comment nobody answers must not hold back the same text sent again (after a cooldown,
+    // a superseded question): its deduplication key goes (BullMQ removes it only while this
+    // job is still the one that set it).
+    const releaseDedup = () => job.removeDeduplicationKey().catch((err: unknown) => log.warn({ ...base, err }, 'could not release the duplicate-text key'));
+    const skip = async (reason: string, score?: number): Promise<Outcome> => {
+      log.info({ ...base, outcome: 'skipped', reason, score }, 'comment skipped');
+      await Promise.all([event(ctx, c, { type: 'skip', reason }), releaseDedup()]);
+      return { outcome: 'skipped', reason };
+    };
+    const notForState = async (d: { reason: string; score?: number }): Promise<Outcome> => {
+      if (d.reason === 'blocked_word') await strike(ctx, c, 'blocked word in comment');
+      log.debug({ ...base, chat: { user: c.author.name, text: c.text } }, 'skipped comment text');
+      return skip(d.reason, d.score);
+    };
+    // Without the viewer's state the decision is the most permissive one (no cooldown, no
+    // strikes, an empty slow queue; a follow-up of the viewer's own thread, fast or slow, where
+    // the comment may be one): a comment not answered here is not answered below either. Most
+    // chat stops here, before any Redis read (a busy chat is mostly not for the character).
+    const mayFollowUp = controls.settings.memory && (c.replyTo !== undefined || looksLikeFollowUp(c.text));
+    const ownThread = (route: 'fast' | 'slow'): ThreadSignal => ({ last: { route, at: pickedAt, userId: c.author.id }, replyToBot: true, followUp: true, depth: asksForDepth(c.text), times: [] });
+    const possible = (() => {
+      if (!mayFollowUp) return decideWith({});
+      const asFast = decideWith({ thread: ownThread('fast') });
+      return asFast.answer ? asFast : decideWith({ thread: ownThread('slow') });
+    })();
+    if (!possible.answer) return notForState(possible);
     // A comment that will be answered unless the viewer's state says otherwise claims the
     // viewer's cooldown in the same round trip as the reads (released below if it is not
     // answered after all). The value carries the comment id, so a retry keeps its claim.
-    // Without the viewer's state the decision is the most permissive one: a comment not
-    // answered here is not answered below either, so the claim is never needed later.
-    // (a follow-up of the viewer's thread may be answered where it alone would not)
-    const mayFollowUp = controls.settings.memory && (c.replyTo !== undefined || looksLikeFollowUp(c.text));
-    const permissiveThread: ThreadSignal | undefined = mayFollowUp ? { last: { route: 'fast', at: pickedAt, userId: c.author.id }, replyToBot: true, followUp: true, depth: false, times: [] } : undefined;
-    const claimAhead = cooled && decideWith({ thread: permissiveThread }).answer;
+    const claimAhead = cooled;
     const [cooldownRaw, strikesRaw, answered, latest, slowWaiting, claimedAhead, roomBlocked, copypasta, recall, related, removed] = await Promise.all([
       ctx.redis.get(cooldownKey),
       ctx.redis.get(strikesKey),
@@ -57,16 +79,6 @@ export function createFastHandler(ctx: HandlerContext) {
       removalOf(ctx.redis, ctx.prefix, c),
     ]);
     const thread = controls.settings.memory ? threadSignal(c.text, recall) : undefined;
-    const base = { platform: c.platform, channel: c.channel, commentId: c.id, attempt: job.attemptsMade + 1 };
-    // A comment nobody answers must not hold back the same text sent again (after a cooldown,
-    // a superseded question): its deduplication key goes (BullMQ removes it only while this
-    // job is still the one that set it).
-    const releaseDedup = () => job.removeDeduplicationKey().catch((err: unknown) => log.warn({ ...base, err }, 'could not release the duplicate-text key'));
-    const skip = async (reason: string, score?: number): Promise<Outcome> => {
-      log.info({ ...base, outcome: 'skipped', reason, score }, 'comment skipped');
-      await Promise.all([event(ctx, c, { type: 'skip', reason }), releaseDedup()]);
-      return { outcome: 'skipped', reason };
-    };
     const releaseClaim = async () => {
       if (claimedAhead === 'OK') await ctx.redis.del(cooldownKey);
     };
@@ -100,9 +112,8 @@ export function createFastHandler(ctx: HandlerContext) {
       copypasta,
     });
     if (!decision.answer) {
-      if (decision.reason === 'blocked_word') await strike(ctx, c, 'blocked word in comment');
-      log.debug({ ...base, chat: { user: c.author.name, text: c.text } }, 'skipped comment text');
-      return notAnswered(decision.reason, decision.score);
+      await releaseClaim();
+      return notForState(decision);
     }
     // no answer is generated that the channel's chat mode would not let the bot post
     if (roomBlocked) return notAnswered('room_mode');

@@ -57,38 +57,51 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
     }
     const postKey = runtimeKeys.posted(ctx.prefix, c.platform, c.id, r.kind);
     if (ctx.now() > r.deadline) return drop('late');
-    // One round trip for the three checks before posting: another viewer posted the same text
-    // after this reply was made (a copypasta is never answered); a moderator removed the comment
-    // (or its author, or the chat) while its answer was on the way; and the posted-once claim,
-    // given back when one of the first two says no.
-    const [flagged, removed, claimed] = await Promise.all([
-      c.paid ? false : ctx.copypasta.isFlagged(c),
-      removalOf(ctx.redis, ctx.prefix, c),
-      ctx.redis.set(postKey, String(ctx.now()), 'EX', POSTED_TTL_S, 'NX'),
-    ]);
-    if (flagged || removed) {
-      if (claimed === 'OK') await ctx.redis.del(postKey);
-      return drop(flagged ? 'copypasta' : removed!);
-    }
-    if (claimed !== 'OK') return drop('already_posted');
-
+    const texts = adapter.wholeReplies ? [r.parts.join(' ')] : r.parts;
+    // the platform counts a message when it receives it, a little after it was granted: keep a
+    // margin so jitter never puts one message too many in the platform's window
+    const limitsNow = () => {
+      const l = adapter.limits(c.channel);
+      return { ...l, windowMs: l.windowMs + WINDOW_MARGIN_MS };
+    };
+    // the account's budget, shared by every gateway (Twitch counts per account across channels)
+    const takeBudget = (): Promise<boolean> =>
+      !budget || !adapter.buckets ? Promise.resolve(true) : budget.take(adapter.buckets(c.channel).map((b) => ({ ...b, windowMs: b.windowMs + WINDOW_MARGIN_MS })), r.deadline, signal);
+    const key = `${c.platform}:${c.channel}`;
     const started = ctx.now();
     let posted = 0;
+    let claimedHere = false;
     try {
-      for (const text of adapter.wholeReplies ? [r.parts.join(' ')] : r.parts) {
-        const limits = adapter.limits(c.channel);
-        // the platform counts a message when it receives it, a little after the pacer granted it:
-        // keep a margin so jitter never puts one message too many in the platform's window
+      for (const text of texts) {
         const waitFrom = ctx.now();
-        // per-channel spacing here, then the account's budget shared by every gateway (Twitch
-        // counts per account across channels)
-        const ok =
-          (await pacer.acquire(`${c.platform}:${c.channel}`, { ...limits, windowMs: limits.windowMs + WINDOW_MARGIN_MS }, r.deadline, signal)) &&
-          (!budget || !adapter.buckets || (await budget.take(adapter.buckets(c.channel).map((b) => ({ ...b, windowMs: b.windowMs + WINDOW_MARGIN_MS })), r.deadline, signal)));
-        ctx.metrics.pacerWait(c.platform, c.channel, ctx.now() - waitFrom);
-        if (!ok) {
-          if (posted === 0) await ctx.redis.del(postKey);
-          return drop(signal?.aborted ? 'shutdown' : 'late');
+        // per-channel spacing first (in process), then the account's budget (a Redis round trip)
+        if (!(await pacer.acquire(key, limitsNow(), r.deadline, signal))) return drop(signal?.aborted ? 'shutdown' : 'late');
+        if (posted === 0) {
+          // The first message: in the budget's round trip, three checks: another viewer posted
+          // the same text after this reply was made (a copypasta is never answered); a moderator
+          // removed the comment (or its author, or the chat) while its answer was on the way;
+          // and the posted-once claim, given back when one of the first two says no. (The spacing and
+          // budget taken for a reply dropped here stay spent: the bot then posts a little less, never more.)
+          const [flagged, removed, claimed, ok] = await Promise.all([
+            c.paid ? false : ctx.copypasta.isFlagged(c),
+            removalOf(ctx.redis, ctx.prefix, c),
+            ctx.redis.set(postKey, String(ctx.now()), 'EX', POSTED_TTL_S, 'NX').then((v) => ((claimedHere = v === 'OK'), v)),
+            takeBudget(),
+          ]);
+          ctx.metrics.pacerWait(c.platform, c.channel, ctx.now() - waitFrom);
+          if (flagged || removed) {
+            if (claimed === 'OK') await ctx.redis.del(postKey);
+            return drop(flagged ? 'copypasta' : removed!);
+          }
+          if (claimed !== 'OK') return drop('already_posted');
+          if (!ok) {
+            await ctx.redis.del(postKey);
+            return drop(signal?.aborted ? 'shutdown' : 'late');
+          }
+        } else {
+          const ok = await takeBudget();
+          ctx.metrics.pacerWait(c.platform, c.channel, ctx.now() - waitFrom);
+          if (!ok) return drop(signal?.aborted ? 'shutdown' : 'late');
         }
         const res = await adapter.post({ platform: c.platform, channel: c.channel, text, replyTo: { id: c.id, author: c.author }, meta: { route: r.route, model: r.model, timings: r.timings, kind: r.kind } });
         if (res.status === 'rejected') return drop(res.reason);
@@ -96,7 +109,7 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
       }
     } catch (err) {
       // nothing went out: let BullMQ retry while the reply is still fresh
-      if (posted === 0) await ctx.redis.del(postKey);
+      if (posted === 0 && claimedHere) await ctx.redis.del(postKey);
       throw err;
     }
     const postMs = ctx.now() - started;
