@@ -119,7 +119,7 @@ export function createIntake(ctx: HandlerContext) {
     // the viewer's latest question is recorded before the job exists, so a worker that picks
     // the job up at once already sees it
     const latestKey = trig.mention || trig.question ? runtimeKeys.latest(ctx.prefix, c.platform, c.author.id) : undefined;
-    const latest = latestKey ? ctx.redis.multi().zadd(latestKey, arrival, c.id).zremrangebyrank(latestKey, 0, -4).expire(latestKey, 120).exec() : undefined;
+    const latest = latestKey ? ctx.redis.pipeline().zadd(latestKey, arrival, c.id).zremrangebyrank(latestKey, 0, -4).expire(latestKey, 120).exec() : undefined;
     const job = await ctx.queues.comments.add('comment', { comment: c }, {
       jobId,
       priority,

@@ -147,7 +147,7 @@ export function createMemoryStore(opts: { redis: Redis; prefix: string; config: 
     /** A chat line seen at intake (the caller has checked blocked users and words, and `memory`). */
     async noteChat(c: Comment): Promise<void> {
       const now = opts.now();
-      const m = redis.multi();
+      const m = redis.pipeline();
       if (mayKeep(c.text)) {
         const line: ChatLine = { id: c.id, userId: c.author.id, login: c.author.login, name: c.author.name, text: c.text, at: c.receivedAt };
         const k = keys.channelChat(c.platform, c.channel);
@@ -168,7 +168,7 @@ export function createMemoryStore(opts: { redis: Redis; prefix: string; config: 
       const vk = keys.viewerExchanges(ex.platform, ex.userId);
       const ck = keys.channelExchanges(ex.platform, ex.channel);
       await redis
-        .multi()
+        .pipeline()
         .lpush(vk, json)
         .ltrim(vk, 0, MEMORY_CAPS.viewerExchanges - 1)
         .pexpire(vk, retentionMs)
@@ -195,9 +195,9 @@ export function createMemoryStore(opts: { redis: Redis; prefix: string; config: 
     /** What a prompt may carry for this comment. One round trip; never throws (a Redis fault: nothing recalled). */
     async recall(c: Comment, memoryOn: boolean): Promise<Recall> {
       const now = opts.now();
-      const m = redis.multi().hgetall(keys.streamInfo(c.platform, c.channel));
+      const m = redis.pipeline().hgetall(keys.streamInfo(c.platform, c.channel));
       // the channel's chat is read only for a comment about the conversation (render.ts uses it only then)
-      // (LRANGE 1 0 is empty: the reply keeps its place in the transaction)
+      // (LRANGE 1 0 is empty: the reply keeps its place in the pipeline)
       const [chatFrom, chatTo] = asksAboutChat(c.text) ? [0, Math.max(0, config.MEMORY_CHAT_LINES * 3)] : [1, 0];
       if (memoryOn) {
         m.lrange(keys.viewerExchanges(c.platform, c.author.id), 0, Math.max(4, config.MEMORY_THREAD_EXCHANGES * 3))
