@@ -202,12 +202,14 @@ function noiseSection(): string[] {
     if (!existsSync(dir) || !readdirSync(dir).some((f) => f.endsWith('.jsonl'))) continue;
     const set = loadRoutingSet(dir);
     const tag = dir === REAL_DIR ? 'real chat' : 'written noise';
-    const heldOut = set.filter((i) => isHeldOut(i.source));
-    splits.push([`${tag}, development`, set.filter((i) => !isHeldOut(i.source))], [`${tag}, held-out`, heldOut]);
-    // Each held-out file on its own as well: the folder README records every file's first (blind) run.
-    const heldFiles = [...new Set(heldOut.map((i) => i.source.split(':')[0]))].sort();
-    if (heldFiles.length > 1) {
-      for (const f of heldFiles) splits.push([`${tag}, held-out: ${f}`, heldOut.filter((i) => i.source.startsWith(`${f}:`))]);
+    for (const [part, subset] of [
+      ['development', set.filter((i) => !isHeldOut(i.source))],
+      ['held-out', set.filter((i) => isHeldOut(i.source))],
+    ] as const) {
+      splits.push([`${tag}, ${part}`, subset]);
+      // Each file on its own as well when a part has several: the folder README records every file's first (blind) run.
+      const partFiles = [...new Set(subset.map((i) => i.source.split(':')[0]))].sort();
+      if (partFiles.length > 1) for (const f of partFiles) splits.push([`${tag}, ${part}: ${f}`, subset.filter((i) => i.source.startsWith(`${f}:`))]);
     }
   }
   if (!existsSync(REAL_DIR) || !readdirSync(REAL_DIR).some((f) => f.endsWith('.jsonl'))) {
@@ -226,7 +228,7 @@ function noiseSection(): string[] {
     out.push(
       `| ${name} | ${set.length} | ${na.noise} | ${pct(nb.noiseAnswered)} → ${pct(na.noiseAnswered)} | ${pct(nb.noiseSlow)} → ${pct(na.noiseSlow)} | ${f2(before.slowRecall)} → ${f2(after.slowRecall)} | ${f2(before.slowPrecision)} → ${f2(after.slowPrecision)} |`,
     );
-    if (!name.includes('held-out: ')) for (const m of after.mistakes) console.log(`  [${name}] ${m.source}  ${m.expected} -> ${m.predicted}  ${m.text.slice(0, 80)}`);
+    if (!name.includes(': ')) for (const m of after.mistakes) console.log(`  [${name}] ${m.source}  ${m.expected} -> ${m.predicted}  ${m.text.slice(0, 80)}`);
   }
   out.push('', 'Before: trigger and complexity rules only; after: with the "is this for me?" rules (src/routing/audience.ts). Targets: noise answered ≤ 3 %, noise sent slow 0, slow recall ≥ 0.9.');
   return out;

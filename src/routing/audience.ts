@@ -114,6 +114,8 @@ const JA_REACTION_ONLY =
 const JA_REACTION_LAUGHING =
   /^(?:[\s、,・.。!?]*(?:え+っ?|は+っ?|なにこれ|何これ|なにそれ|何それ|なんで|なに|何|まじ|やば|ちょ|おい))+[\s、,・.。!?]*$/u;
 const HAS_KANA = /[\u3040-\u30ff]/u;
+/** "what was that", "what the hell was that": an exclamation about what just happened, not a question about what is on screen ("what is that?"). */
+const WHAT_WAS_THAT = /^(?:\s(?:ok|okay|but|so|wait|bro|dude|lol|omg))*\s(?:what|wtf)(?:\s(?:the|in the) (?:hell|heck|world|fuck))?\s(?:was|were)\s(?:that|this|it)$/u;
 
 const isCjk = (c: number): boolean => (c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xac00 && c <= 0xd7af);
 const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || c === 0x3000 || c === 0xa0;
@@ -151,7 +153,7 @@ function textShape(norm: string): { visible: number; symbols: number; longestRun
 
 /** Words that carry no request on their own ("wait what", "oh no", "bro what"). */
 const REACTION_WORDS = new Set(
-  ['wait', 'what', 'huh', 'bro', 'bruh', 'dude', 'omg', 'oh', 'ohh', 'no', 'nooo', 'yes', 'yeah', 'yea', 'nah', 'ok', 'okay', 'wow', 'damn', 'wtf', 'hmm', 'uh', 'um', 'man', 'so', 'really', 'sure', 'right', 'true', 'same', 'yo', 'hey', 'lol', 'lmao', 'the', 'hell', 'again', 'now', 'why', 'how', 'who', 'is', 'it', 'was', 'that', 'this', 'just', 'even', 'but', 'and', 'or', 'tho', 'though'],
+  ['wait', 'what', 'huh', 'bro', 'bruh', 'dude', 'omg', 'oh', 'ohh', 'no', 'nooo', 'yes', 'yeah', 'yea', 'nah', 'ok', 'okay', 'wow', 'damn', 'wtf', 'hmm', 'uh', 'um', 'man', 'so', 'really', 'sure', 'right', 'true', 'same', 'yo', 'hey', 'lol', 'lmao', 'the', 'hell', 'again', 'now', 'why', 'how', 'who', 'was', 'just', 'even', 'but', 'tho', 'though'],
 );
 
 /**
@@ -286,7 +288,7 @@ export function judgeAudience(input: AudienceInput): AudienceVerdict {
   if ((nonEmote >= 4 && seen.size / nonEmote <= 0.5) || (nonEmote === 3 && seen.size === 1)) add('repetition');
   const shape = textShape(norm);
   // capitals in a mostly Latin text (acronyms in a Japanese sentence are not shouting)
-  if (letters >= 12 && upper / letters >= 0.7 && letters / Math.max(1, shape.visible) >= 0.5) add('shouting');
+  if (letters >= 10 && upper / letters >= 0.7 && letters / Math.max(1, shape.visible) >= 0.5) add('shouting');
   if (shape.longestRun >= 6) add('char_run');
 
   let laughChars = 0;
@@ -295,7 +297,7 @@ export function judgeAudience(input: AudienceInput): AudienceVerdict {
 
   // What is left to answer once emotes, laughter and punctuation are gone.
   const units = contentUnits(shape.maybeLaugh ? content.replace(LAUGH_CHARS, ' ') : content);
-  if (units.total < 2 || units.meaningful === 0) add('low_information');
+  if (units.total < 2 || units.meaningful === 0 || WHAT_WAS_THAT.test(content)) add('low_information');
   else if (shape.visible <= 24 && HAS_KANA.test(norm)) {
     const rest = laughChars > 0 ? norm.replace(LAUGH_CHARS, '') : norm;
     if (JA_REACTION_ONLY.test(rest) || (laughChars > 0 && JA_REACTION_LAUGHING.test(rest))) add('low_information');

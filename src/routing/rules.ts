@@ -22,7 +22,10 @@ export const PATTERN_RULES: readonly PatternRule[] = [
   { name: 'ja_explain', weight: 0.45, pattern: /説明|解説|詳しく/u },
   { name: 'ja_tell_me', weight: 0.2, pattern: /教えて|おしえて|知りたい|聞かせて|聞きたい/u },
   { name: 'ja_method', weight: 0.2, pattern: /方法|どうすれば|どうやって|どうしたら|どうやったら|コツ|[\p{sc=Han}]法(?:を|は|って|が|も|と)|(?<!の)[ぁ-ん]方(?:を|は|って|が|も|と)/u },
-  { name: 'ja_mechanism', weight: 0.45, pattern: /仕組み|しくみ|原理|(?:って|は)(?:どうやって|どういう)/u },
+  { name: 'ja_mechanism', weight: 0.35, pattern: /仕組み|しくみ|原理|(?:って|は)(?:どうやって|どういう)/u },
+  // 仕組み/原理 named outright asks for an explanation of a mechanism ("Xってどういう仕組み？");
+  // "ボタンってどうやってコメント読んでるの？" (about her) does not get this part.
+  { name: 'ja_mechanism_word', weight: 0.1, pattern: /仕組み|しくみ|原理/u },
   { name: 'ja_advice', weight: 0.25, pattern: /(?:れば|たら)(?:いい|良い)|べき/u },
   { name: 'ja_context', weight: 0.2, pattern: /予算|用途|初心者|迷って|悩んで|(?:作り|始め|組み|なり)たい|\d+歳|文系|理系|社会人/u },
   { name: 'ja_recommend', weight: 0.1, pattern: /おすすめ|オススメ|お勧め|おススメ/u },

@@ -65,6 +65,7 @@ describe('scoreComplexity: named rules', () => {
     ['40歳からゲーム実況を始めるのってどう？', 'ja_context'],
     ['このテーブルから売上を集計するクエリを書いて', 'code_request'],
     ['ギターってどういう順番で練習すればいい？', 'step_by_step'],
+    ['光合成ってどういう仕組み？', 'ja_mechanism_word'],
   ])('%j fires %s', (text, rule) => {
     const c = scoreComplexity(text);
     expect(names(c)).toContain(rule);
@@ -102,6 +103,7 @@ describe('scoreComplexity: the issue 19b rules route world, life and method ques
     ['is it a good idea to use the bow here?', 'fast'],
     ['full time streamer?', 'fast'],
     ['何歳？', 'fast'],
+    ['ボタンってどうやってコメント読んでるの？', 'fast'],
   ])('%j → %s', (text, route) => {
     expect(routeForScore(scoreComplexity(text).score, 0.6)).toBe(route);
   });
