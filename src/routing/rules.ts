@@ -51,7 +51,7 @@ export const PATTERN_RULES: readonly PatternRule[] = [
   { name: 'en_recommend', weight: 0.1, pattern: /\brecommend|\bsuggest/u },
   { name: 'en_design', weight: 0.35, pattern: /\bdesign(?:ing)?\b|\barchitect|\bstructure\b/u },
   // "what caused the fall of Rome?": causes in history or the world (not "what caused that", the moment).
-  { name: 'en_cause', weight: 0.4, pattern: /\bwhat (?:caused|causes|led to|leads to|triggered) (?!(?:that|this|it|you|me|chat|the lag)\b)\w/u },
+  { name: 'en_cause', weight: 0.4, pattern: /\bwhat (?:caused|causes|led to|leads to|triggered) (?!(?:that|this|it|you|me|chat|the (?:lag|crash|bug|glitch|freeze|death|stutter))\b)(?![^?]*\b(?:just now|right now|just then|earlier|today|on stream)\b)\w/u },
   // A life decision where the viewer's situation matters: career, school, moving.
   { name: 'life_decision', weight: 0.25, pattern: /\bdrop(?:ping)? out\b|\bquit(?:ting)? (?:my|the|a) job\b|\b(?:change|changing|switch|switching) (?:careers?|jobs|majors?)\b|\bcareer\b|\bfull[- ]time\b|\bback to school\b|\bmove abroad\b|転職|就職|進学|退職|留学|起業|進路|キャリア/u },
   { name: 'en_reason', weight: 0.2, pattern: /\band why\b|\bwhy not\b|\breasons?\b|\bcaus(?:e|es|ed)\b|\bwhat (?:actually )?happens\b/u },

@@ -100,6 +100,7 @@ describe('scoreComplexity: the issue 19b rules route world, life and method ques
     ['SQLで月ごとの件数を数えるクエリ書いて', 'slow'],
     ['韓国語の勉強ってどういう順番でやるべき？', 'slow'],
     ['what caused that lag spike?', 'fast'],
+    ['what caused the crash in the game just now?', 'fast'],
     ['is it a good idea to use the bow here?', 'fast'],
     ['full time streamer?', 'fast'],
     ['何歳？', 'fast'],
