@@ -202,7 +202,15 @@ function noiseSection(): string[] {
     if (!existsSync(dir) || !readdirSync(dir).some((f) => f.endsWith('.jsonl'))) continue;
     const set = loadRoutingSet(dir);
     const tag = dir === REAL_DIR ? 'real chat' : 'written noise';
-    splits.push([`${tag}, development`, set.filter((i) => !isHeldOut(i.source))], [`${tag}, held-out`, set.filter((i) => isHeldOut(i.source))]);
+    for (const [part, subset] of [
+      ['development', set.filter((i) => !isHeldOut(i.source))],
+      ['held-out', set.filter((i) => isHeldOut(i.source))],
+    ] as const) {
+      splits.push([`${tag}, ${part}`, subset]);
+      // Each file on its own as well when a part has several: the folder README records every file's first (blind) run.
+      const partFiles = [...new Set(subset.map((i) => i.source.split(':')[0]))].sort();
+      if (partFiles.length > 1) for (const f of partFiles) splits.push([`${tag}, ${part}: ${f}`, subset.filter((i) => i.source.startsWith(`${f}:`))]);
+    }
   }
   if (!existsSync(REAL_DIR) || !readdirSync(REAL_DIR).some((f) => f.endsWith('.jsonl'))) {
     out.push(`No real-chat split: \`${REAL_DIR}/\` holds no file. None could be obtained with a clear licence on this machine (see \`${SET_DIR}/README.md\`).`, '');
@@ -220,7 +228,7 @@ function noiseSection(): string[] {
     out.push(
       `| ${name} | ${set.length} | ${na.noise} | ${pct(nb.noiseAnswered)} → ${pct(na.noiseAnswered)} | ${pct(nb.noiseSlow)} → ${pct(na.noiseSlow)} | ${f2(before.slowRecall)} → ${f2(after.slowRecall)} | ${f2(before.slowPrecision)} → ${f2(after.slowPrecision)} |`,
     );
-    for (const m of after.mistakes) console.log(`  [${name}] ${m.source}  ${m.expected} -> ${m.predicted}  ${m.text.slice(0, 80)}`);
+    if (!name.includes(': ')) for (const m of after.mistakes) console.log(`  [${name}] ${m.source}  ${m.expected} -> ${m.predicted}  ${m.text.slice(0, 80)}`);
   }
   out.push('', 'Before: trigger and complexity rules only; after: with the "is this for me?" rules (src/routing/audience.ts). Targets: noise answered ≤ 3 %, noise sent slow 0, slow recall ≥ 0.9.');
   return out;

@@ -96,17 +96,26 @@ const AT_USER = /(?:^|\s)@[\p{L}\p{N}_]{2,}/u;
 const TO_MODS =
   /^@?mods?\b|,\s*mods\s*[?!.]*$|\bmods? (?:pls|please|plz|ban|timeout|delete|help|where|wake up|asleep|sleeping|are (?:asleep|sleeping|banning|deleting|timing|abusing|useless|corrupt|power)|r (?:asleep|banning|useless))\b|\bwhy (?:are|did|do|is|would|were|does) (?:the |these |ur |your |all the )?mods?\b|\b(?:ban|timeout|time out) (?:him|her|them|this guy|that guy)\b|モデレーター|モデさん|^モデ[\s、,]/u;
 const TO_CHAT =
-  /^(?:(?:hey|hi|hello|yo|ok|okay|so|and|but)[\s,]+)?@?(?:chat|chatters|guys|y'?all|everyone|everybody|people|folks|peeps|boys|bros|lads|gamers|fellas|homies|bro|dude|bruh)\b(?!['’]s\b)|,\s*(?:chat|guys|y'?all|everyone|bro|dude|bruh|boys)\s*[?!.]*$|\b(?:you|u) guys\b|@chat\b|\bchat (?:is|are|did|do|can|should|will|would|stop|pls|please|calm|relax|chill|help|explain)\b|\banyone else\b|\b(?:is it|or) just me\b|\bam i the only one\b|\b(?:someone|somebody|anyone) (?:clip|pls|please|ban|report)\b|\bclip (?:it|that|this)\b|\beveryone (?:in (?:this |the )?chat|here)\b|\byou people\b|^(?:みんな|皆|みなさん|皆さん)(?!で)|みんな(?:は|も)(?:どう|何|なに|いつ|どこ)|^(?:おまえら|お前ら|オマエら|リスナー|他の(?:人|リスナー))|お前ら|おまえら|コメ欄|指示厨/u;
+  /^(?:(?:hey|hi|hello|yo|ok|okay|so|and|but)[\s,]+)?@?(?:chat|chatters|guys|y'?all|everyone|everybody|people|folks|peeps|boys|bros|lads|gamers|fellas|homies|bro|dude|bruh)\b(?!['’]s\b)|,\s*(?:chat|guys|y'?all|everyone|bro|dude|bruh|boys)\s*[?!.]*$|\b(?:you|u) guys\b|@chat\b|\bchat (?:is|are|did|do|can|should|will|would|stop|pls|please|calm|relax|chill|help|explain)\b|\banyone else\b|\b(?:is it|or) just me\b|\bam i the only one\b|\b(?:someone|somebody|anyone) (?:clip|pls|please|ban|report)\b|\bclip (?:it|that|this)\b|\beveryone (?:in (?:this |the )?chat|here)\b|\byou people\b|^(?:so |ok |okay )?who(?:'s| is|s) (?:here|still here|watching|still watching)\b|\banyone here from\b|(?:^|\bcan we |\blet'?s |\beveryone )(?:get|type|drop|spam|put|post) (?:a |an |some |your )?\S+ in (?:the )?chat\b|(?:誰|だれ)か(?![^?？]*(?:教え|おしえ|知っ|わか|分か))[^?？]{0,15}(?:て|れ|ろ)[!！?？w草]*$|^(?:みんな|皆|みなさん|皆さん)(?!で)|みんな(?:は|も)(?:どう|何|なに|いつ|どこ)|^(?:おまえら|お前ら|オマエら|リスナー|他の(?:人|リスナー))|お前ら|おまえら|コメ欄|指示厨/u;
 const REQUEST_TO_OTHERS =
   /\b(?:stop|quit) (?:\w+ing|it|that|this|the spam)\b|\bshut up\b|\bcalm down\b|\bchill out\b|\bpls stop\b|\bplease stop\b|やめろ|やめて(?:くれ|ください)?$|黙れ|静かに|落ち着け/u;
 const LOADED =
-  /\b(?:racist|racism|sexist|nazis?|fascists?|groomer|pedo|cringe|ratio|cope|seethe|malding|cuck|incel|woke|1984|stfu|kys|retard(?:ed)?|trash|dogshit|washed|fell off|clickbait|unsub(?:bed)?|unfollow(?:ed)?|who asked|nobody asked|no one asked|touch grass|skill issue|get a job|ur mom|your mom|yo mama|simps?|virgins?|loser|idiots?|(?<!dumb |stupid )(?:stupid|dumb)(?! question)|clowns?|scam(?:mer|ming)?|rigged|scripted|shill|sellout|sold out|biased|censoring|censored|banned for|got banned|timed out for|hypocrite|pathetic|disgusting|change my mind|prove me wrong|makes you think|unpopular opinion|no offen[cs]e but|just saying)\b|アンチ|晒し|晒す|ゴミ|ごみ(?:配信|すぎ)|カス|下手くそ|へたくそ|ヘタクソ|つまらん|つまんね|消えろ|死ね|しね(?:よ|ば)|黙れ|通報|垢ban|banされ|差別|やらせ|台本(?:通り|だろ|でしょ)|炎上|オワコン|にわか|老害|キッズ|きっしょ|キモ|きもい|うざ|ウザ|ざまぁ|ざまあ|雑魚|ざこ|民度/u;
+  /\b(?:racist|racism|sexist|nazis?|fascists?|groomer|pedo|cringe|ratio|cope|seethe|malding|cuck|incel|woke|1984|stfu|kys|retard(?:ed)?|trash|dogshit|washed|fell off|clickbait|unsub(?:bed)?|unfollow(?:ed)?|who asked|nobody asked|no one asked|touch grass|skill issue|get a job|ur mom|your mom|yo mama|simps?|virgins?|loser|idiots?|(?<!dumb |stupid )(?:stupid|dumb)(?! question)|clowns?|scam(?:mer|ming)?|rigged|scripted|shill|sellout|sold out|biased|censoring|censored|banned for|got banned|timed out for|hypocrite|pathetic|disgusting|change my mind|prove me wrong|who even|who cares|makes you think|unpopular opinion|no offen[cs]e but|just saying)\b|\b(?:is|was) (?:that|this|it) even (?:legal|real|possible|allowed|human|a thing)(?: lol| lmao| bro)*[\s?!.]*$|アンチ|晒し|晒す|ゴミ|ごみ(?:配信|すぎ)|カス|下手くそ|へたくそ|ヘタクソ|つまらん|つまんね|消えろ|死ね|しね(?:よ|ば)|黙れ|通報|垢ban|banされ|差別|やらせ|台本(?:通り|だろ|でしょ)|炎上|オワコン|にわか|老害|キッズ|きっしょ|キモ|きもい|うざ|ウザ|ざまぁ|ざまあ|雑魚|ざこ|民度/u;
 const THIRD_PERSON =
-  /\b(?:the|this|that|our|ur|your) (?:streamer|vtuber|host)\b|\bthis (?:guy|dude|girl|chick)\b|\bis (?:she|he) (?:always|actually|really|even|just|usually|like|so|this|that|good|bad|new|okay|ok)\b|\b(?:she|he)(?:'s| is) (?:so|such|actually|always|really|literally|kinda|pretty)\b|\bdoes (?:she|he) (?:always|ever|even|actually|really)\b/u;
+  /\b(?:the|this|that|our|ur|your)(?: same| new| other)? (?:streamer|vtuber|host)\b|\b(?:is it true|i heard|did you hear|rumou?r (?:is|says)) (?:that )?(?:she|he)\b|この配信者|配信者(?:って|は|が|さん(?:って|は|が))|この(?:vtuber|ライバー)|(?:こいつ|あいつ)(?:いつも|毎回|また|ほんと|本当|まじ)|\bthis (?:guy|dude|girl|chick)\b|\bis (?:she|he) (?:always|actually|really|even|just|usually|like|so|this|that|good|bad|new|okay|ok)\b|\b(?:she|he)(?:'s| is) (?:so|such|actually|always|really|literally|kinda|pretty)\b|\bdoes (?:she|he) (?:always|ever|even|actually|really)\b/u;
 const META = /\bcopypasta\b|\bcopy (?:and|&|n) paste\b|\b(?:copy|paste|spam|spread) (?:this|it)\b|\bif you (?:see|read) this\b|\bpaste (?:it|this) in\b/u;
-const JA_META = /弾幕|コピペ|こぴぺ|荒らし|このコメントを見た|貼らないと|拡散(?:希望|して)|【(?:悲報|朗報|速報)】|あらし(?:に|は|が|を|だ)|連投|スパム|定期(?:$|[\s!！])|自治厨|ngワード|ng推奨|ブロック推奨|反応するな|構うな|かまうな|スルー(?:で|しろ|推奨|して)/u;
+const JA_META = /弾幕|コピペ|こぴぺ|荒らし|このコメントを見た|貼らないと|拡散(?:希望|して)|【(?:悲報|朗報|速報)】|あらし(?:に|は|が|を|だ)|連投|スパム|定期(?:$|[\s!！])|自治厨|指示(?:コメ|厨)|ngワード|ng推奨|ブロック推奨|反応するな|構うな|かまうな|スルー(?:で|しろ|推奨|して)/u;
 const ART = /[\u2800-\u28ff]{3,}|[\u2500-\u259f]{4,}/u;
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+/** A Japanese comment made only of bare reactions (え, えっ, まって, なにこれ, は?) once laughter and punctuation are gone. */
+const JA_REACTION_ONLY =
+  /^(?:[\s、,・.。!?]*(?:え+っ?|えぇ+|は+っ?|はぁ+|ま+っ?て|待って|なにこれ|何これ|なんだこれ|なんじゃこりゃ|なにそれ|何それ|うそ|嘘|まじ|やば|やばい|ちょ|おい|あ+|ん+|へぇ*|ほんと|本当|どういうこと))+[\s、,・.。!?]*$/u;
+/** The same, with a bare "why?/what?" (なんで, なに): a reaction only when laughter goes with it (なんで？ｗｗｗ); alone it may ask her. */
+const JA_REACTION_LAUGHING =
+  /^(?:[\s、,・.。!?]*(?:え+っ?|は+っ?|なにこれ|何これ|なにそれ|何それ|なんで|なに|何|まじ|やば|ちょ|おい))+[\s、,・.。!?]*$/u;
+const HAS_KANA = /[\u3040-\u30ff]/u;
+/** "what was that", "what the hell was that": an exclamation about what just happened, not a question about what is on screen ("what is that?"). */
+const WHAT_WAS_THAT = /^(?:\s(?:ok|okay|but|so|wait|bro|dude|lol|omg))*\s(?:what|wtf)(?:\s(?:the|in the) (?:hell|heck|world|fuck))?\s(?:was|were)\s(?:that|this|it)$/u;
 
 const isCjk = (c: number): boolean => (c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xac00 && c <= 0xd7af);
 const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || c === 0x3000 || c === 0xa0;
@@ -144,7 +153,7 @@ function textShape(norm: string): { visible: number; symbols: number; longestRun
 
 /** Words that carry no request on their own ("wait what", "oh no", "bro what"). */
 const REACTION_WORDS = new Set(
-  ['wait', 'what', 'huh', 'bro', 'bruh', 'dude', 'omg', 'oh', 'ohh', 'no', 'nooo', 'yes', 'yeah', 'yea', 'nah', 'ok', 'okay', 'wow', 'damn', 'wtf', 'hmm', 'uh', 'um', 'man', 'so', 'really', 'sure', 'right', 'true', 'same', 'yo', 'hey', 'lol', 'lmao', 'the', 'hell', 'again', 'now', 'why', 'how', 'who'],
+  ['wait', 'what', 'huh', 'bro', 'bruh', 'dude', 'omg', 'oh', 'ohh', 'no', 'nooo', 'yes', 'yeah', 'yea', 'nah', 'ok', 'okay', 'wow', 'damn', 'wtf', 'hmm', 'uh', 'um', 'man', 'so', 'really', 'sure', 'right', 'true', 'same', 'yo', 'hey', 'lol', 'lmao', 'the', 'hell', 'again', 'now', 'why', 'how', 'who', 'was', 'just', 'even', 'but', 'tho', 'though'],
 );
 
 /**
@@ -279,7 +288,7 @@ export function judgeAudience(input: AudienceInput): AudienceVerdict {
   if ((nonEmote >= 4 && seen.size / nonEmote <= 0.5) || (nonEmote === 3 && seen.size === 1)) add('repetition');
   const shape = textShape(norm);
   // capitals in a mostly Latin text (acronyms in a Japanese sentence are not shouting)
-  if (letters >= 12 && upper / letters >= 0.7 && letters / Math.max(1, shape.visible) >= 0.5) add('shouting');
+  if (letters >= 10 && upper / letters >= 0.7 && letters / Math.max(1, shape.visible) >= 0.5) add('shouting');
   if (shape.longestRun >= 6) add('char_run');
 
   let laughChars = 0;
@@ -288,7 +297,11 @@ export function judgeAudience(input: AudienceInput): AudienceVerdict {
 
   // What is left to answer once emotes, laughter and punctuation are gone.
   const units = contentUnits(shape.maybeLaugh ? content.replace(LAUGH_CHARS, ' ') : content);
-  if (units.total < 2 || units.meaningful === 0) add('low_information');
+  if (units.total < 2 || units.meaningful === 0 || WHAT_WAS_THAT.test(content)) add('low_information');
+  else if (shape.visible <= 24 && HAS_KANA.test(norm)) {
+    const rest = laughChars > 0 ? norm.replace(LAUGH_CHARS, '') : norm;
+    if (JA_REACTION_ONLY.test(rest) || (laughChars > 0 && JA_REACTION_LAUGHING.test(rest))) add('low_information');
+  }
 
   if (ART.test(raw) || (shape.visible >= 20 && shape.symbols / shape.visible >= 0.4)) add('ascii_art');
 

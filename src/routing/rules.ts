@@ -23,8 +23,11 @@ export const PATTERN_RULES: readonly PatternRule[] = [
   { name: 'ja_tell_me', weight: 0.2, pattern: /教えて|おしえて|知りたい|聞かせて|聞きたい/u },
   { name: 'ja_method', weight: 0.2, pattern: /方法|どうすれば|どうやって|どうしたら|どうやったら|コツ|[\p{sc=Han}]法(?:を|は|って|が|も|と)|(?<!の)[ぁ-ん]方(?:を|は|って|が|も|と)/u },
   { name: 'ja_mechanism', weight: 0.35, pattern: /仕組み|しくみ|原理|(?:って|は)(?:どうやって|どういう)/u },
+  // 仕組み/原理 named outright asks for an explanation of a mechanism ("Xってどういう仕組み？");
+  // "ボタンってどうやってコメント読んでるの？" (about her) does not get this part.
+  { name: 'ja_mechanism_word', weight: 0.1, pattern: /仕組み|しくみ|原理/u },
   { name: 'ja_advice', weight: 0.25, pattern: /(?:れば|たら)(?:いい|良い)|べき/u },
-  { name: 'ja_context', weight: 0.2, pattern: /予算|用途|初心者|迷って|悩んで|(?:作り|始め|組み|なり)たい/u },
+  { name: 'ja_context', weight: 0.2, pattern: /予算|用途|初心者|迷って|悩んで|(?:作り|始め|組み|なり)たい|\d+歳|文系|理系|社会人/u },
   { name: 'ja_recommend', weight: 0.1, pattern: /おすすめ|オススメ|お勧め|おススメ/u },
   { name: 'ja_design', weight: 0.35, pattern: /設計|アーキテクチャ|構成|構築|考え方|戦略|立ち回り|ルート/u },
   { name: 'ja_reason', weight: 0.35, pattern: /理由|原因|対策|影響|考察|根拠/u },
@@ -34,23 +37,27 @@ export const PATTERN_RULES: readonly PatternRule[] = [
   // "why is the sky blue": why about the world, not about you, me, chat or this moment.
   { name: 'en_why_world', weight: 0.4, pattern: /\bwhy (?:do|does|did|is|are|was|were|can't|don't|doesn't) (?!(?:you|u|i|we|chat|this|that|it|he|she|they|my|your|everyone)\b)\w/u },
   { name: 'en_how', weight: 0.15, pattern: /\bhow (?:do|does|did|can|could|would|should|to|is|are)\b/u },
-  { name: 'en_mechanism', weight: 0.45, pattern: /\bhow (?:does|do|did|can|could) (?!(?:you|u|i|we|this|that|it|chat)\b)\w|\bhow (?:the|a|an) .{1,40}works?\b|\bunder the hood\b/u },
-  { name: 'en_compare', weight: 0.35, pattern: /\bcompare|\bcomparison|\bvs\.?\b|\bversus\b|\bbetter (?:than|for)\b|\bwhich (?:is|one is|would be|should)\b|\bor\b.{1,60}\b(?:first|better|instead)\b|\bbetween\b.{1,60}\band\b/u },
+  { name: 'en_mechanism', weight: 0.45, pattern: /\b(?:explain|understand) (?:how|why)\b|\bhow (?:does|do|did|can|could) (?!(?:you|u|i|we|this|that|it|chat)\b)\w|\bhow (?:the|a|an) .{1,40}works?\b|\bunder the hood\b/u },
+  { name: 'en_compare', weight: 0.35, pattern: /\bcompare|\bcomparison|\bvs\.?\b|\bversus\b|\bbetter (?:than|for)\b|\bwhich (?:is|one is|would be|should)\b|\bor\b.{1,60}\b(?:first|better|instead)\b|\bbetween\b.{1,60}\band\b|\b\w+ or \w+ for (?:a|an|my)\b/u },
   { name: 'en_choice', weight: 0.25, pattern: /\bshould (?:i|we) (?:use|learn|get|buy|pick|choose|go with|start with)\b.{1,40}\bor\b|\bworth (?:learning|buying|it)\b/u },
   { name: 'en_explain', weight: 0.5, pattern: /\bexplain|\bwalk me through|\bin detail\b|\belaborate|\bbreak(?: it)? down\b|\beli5\b|\bin simple terms\b|\blike i'?m (?:5|five)\b/u },
   { name: 'en_difference', weight: 0.45, pattern: /\bdifferen(?:ce|ces|t from)\b|\bdiffer\b/u },
   { name: 'en_pros_cons', weight: 0.45, pattern: /\bpros and cons\b|\badvantages?\b|\bdisadvantages?\b|\btrade-?offs?\b|\bdownsides?\b|\bupsides?\b|\bboth sides\b/u },
-  { name: 'en_should_i', weight: 0.2, pattern: /\bshould (?:i|we)\b|\bwould you recommend\b|\bwhat should i consider\b/u },
+  { name: 'en_should_i', weight: 0.2, pattern: /\bshould (?:i|we)\b|\b(?:is|was) (?:it|that|this) a good idea\b|\bwould you recommend\b|\bwhat should i consider\b/u },
   { name: 'en_method', weight: 0.25, pattern: /\b(?:best |good )?ways? to\b|\bmethods?\b|\bstrateg(?:y|ies)\b|\btechniques?\b|\bapproach(?:es)?\b|\bhow to (?:improve|get better|learn|start|build|make)\b/u },
   { name: 'en_advice', weight: 0.2, pattern: /\badvice\b|\btips on\b/u },
-  { name: 'en_plan', weight: 0.35, pattern: /\bplan (?:a|my|out)\b|\bstudy (?:plan|schedule)\b|\broadmap\b|学習計画|計画を立て/u },
-  { name: 'en_context', weight: 0.2, pattern: /\bbudget\b|\bbeginner\b|\btrying to decide\b|\bi want to\b|\bi have \d|\beventually\b|\bmy first\b|\bi(?:'m| am| do| use| need)\b/u },
+  { name: 'en_plan', weight: 0.35, pattern: /\b(?:best|fastest|easiest|quickest|good) ways? to (?:learn|study|start|improve|practi[cs]e|master|get (?:good|better))\b|\bplan (?:a|my|out)\b|\bstudy (?:plan|schedule)\b|\broadmap\b|学習計画|計画を立て/u },
+  { name: 'en_context', weight: 0.2, pattern: /\bbudget\b|\bbeginner\b|\btrying to decide\b|\bi want to\b|\bi have \d|\beventually\b|\bmy first\b|\bi (?:only )?have (?:about |around |like )?\d|\bfrom (?:zero|scratch)\b|\bi(?:'m| am| do| use| need)\b/u },
   { name: 'en_recommend', weight: 0.1, pattern: /\brecommend|\bsuggest/u },
   { name: 'en_design', weight: 0.35, pattern: /\bdesign(?:ing)?\b|\barchitect|\bstructure\b/u },
+  // "what caused the fall of Rome?": causes in history or the world (not "what caused that", the moment).
+  { name: 'en_cause', weight: 0.4, pattern: /\bwhat (?:caused|causes|led to|leads to|triggered) (?!(?:that|this|it|you|me|chat|the (?:lag|crash|bug|glitch|freeze|death|stutter))\b)(?![^?]*\b(?:just now|right now|just then|earlier|today|on stream)\b)\w/u },
+  // A life decision where the viewer's situation matters: career, school, moving.
+  { name: 'life_decision', weight: 0.25, pattern: /\bdrop(?:ping)? out\b|\bquit(?:ting)? (?:my|the|a) job\b|\b(?:change|changing|switch|switching) (?:careers?|jobs|majors?)\b|\bcareer\b|\bfull[- ]time\b|\bback to school\b|\bmove abroad\b|転職|就職|進学|退職|留学|起業|進路|キャリア/u },
   { name: 'en_reason', weight: 0.2, pattern: /\band why\b|\bwhy not\b|\breasons?\b|\bcaus(?:e|es|ed)\b|\bwhat (?:actually )?happens\b/u },
   // Requests for code or procedures (both languages)
-  { name: 'code_request', weight: 0.45, pattern: /(?<!ディス|レ|バー|エン|デ|パス)コード|スクリプト|関数|正規表現|実装|\bcode\b|\bscript\b|\bfunction\b|\bregex|\bsnippet\b|\bquery\b|\bwrite (?:a|me|some)\b.{0,30}\b(?:program|function|bot|class)\b|\bin (?:css|python|typescript|javascript|rust|sql)\b/u },
-  { name: 'step_by_step', weight: 0.35, pattern: /step[- ]by[- ]step|\bsteps?\b|\binstructions\b|\bhow to set up\b|ステップ|順番に|段階|手順|手続き/u },
+  { name: 'code_request', weight: 0.45, pattern: /(?<!ディス|レ|バー|エン|デ|パス)コード|スクリプト|クエリ|関数|正規表現|実装|\bcode\b|\bscript\b|\bfunction\b|\bregex|\bsnippet\b|\bquery\b|\bwrite (?:a|me|some)\b.{0,30}\b(?:program|function|bot|class)\b|\bin (?:css|python|typescript|javascript|rust|sql)\b/u },
+  { name: 'step_by_step', weight: 0.35, pattern: /step[- ]by[- ]step|\bsteps?\b|\binstructions\b|\bhow to set up\b|ステップ|順番|順序|段階|手順|手続き/u },
 ];
 
 /** Technical vocabulary: each distinct hit adds TECH_WEIGHT, at most TECH_MAX in all. */

@@ -68,9 +68,10 @@ const TRAILING = /(?:[\s。、.,!~〜ー…・♪☆★♡❤️)）」』]|\p{E
 const JA_END = /(?:か|かな|かなぁ|かね|かしら|の|なの|っけ|ですか|ますか|でしょうか)$/u;
 // Endings in か that are exclamations, not questions: まじか, そっか, ばか, やっぱりか.
 const JA_END_NOT = /(?:まじ|マジ|そっ|そう|ばっ|ば|バ|だめ|ダメ|やっぱり?|やはり|しまった|これ|それ|あれ|なるほど)か$/u;
-// Question words; "いつも" (always), "誰か" (someone), "何とか" (somehow) are not questions.
+// Question words; "いつも" (always), "誰か" (someone), "何とか" (somehow) are not questions, nor
+// the いつ inside こいつ/あいつ (this/that guy), nor 書いてある (it is written: a statement).
 const JA_WORDS =
-  /なぜ|何故|なんで|どうして|どう(?:やって|すれば|したら|思う|違う|なの|です|かな|だった|でした|なった|する|いう|いった|やったら|考え)|どっち|どちら|どれ(?!も)|いつ(?![もかでぞ])|どこ(?![もか])|誰(?![かも])|だれ(?![かも])|いくつ|いくら|何(?:が|を|で(?!も)|の|歳|時|色|回目|人|って|て|故|者)|何に|なに|なん(?:の|で|歳|時)|教えて|おしえて|(?:説明し|解説し|比較し|紹介し|書い|まとめ)て/u;
+  /なぜ|何故|なんで|どうして|どう(?:やって|すれば|したら|思う|違う|なの|です|かな|だった|でした|なった|する|いう|いった|やったら|考え)|どっち|どちら|どれ(?!も)|(?<![こそあど])いつ(?![もかでぞ])|どこ(?![もか])|誰(?![かも])|だれ(?![かも])|いくつ|いくら|何(?:が|を|で(?!も)|の|歳|時|色|回目|人|って|て|故|者)|何に|なに|なん(?:の|で|歳|時)|教えて|おしえて|(?:説明し|解説し|比較し|紹介し|書い|まとめ)て(?!ある|あった|いる|いた|る|た)/u;
 
 const EN_LEAD = /^(?:(?:so|but|and|ok|okay|hey|yo|also|btw|wait|hmm+|um+|uh+|then|well|lol|chat|guys|hi|hello|question)[\s,:;-]+)*/u;
 const EN_WH = /^(?:why|how|what|when|where|who|whom|whose|which)(?:'s|'re|'d|s\b|\b)/u;

@@ -107,8 +107,8 @@ describe('threads', () => {
   }, 20_000);
 
   it("another viewer's \"why?\" does not get that exchange", async () => {
-    await chatAndWait('bob', 'why though?');
-    const [req] = answersTo(h, 'why though?');
+    await chatAndWait('bob', 'why do you say that?');
+    const [req] = answersTo(h, 'why do you say that?');
     expect(userOf(req!)).not.toContain(FOOD_A);
   }, 30_000);
 

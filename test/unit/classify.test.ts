@@ -50,6 +50,22 @@ describe('scoreComplexity: named rules', () => {
     ['what are the strengths of each engine', 'multi_question'],
     ['RAGとベクトルデータベースの関係', 'tech_vocab'],
     ['x'.repeat(250), 'long_text'],
+    // issue 19b: causes, life decisions, explain how, "A or B for a …", learning plans, situations
+    ['what caused the french revolution?', 'en_cause'],
+    ['what led to the cold war?', 'en_cause'],
+    ['should I go back to school at 30 or keep working?', 'life_decision'],
+    ['thinking of switching careers into game dev', 'life_decision'],
+    ['留学するか就職するか迷ってる', 'life_decision'],
+    ['can you explain why interest rates affect house prices?', 'en_mechanism'],
+    ['Blender or Maya for a hobbyist?', 'en_compare'],
+    ['is it a good idea to buy a used GPU?', 'en_should_i'],
+    ['fastest way to learn touch typing?', 'en_plan'],
+    ['I only have 2 hours a week, can I still learn guitar?', 'en_context'],
+    ['learning to draw from scratch, where do I start?', 'en_context'],
+    ['40歳からゲーム実況を始めるのってどう？', 'ja_context'],
+    ['このテーブルから売上を集計するクエリを書いて', 'code_request'],
+    ['ギターってどういう順番で練習すればいい？', 'step_by_step'],
+    ['光合成ってどういう仕組み？', 'ja_mechanism_word'],
   ])('%j fires %s', (text, rule) => {
     const c = scoreComplexity(text);
     expect(names(c)).toContain(rule);
@@ -69,6 +85,28 @@ describe('scoreComplexity: named rules', () => {
     const long = scoreComplexity(`これってどう思う？${'その理由がとても気になっていて、'.repeat(8)}`);
     expect(long.score).toBeGreaterThan(short.score);
     expect(names(long)).toContain('long_text');
+  });
+});
+
+describe('scoreComplexity: the issue 19b rules route world, life and method questions slow, and not the moment', () => {
+  it.each([
+    ['what caused the great depression?', 'slow'],
+    ['can you explain how a bill becomes a law?', 'slow'],
+    ['Ruby or Python for a first web app, what are the trade-offs?', 'slow'],
+    ["what's the best way to study for the JLPT if I only have an hour a day?", 'slow'],
+    ["I'm 22 and thinking about dropping out of college to make games, is that a good idea?", 'slow'],
+    ['転職しようか迷ってる、28歳で未経験だけどどう思う？', 'slow'],
+    ['量子もつれってどういう仕組みなの？', 'slow'],
+    ['SQLで月ごとの件数を数えるクエリ書いて', 'slow'],
+    ['韓国語の勉強ってどういう順番でやるべき？', 'slow'],
+    ['what caused that lag spike?', 'fast'],
+    ['what caused the crash in the game just now?', 'fast'],
+    ['is it a good idea to use the bow here?', 'fast'],
+    ['full time streamer?', 'fast'],
+    ['何歳？', 'fast'],
+    ['ボタンってどうやってコメント読んでるの？', 'fast'],
+  ])('%j → %s', (text, route) => {
+    expect(routeForScore(scoreComplexity(text).score, 0.6)).toBe(route);
   });
 });
 

@@ -36,6 +36,12 @@ describe('analyzeTrigger: mention', () => {
 
 describe('analyzeTrigger: question', () => {
   it.each([
+    // こいつ/あいつ contain いつ (when) and 書いてある contains 書いて (write…): neither is a question
+    ['こいつ下手だな', false],
+    ['あいつまた死んでる', false],
+    ['ルールは概要欄に書いてある', false],
+    ['いつ寝るの', true],
+    ['コード書いて', true],
     ['好きな食べ物は？', true],
     ['what game is this?', true],
     ['what game is this', true],
