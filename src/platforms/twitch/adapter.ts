@@ -1,6 +1,6 @@
 import tmi from 'tmi.js';
 import { BotError } from '../../errors.js';
-import type { Logger } from '../../log.js';
+import { componentLogger, type Logger } from '../../log.js';
 import type { CommentInput } from '../../types.js';
 import type { ChannelLimits, ChatAdapter, ModerationEvent, OutgoingMessage, PostResult } from '../port.js';
 import {
@@ -83,7 +83,7 @@ interface Hold {
 }
 
 export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
-  const log = opts.logger.child({ component: 'twitch' });
+  const log = componentLogger(opts.logger, 'twitch');
   const endpoint = parseIrcUrl(opts.url);
   if (endpoint.secure && endpoint.port !== 443) {
     log.warn({ port: endpoint.port }, 'tmi.js always uses port 443 for wss:// URLs; the port in TWITCH_IRC_URL is ignored');
