@@ -29,14 +29,8 @@ export interface BotProcess {
   stderrTail(): string;
 }
 
-/** Variables of the bot that must not leak in from the developer's shell. */
-const BOT_VARS = /^(TWITCH|YOUTUBE|OLLAMA|REDIS|FAST|SLOW|CHARACTER|LOG_LEVEL|TRIAGE|GOOGLE|SHED|DEDUP|APPROVAL|ABUSE|MAX_MESSAGES|ALLOWED_LINK|SHUTDOWN|RETRY)/;
-
-export function botEnv(extra: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !BOT_VARS.test(k)) env[k] = v;
-  return { ...env, ...extra };
-}
+/** The bot's environment: the developer's shell without the bot's own variables, plus `extra`. */
+export { childEnv as botEnv } from '../test/helpers/spawn.js';
 
 const CLK_TCK = 100;
 

@@ -5,9 +5,6 @@ import { parseKeepAlive } from './llm/keep-alive.js';
 /** Known chat bots whose messages are never answered (lower-case logins). */
 export const DEFAULT_IGNORED_BOTS = ['nightbot', 'streamelements', 'streamlabs', 'moobot', 'fossabot', 'wizebot', 'botrixoficial', 'soundalerts', 'sery_bot'];
 
-/** Environment variables that hold secrets: their values never appear in errors or logs. */
-export const SECRET_VARS = ['TWITCH_OAUTH_TOKEN', 'TWITCH_CLIENT_SECRET', 'TWITCH_REFRESH_TOKEN', 'YOUTUBE_CLIENT_SECRET', 'YOUTUBE_REFRESH_TOKEN', 'REDIS_URL', 'PANEL_TOKEN', 'OVERLAY_TOKEN'] as const;
-
 const list = (def: string[] = []) =>
   z
     .string()

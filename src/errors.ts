@@ -15,12 +15,6 @@ export class BotError extends Error {
   }
 }
 
-export class ConfigError extends BotError {
-  constructor(readonly problems: string[]) {
-    super('BOT_ERR_CONFIG', `invalid configuration:\n  - ${problems.join('\n  - ')}`, false);
-  }
-}
-
 export class CharacterError extends BotError {
   constructor(
     readonly file: string,

@@ -83,6 +83,14 @@ export function resolveLogFormat(format: LogFormat | undefined, dest?: Destinati
   return isTerminal(dest) ? 'pretty' : 'json';
 }
 
+/**
+ * `logger` naming `component`, unless the caller named one already: pino writes a key bound
+ * twice twice, and a JSON line with two "component" keys breaks log shippers' parsers.
+ */
+export function componentLogger(logger: Logger, component: string): Logger {
+  return logger.bindings().component === undefined ? logger.child({ component }) : logger;
+}
+
 /** The one root logger of a process; components take `.child({ component })`. */
 export function createLogger(setup: LoggerSetup): Logger {
   const options: LoggerOptions = {

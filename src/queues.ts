@@ -19,12 +19,6 @@ export type CommentJob = z.infer<typeof commentJobSchema>;
 /** slow: a comment the fast worker escalated, consumed by the slow pool. */
 export const slowJobSchema = z.object({
   comment: commentSchema,
-  escalatedAt: z.number().int().nonnegative(),
-  /** Complexity score and the rules that fired, for logs and explain. */
-  score: z.number(),
-  reasons: z.array(z.string()).default([]),
-  /** Think level read at escalation time; the worker re-reads the live control when it starts. */
-  think: z.enum(['low', 'medium', 'high']).optional(),
 });
 export type SlowJob = z.infer<typeof slowJobSchema>;
 
@@ -46,18 +40,10 @@ export const outboxJobSchema = z.object({
   memory: z.array(z.string().max(20)).max(10).optional(),
   /** Ollama prompt/eval token counts when known. */
   tokens: z
-    .object({ prompt: z.number().int().nonnegative().optional(), eval: z.number().int().nonnegative().optional(), promptCached: z.number().int().nonnegative().optional() })
+    .object({ prompt: z.number().int().nonnegative().optional(), eval: z.number().int().nonnegative().optional() })
     .optional(),
 });
 export type OutboxJob = z.infer<typeof outboxJobSchema>;
-
-export const JOB_SCHEMAS = {
-  [QUEUE.comments]: commentJobSchema,
-  [QUEUE.slow]: slowJobSchema,
-  [QUEUE.outbox]: outboxJobSchema,
-} as const;
-
-export type JobOf<N extends QueueName> = z.infer<(typeof JOB_SCHEMAS)[N]>;
 
 /** Bounded history so Redis does not grow with the stream. */
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {

@@ -6,7 +6,7 @@
  * from Redis, and no Redis fault, makes get() throw.
  */
 import type { Redis } from 'ioredis';
-import type { Logger } from '../log.js';
+import { componentLogger, type Logger } from '../log.js';
 import type { Platform } from '../types.js';
 import { formatValue, isField, resolveSettings, type BadValue } from './fields.js';
 import { controlKeys, SET_NAMES, type SetName } from './keys.js';
@@ -68,7 +68,7 @@ export function createControls(opts: ControlsOptions): Controls {
   const timeoutMs = opts.timeoutMs ?? 300;
   const keys = controlKeys(opts.prefix);
   // the caller may already have bound the component (pino would print the key twice)
-  const log = opts.logger.bindings().component === 'controls' ? opts.logger : opts.logger.child({ component: 'controls' });
+  const log = componentLogger(opts.logger, 'controls');
 
   const entries = new Map<string, Entry>();
   let globalGood: Partial<Settings> = {};

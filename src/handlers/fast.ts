@@ -196,7 +196,7 @@ async function escalate(
   const now = ctx.now();
   await ctx.queues.slow.add(
     'answer',
-    { comment: c, escalatedAt: now, score, reasons },
+    { comment: c },
     {
       jobId: commentJobId(c),
       // held like a fast reply: the slow pool then sees whether a copy flagged it meanwhile

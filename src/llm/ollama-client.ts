@@ -14,6 +14,7 @@ import { Ollama, type AbortableAsyncIterator, type ChatResponse, type ShowRespon
 import type { Logger } from '../log.js';
 import { maskUrl } from '../log.js';
 import type { ChatRequest, ChatResult, ModelClient, ThinkLevel } from './types.js';
+import { runWithDeadline } from './deadline.js';
 import { AbortedError, ModelTimeoutError, StreamCutError, classifyOllamaError, errorCode, type TimeoutPhase } from './errors.js';
 
 export interface OllamaClientOptions {
@@ -142,30 +143,14 @@ export function createOllamaClient(opts: OllamaClientOptions): ModelClient {
   let lastKeepAlive: number | string = '30m';
 
   /** Run `fn` with its own controller, aborted after `ms` or when `signal` aborts. */
-  async function withDeadline<T>(what: string, ms: number, signal: AbortSignal | undefined, fn: () => Promise<T>, errCtx: { model?: string }): Promise<T> {
-    if (signal?.aborted) throw new AbortedError(what);
-    const controller = new AbortController();
-    let why: StopReason | undefined;
-    const timer = setTimeout(() => {
-      why ??= 'total';
-      controller.abort();
-    }, ms);
-    const onAbort = () => {
-      why ??= 'aborted';
-      controller.abort();
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      return await scope.run({ controller }, fn);
-    } catch (err) {
-      if (why === 'total') throw new ModelTimeoutError('total', what, ms);
-      if (why === 'aborted') throw new AbortedError(what);
-      throw classifyOllamaError(err, { host, model: errCtx.model, streamOpen: false });
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      controller.abort();
-    }
+  function withDeadline<T>(what: string, ms: number, signal: AbortSignal | undefined, fn: () => Promise<T>, errCtx: { model?: string }): Promise<T> {
+    return runWithDeadline(
+      ms,
+      signal,
+      (controller) => scope.run({ controller }, fn),
+      (why, err) =>
+        why === 'timeout' ? new ModelTimeoutError('total', what, ms) : why === 'aborted' ? new AbortedError(what) : classifyOllamaError(err, { host, model: errCtx.model, streamOpen: false }),
+    );
   }
 
   function traitsOf(model: string): Promise<ModelTraits> {

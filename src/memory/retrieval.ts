@@ -18,6 +18,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Redis } from 'ioredis';
 import { Ollama } from 'ollama';
 import { BotError } from '../errors.js';
+import { runWithDeadline } from '../llm/deadline.js';
 import { classifyOllamaError } from '../llm/errors.js';
 import type { Logger } from '../log.js';
 import type { Platform } from '../types.js';
@@ -154,38 +155,29 @@ export function createRetrieval(deps: RetrievalDeps): Retrieval {
   }
 
   /** Embed texts within `ms`, aborted early by `signal`. Vectors come back unit length. */
-  async function embed(input: string[], ms: number, signal: AbortSignal | undefined, what: string): Promise<Float32Array[]> {
-    const controller = new AbortController();
-    inFlight.add(controller);
-    let why: 'timeout' | 'aborted' | undefined;
-    const timer = setTimeout(() => {
-      why ??= 'timeout';
-      controller.abort();
-    }, ms);
-    const onAbort = () => {
-      why ??= 'aborted';
-      controller.abort();
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      const res = await scope.run(controller.signal, () =>
-        ollama.embed({ model, input, truncate: true, ...(deps.keepAlive !== undefined ? { keep_alive: deps.keepAlive } : {}) }),
-      );
-      const vs = res?.embeddings;
-      if (!Array.isArray(vs) || vs.length !== input.length) throw new BadEmbedding(`${Array.isArray(vs) ? vs.length : 'no'} embeddings for ${input.length} texts`);
-      return vs.map((v) => {
-        if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) throw new BadEmbedding('a vector is empty or not numbers');
-        return normalize(v);
-      });
-    } catch (err) {
-      if (why === 'timeout') throw new RetrievalTimeout(what, ms);
-      if (why === 'aborted' || closed) throw new Aborted();
-      throw classifyOllamaError(err, { host: deps.ollamaHost, model, streamOpen: false });
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      inFlight.delete(controller);
-    }
+  function embed(input: string[], ms: number, signal: AbortSignal | undefined, what: string): Promise<Float32Array[]> {
+    return runWithDeadline(
+      ms,
+      signal,
+      async (controller) => {
+        inFlight.add(controller);
+        try {
+          const res = await scope.run(controller.signal, () =>
+            ollama.embed({ model, input, truncate: true, ...(deps.keepAlive !== undefined ? { keep_alive: deps.keepAlive } : {}) }),
+          );
+          const vs = res?.embeddings;
+          if (!Array.isArray(vs) || vs.length !== input.length) throw new BadEmbedding(`${Array.isArray(vs) ? vs.length : 'no'} embeddings for ${input.length} texts`);
+          return vs.map((v) => {
+            if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) throw new BadEmbedding('a vector is empty or not numbers');
+            return normalize(v);
+          });
+        } finally {
+          inFlight.delete(controller);
+        }
+      },
+      (why, err) =>
+        why === 'timeout' ? new RetrievalTimeout(what, ms) : why === 'aborted' || closed ? new Aborted() : classifyOllamaError(err, { host: deps.ollamaHost, model, streamOpen: false }),
+    );
   }
 
   async function index(ex: Exchange): Promise<void> {

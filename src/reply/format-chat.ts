@@ -25,14 +25,24 @@ export function cpLength(s: string): number {
 // ---------------------------------------------------------------------------------------
 // sanitizeText
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/** Only for `.replace` (global): a surrogate half without its pair. */
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 /** mIRC colour code with its digits (`\x0304,07`), so the digits do not stay behind. */
 const IRC_COLOR = /\x03(?:\d{1,2}(?:,\d{1,2})?)?/g;
 const LINE_BREAK = /[\r\n\t\v\f\u0085\u2028\u2029\u2800]/g;
-const CONTROL = /[\u0000-\u001F\u007F-\u009F]/g;
-const BIDI = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g;
-/** Zero-width and blank-looking characters (ZWJ is handled apart: kept inside emoji sequences). */
-const INVISIBLE = /[\u200B\u200C\u2060-\u2064\uFEFF\u180E\u00AD\u034F\u115F\u1160\u3164\uFFA0\uFFF9-\uFFFB]/g;
+/** Only for `.replace` (global): C0 and C1 control characters. */
+export const CONTROL = /[\u0000-\u001F\u007F-\u009F]/g;
+/**
+ * The one list of characters that show nothing: zero-width, bidi controls and marks, soft
+ * hyphen, Hangul and Khmer fillers, deprecated format controls, interlinear annotation.
+ * ZWJ, variation selectors and tag characters are not in it: they carry emoji and flags,
+ * so sanitizeText keeps them where they belong and normalizeForMatch adds them to its class.
+ * A character-class body (escapes as text) for `new RegExp`.
+ */
+export const INVISIBLE_CHARS =
+  '\\u00AD\\u034F\\u061C\\u115F\\u1160\\u17B4\\u17B5\\u180E\\u200B\\u200C\\u200E\\u200F\\u202A-\\u202E' +
+  '\\u2060-\\u2064\\u2066-\\u206F\\u3164\\uFEFF\\uFFA0\\uFFF9-\\uFFFB';
+const INVISIBLE = new RegExp(`[${INVISIBLE_CHARS}]`, 'g');
 const STRAY_ZWJ = /(?<![\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\uFE0F])\u200D|\u200D(?!\p{Extended_Pictographic})/gu;
 /** Unicode tag characters hide text from humans (prompt smuggling); keep them only in subdivision flags. */
 const TAGS = /(\u{1F3F4}[\u{E0020}-\u{E007E}]{1,8}\u{E007F})|[\u{E0000}-\u{E007F}]/gu;
@@ -52,7 +62,6 @@ export function sanitizeText(s: string): string {
     .replace(IRC_COLOR, '')
     .replace(LINE_BREAK, ' ')
     .replace(CONTROL, '')
-    .replace(BIDI, '')
     .replace(INVISIBLE, '')
     .replace(STRAY_ZWJ, '')
     .replace(TAGS, (_m, flag: string | undefined) => flag ?? '')

@@ -3,7 +3,7 @@
  * are checked for blocked words, slurs, prompt leaks, secrets, reasoning and commands
  * before they are posted. Pure functions.
  */
-import { sanitizeText } from './format-chat.js';
+import { CONTROL, INVISIBLE_CHARS, LONE_SURROGATE, sanitizeText } from './format-chat.js';
 import { BUILTIN_SLURS } from './slurs.js';
 
 export const DEFAULT_COMMENT_MAX_CHARS = 500;
@@ -32,11 +32,8 @@ export function sanitizeComment(text: string, maxChars = DEFAULT_COMMENT_MAX_CHA
   return out.trimEnd();
 }
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-/** Invisible for matching: zero-width, bidi, soft hyphen, fillers, variation selectors, tags. */
-const INVISIBLE =
-  /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\u{E0000}-\u{E0FFF}]/gu;
-const CONTROL = /[\u0000-\u001F\u007F-\u009F]/g;
+/** Invisible for matching: the shared list plus ZWJ, variation selectors and tags. */
+const INVISIBLE = new RegExp(`[${INVISIBLE_CHARS}\\u180B-\\u180D\\u180F\\u200D\\uFE00-\\uFE0F\\u{E0000}-\\u{E0FFF}]`, 'gu');
 const JOIN_SEP = "[.\\-_*·•・,|/\\\\~+'\"`^=:;]";
 /** Single letters joined by punctuation: "b.a.d", "し・ね". */
 const SPACED_PUNCT = new RegExp(`(?<![\\p{L}\\p{N}])\\p{L}(?:${JOIN_SEP}+\\p{L})+(?![\\p{L}\\p{N}])`, 'gu');

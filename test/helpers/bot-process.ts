@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cleanEnv, ROOT } from './spawn.js';
+import { childEnv, ROOT } from './spawn.js';
 
 /**
  * One real bot process (workers/<entry>.ts, or `npm start`) for fault and shutdown tests:
@@ -37,9 +37,8 @@ export interface BotProcess {
 export type Entry = 'main' | 'gateway' | 'fast' | 'slow' | 'panel' | 'npm-start';
 
 export function startBot(entry: Entry, env: Record<string, string>): BotProcess {
-  const fullEnv: Record<string, string> = {};
   // a free port for the panel unless the test picks one: tests run side by side
-  for (const [k, v] of Object.entries({ ...process.env, PANEL_PORT: '0', ...cleanEnv(env) })) if (v !== undefined) fullEnv[k] = v;
+  const fullEnv = childEnv({ PANEL_PORT: '0', ...env });
   const [cmd, args] = entry === 'npm-start' ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', `workers/${entry}.ts`]];
   // its own process group, so a test can signal the whole tree as a terminal's Ctrl-C does
   const child = spawn(cmd, args as string[], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });

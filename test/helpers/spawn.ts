@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { envSchema } from '../../src/config.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -34,9 +35,28 @@ export function run(cmd: string, args: string[], opts: { env?: Record<string, st
   });
 }
 
-/** Environment with every bot variable cleared, so a developer's shell does not leak into a test. */
+/**
+ * A variable of the bot: every one the config reads (envSchema), the platform and Ollama
+ * families (OLLAMA_MODELS, OLLAMA_NUM_PARALLEL are read outside the config) and BOT_ROLE.
+ */
+function isBotVar(name: string): boolean {
+  return Object.hasOwn(envSchema.shape, name) || /^(TWITCH|YOUTUBE|GOOGLE|OLLAMA)_/.test(name) || name === 'BOT_ROLE';
+}
+
+/**
+ * Overrides for a child's environment: every bot variable of this shell cleared (undefined),
+ * then `extra`, so a developer's shell does not leak into a test or a benchmark. Merge over
+ * process.env and drop the undefined ones (`run` does; `childEnv` gives the merged result).
+ */
 export function cleanEnv(extra: Record<string, string>): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = {};
-  for (const k of Object.keys(process.env)) if (/^(TWITCH|YOUTUBE|OLLAMA|REDIS|FAST|SLOW|CHARACTER|LOG_LEVEL|TRIAGE|GOOGLE)/.test(k)) env[k] = undefined;
+  for (const k of Object.keys(process.env)) if (isBotVar(k)) env[k] = undefined;
   return { ...env, ...extra };
+}
+
+/** process.env without the bot's variables, plus `extra`: a whole environment for spawn(). */
+export function childEnv(extra: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, ...cleanEnv(extra) })) if (v !== undefined) env[k] = v;
+  return env;
 }

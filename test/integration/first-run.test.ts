@@ -8,7 +8,7 @@ import { startFakeOllama, type FakeOllama } from '../fakes/ollama.js';
 import { startFakeTwitch, type FakeTwitch } from '../fakes/twitch.js';
 import { botEnv, freePort, startBot } from '../helpers/bot-process.js';
 import { dropPrefix, REDIS_URL, uniquePrefix, until } from '../helpers/redis.js';
-import { cleanEnv, ROOT, run } from '../helpers/spawn.js';
+import { childEnv, cleanEnv, ROOT, run } from '../helpers/spawn.js';
 import { probeRedis } from '../../src/checks.js';
 
 let ollama: FakeOllama;
@@ -162,8 +162,7 @@ describe('a missing model in a terminal', () => {
       reply: () => ({ content: 'やっほー！元気だよ！' }),
     });
     const prefix = uniquePrefix('ask');
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...process.env, ...cleanEnv({ REDIS_URL, REDIS_PREFIX: prefix, OLLAMA_HOST: pulling.host, SLOW_MODEL: 'gpt-oss:20b', OLLAMA_MODELS: tmp }) })) if (v !== undefined) env[k] = v;
+    const env = childEnv({ REDIS_URL, REDIS_PREFIX: prefix, OLLAMA_HOST: pulling.host, SLOW_MODEL: 'gpt-oss:20b', OLLAMA_MODELS: tmp });
     const child = spawn('script', ['-qfec', `${process.execPath} --import tsx workers/main.ts`, '/dev/null'], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

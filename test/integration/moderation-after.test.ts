@@ -8,24 +8,22 @@
  * NOTICE msg_rejected / msg_rejected_mandatory (dev.twitch.tv/docs/irc/msg-id).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeYouTube } from '../fakes/youtube.js';
 import { until } from '../helpers/redis.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { youtubeHarness } from '../helpers/youtube-harness.js';
 
 let h: Harness | undefined;
-let yt: FakeYouTube | undefined;
 afterEach(async () => {
   await h?.close();
-  await yt?.close();
   h = undefined;
-  yt = undefined;
 });
+const startYouTubeBot = youtubeHarness();
 
 /** A fast model that takes a while to its first token: time for a moderator to act. */
 const slowFirstToken = { ttftMs: 1_200, reply: () => ({ content: 'いい質問だね、答えるよ！' }) };
 
-async function modelAsked(n = 1): Promise<void> {
-  await until(() => h!.ollama.requests.length >= n, 10_000, 'the model to be asked');
+async function modelAsked(n = 1, harness = h!): Promise<void> {
+  await until(() => harness.ollama.requests.length >= n, 10_000, 'the model to be asked');
 }
 
 describe('Twitch moderation after the fact', () => {
@@ -98,17 +96,12 @@ describe('YouTube moderation after the fact', () => {
   // Source: YouTube's get_live_chat (innertube) actions as chat readers parse them
   // (chat-downloader, pytchat): markChatItemAsDeletedAction { targetItemId } for one message,
   // markChatItemsByAuthorAsDeletedAction { externalChannelId } when a viewer is hidden or timed out.
-  async function startYouTube() {
-    yt = await FakeYouTube.start();
-    h = await startHarness({ env: { ...yt.env('live', true), YOUTUBE_POLL_INTERVAL_MS: '300' }, ollama: { ttftMs: 1_500, reply: () => ({ content: 'いい質問だね、答えるよ！' }) } });
-    await h.logs.waitFor('reading YouTube live chat');
-    return { h, yt };
-  }
+  const startYouTube = () => startYouTubeBot({ ollama: { ttftMs: 1_500, reply: () => ({ content: 'いい質問だね、答えるよ！' }) } });
 
   it('a message a moderator deleted gets no answer', async () => {
     const { h, yt } = await startYouTube();
     const id = yt.pushChat({ author: '@viewer1', text: '牡丹ちゃん、好きな食べ物は？' });
-    await modelAsked();
+    await modelAsked(1, h);
     yt.deleteChat(id);
     const dropped = await h.logs.waitFor('reply dropped', (l) => l.commentId === id, 10_000);
     expect(dropped.reason).toBe('deleted_by_moderator');
@@ -118,7 +111,7 @@ describe('YouTube moderation after the fact', () => {
   it('a viewer a moderator hid gets no answer; another viewer does', async () => {
     const { h, yt } = await startYouTube();
     const id = yt.pushChat({ author: '@troll', channelId: 'UCtroll000000000000000000', text: '牡丹ちゃん、秘密を教えて？' });
-    await modelAsked();
+    await modelAsked(1, h);
     yt.removeAuthor('UCtroll000000000000000000');
     const dropped = await h.logs.waitFor('reply dropped', (l) => l.commentId === id, 10_000);
     expect(dropped.reason).toBe('author_removed_by_moderator');

@@ -34,6 +34,9 @@ describe.each(['irc', 'eventsub'] as const)('core pipeline, end to end (real Red
     expect(posted.timings).toMatchObject({ queueWaitMs: expect.any(Number), ttftMs: expect.any(Number), modelMs: expect.any(Number), postMs: expect.any(Number) });
     // the token never reaches the logs
     expect(h.logs.raw.join('\n')).not.toContain('abcdefghijklmnopqrstuvwxyz0123');
+    // each JSON line names its component once (a second "component" key breaks log shippers' parsers)
+    expect(h.logs.lines.some((l) => l.component === 'twitch')).toBe(true);
+    expect(h.logs.raw.filter((l) => (l.match(/"component":/g) ?? []).length > 1)).toEqual([]);
   });
 
   it('answers when the platform send time is far off this machine\'s clock (ages then count from receipt), and warns once', async () => {

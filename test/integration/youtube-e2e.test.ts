@@ -1,18 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FakeChatRequest } from '../fakes/ollama.js';
 import { commentOf } from '../fakes/ollama.js';
-import { FakeYouTube } from '../fakes/youtube.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
 import { until } from '../helpers/redis.js';
+import { youtubeHarness, type YouTubeHarness } from '../helpers/youtube-harness.js';
 
-let h: Harness | undefined;
-let yt: FakeYouTube | undefined;
-afterEach(async () => {
-  await h?.close();
-  await yt?.close();
-  h = undefined;
-  yt = undefined;
-});
+const startYouTube = youtubeHarness();
 
 function lastUserText(req: FakeChatRequest): string {
   return commentOf(req);
@@ -28,11 +20,8 @@ function reply(req: FakeChatRequest): { content: string } {
   return { content: 'うん、そうだね！' };
 }
 
-async function start(): Promise<{ h: Harness; yt: FakeYouTube }> {
-  yt = await FakeYouTube.start();
-  h = await startHarness({ env: { ...yt.env('live', true), YOUTUBE_POLL_INTERVAL_MS: '1000' }, ollama: { reply } });
-  await h.logs.waitFor('reading YouTube live chat');
-  return { h, yt };
+function start(): Promise<YouTubeHarness> {
+  return startYouTube({ pollMs: 1000, ollama: { reply } });
 }
 
 describe('YouTube and Twitch together, end to end (real Redis, fake YouTube, fake Twitch, fake Ollama)', () => {

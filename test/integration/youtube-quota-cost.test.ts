@@ -3,20 +3,13 @@
  * charges liveChatMessages.insert 20 units (the method reference's "Quota impact") and
  * videos.list 1, and refuses with quotaExceeded past the project's quota.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
-import { FakeYouTube, YOUTUBE_QUOTA_COST } from '../fakes/youtube.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { YOUTUBE_QUOTA_COST } from '../fakes/youtube.js';
 import { until } from '../helpers/redis.js';
+import { youtubeHarness } from '../helpers/youtube-harness.js';
 
-let h: Harness | undefined;
-let yt: FakeYouTube | undefined;
-afterEach(async () => {
-  await h?.close();
-  await yt?.close();
-  h = undefined;
-  yt = undefined;
-});
+const startYouTube = youtubeHarness();
 
 describe('YouTube quota cost of a posted reply', () => {
   it('defaults to the reference price (20 units), and stays configurable', () => {
@@ -27,14 +20,13 @@ describe('YouTube quota cost of a posted reply', () => {
   });
 
   it('a 200-unit day posts the 9 replies it pays for (20 units each, 20 kept back), not 3', async () => {
-    yt = await FakeYouTube.start({ dailyQuota: 200 });
-    h = await startHarness({
-      env: { ...yt.env('live', true), YOUTUBE_POLL_INTERVAL_MS: '300', YOUTUBE_DAILY_QUOTA: '200', YOUTUBE_QUOTA_RESERVE: '20', YOUTUBE_BURST: '20' },
+    const { h, yt } = await startYouTube({
+      youtube: { dailyQuota: 200 },
+      env: { YOUTUBE_DAILY_QUOTA: '200', YOUTUBE_QUOTA_RESERVE: '20', YOUTUBE_BURST: '20' },
       ollama: { reply: () => ({ content: 'はーい、答えるよ！' }) },
     });
-    await h.logs.waitFor('reading YouTube live chat');
     for (let i = 0; i < 8; i++) yt.pushChat({ author: `@viewer${i}`, text: `牡丹ちゃん、質問${i}：好きな色は？` });
-    await until(() => yt!.posted().length >= 8, 20_000, '8 YouTube replies').catch(() => undefined);
+    await until(() => yt.posted().length >= 8, 20_000, '8 YouTube replies').catch(() => undefined);
     expect(yt.posted()).toHaveLength(8);
     expect(h.logs.find(/quota/i, (l) => Number(l.level) >= 40)).toHaveLength(0);
     expect(yt.quotaUsed()).toBeLessThanOrEqual(200);

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { envSchema, parseConfig } from '../../src/config.js';
+import { FIELDS } from '../../src/controls/fields.js';
+import { SET_NAMES } from '../../src/controls/keys.js';
 
 const names = Object.keys(envSchema.shape);
 
@@ -135,7 +137,7 @@ describe('config', () => {
     }
   });
 
-  it('.env.example and docs/configuration.md document every variable, and the README links there', () => {
+  it('.env.example, docs/configuration.md and the README document every variable, and the README links there', () => {
     const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
     const reference = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -145,6 +147,9 @@ describe('config', () => {
     const missingReference = names.filter((n) => !reference.includes(`\`${n}\``));
     expect(missingReference).toEqual([]);
     expect(readme).toContain('(docs/configuration.md)');
+    expect(names.filter((n) => !readme.includes(`\`${n}\``))).toEqual([]);
+    // and every control key: the routing fields and the sets
+    expect([...FIELDS, ...SET_NAMES].filter((k) => !readme.includes(`\`${k}\``) && !readme.includes(`\`bot:${k}\``))).toEqual([]);
   });
 
   it('EMOTES_FILE adds emote names; an unreadable or malformed file is a config error naming the line', () => {

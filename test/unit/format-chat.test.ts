@@ -59,6 +59,7 @@ describe('sanitizeText', () => {
     ['U+202E removed', 'abc\u202Edef\u202C', 'abcdef'],
     ['bidi isolates and marks', '\u2066a\u2069\u200E\u200F\u061Cb', 'ab'],
     ['zero-width removed', 'h\u200Be\u200Cl\u2060l\uFEFFo', 'hello'],
+    ['deprecated format controls and Khmer fillers', 'h\u206Ae\u206Fl\u17B4l\u17B5o', 'hello'],
     ['stray ZWJ removed', 'a\u200Db', 'ab'],
     ['ZWJ family emoji kept', `family ${FAMILY}`, `family ${FAMILY}`],
     ['lone high surrogate', 'x\uD800y', 'xy'],

@@ -36,6 +36,7 @@ describe('normalizeForMatch', () => {
     ['spaces inside Japanese', 'ば か', 'ばか'],
     ['words keep their spaces', 'I am bad', 'i am bad'],
     ['soft hyphen', 'b\u00ADad', 'bad'],
+    ['interlinear annotation marks', '\uFFF9b\uFFFAa\uFFFBd', 'bad'],
   ])('%s', (_name, input, want) => {
     expect(normalizeForMatch(input)).toBe(want);
   });

@@ -1,24 +1,16 @@
 import tmi from 'tmi.js';
 import { BotError } from '../../errors.js';
-import type { Logger } from '../../log.js';
+import { componentLogger, type Logger } from '../../log.js';
 import type { CommentInput } from '../../types.js';
 import type { ChannelLimits, ChatAdapter, ModerationEvent, OutgoingMessage, PostResult } from '../port.js';
-import {
-  avoidDuplicate,
-  buildPrivmsgLine,
-  classifyNotice,
-  isLoginFailure,
-  normalizeChannel,
-  parseIrcUrl,
-  sanitizeChatText,
-  type LastSent,
-} from './irc.js';
+import { buildPrivmsgLine, classifyNotice, isLoginFailure, normalizeChannel, parseIrcUrl } from './irc.js';
 import { attachModeration, twitchBuckets } from './moderation.js';
 import { botStateFromUserstate, selfJoinChannel, mapTwitchMessage, type TwitchWireMessage } from './map.js';
 import type { TmiRawMessage, TmiUserstate } from './twitch.external.js';
 import type { TwitchAuth, TwitchAuthFailedError } from './auth.js';
+import { createPostState, gatePost, postingLimits, TwitchNotConnectedError, TwitchPausedError } from './post-gate.js';
 import { createRoomTracker } from './room-tracker.js';
-import { limitsUnder, type PostingVerdict } from './room-state.js';
+import type { PostingVerdict } from './room-state.js';
 
 export interface TwitchAdapterOptions {
   /** TWITCH_IRC_URL: default wss://irc-ws.chat.twitch.tv:443; ws://127.0.0.1:PORT works. */
@@ -40,22 +32,7 @@ export interface TwitchAdapterOptions {
   logger: Logger;
 }
 
-export class TwitchNotConnectedError extends BotError {
-  constructor(channel: string, cause?: unknown) {
-    super(
-      'BOT_ERR_TWITCH_NOT_CONNECTED',
-      `not connected to Twitch chat in #${channel} right now; the reply is retried while fresh (if this lasts, check the network, TWITCH_IRC_URL and the earlier log lines)`,
-      true,
-      cause === undefined ? undefined : { cause },
-    );
-  }
-}
-
-export class TwitchPausedError extends BotError {
-  constructor(channel: string, reason: string, readonly untilMs: number) {
-    super('BOT_ERR_TWITCH_PAUSED', `posting to #${channel} is paused (${reason}) until ${new Date(untilMs).toISOString()}; retry after that`, true);
-  }
-}
+export { TwitchNotConnectedError, TwitchPausedError } from './post-gate.js';
 
 export class TwitchLoginError extends BotError {
   constructor(username: string, variable = 'TWITCH_OAUTH_TOKEN') {
@@ -69,21 +46,14 @@ export class TwitchLoginError extends BotError {
   }
 }
 
-const NON_MOD: ChannelLimits = { max: 20, windowMs: 30_000, minSpacingMs: 1000 };
-const MOD: ChannelLimits = { max: 100, windowMs: 30_000, minSpacingMs: 100 };
 /** First wait after a refused login, doubled on each further refusal up to the max. */
 const LOGIN_RETRY_MS = 60_000;
 const LOGIN_RETRY_MAX_MS = 30 * 60_000;
 const RATELIMIT_PAUSE_MS = 5_000;
 const RATELIMIT_PAUSE_MAX_MS = 30_000;
 
-interface Hold {
-  until: number;
-  reason: string;
-}
-
 export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
-  const log = opts.logger.child({ component: 'twitch' });
+  const log = componentLogger(opts.logger, 'twitch');
   const endpoint = parseIrcUrl(opts.url);
   if (endpoint.secure && endpoint.port !== 443) {
     log.warn({ port: endpoint.port }, 'tmi.js always uses port 443 for wss:// URLs; the port in TWITCH_IRC_URL is ignored');
@@ -108,7 +78,8 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
   let startSettled: (() => void) | null = null;
   const joined = new Set<string>();
   const modIn = new Map<string, boolean>();
-  const lastSent = new Map<string, LastSent>();
+  const posts = createPostState();
+  const { blocked, paused, lastSent } = posts;
   /**
    * The bot's own messages: Twitch answers each PRIVMSG with a USERSTATE whose `id` tag is the
    * sent message's id. Per channel, the comments answered by posts still waiting for theirs;
@@ -118,8 +89,6 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
   const awaitingId = new Map<string, string[]>();
   const answeredBy = new Map<string, string>();
   const ANSWERED_BY_MAX = 2000;
-  const blocked = new Map<string, Hold>();
-  const paused = new Map<string, Hold>();
   const ratelimitPause = new Map<string, { ms: number; at: number }>();
   const warnedKinds = new Set<string>();
   const room = createRoomTracker(log, opts.onRoomVerdict);
@@ -329,12 +298,6 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
     return c;
   }
 
-  function holdFor(map: Map<string, Hold>, channel: string, now: number): Hold | undefined {
-    const h = map.get(channel);
-    if (h && h.until <= now) map.delete(channel);
-    return h && h.until > now ? h : undefined;
-  }
-
   return {
     platform: 'twitch',
     maxChars: opts.maxChars,
@@ -371,25 +334,9 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
     },
 
     async post(msg: OutgoingMessage): Promise<PostResult> {
-      if (stopped) return { status: 'rejected', reason: `Twitch chat is stopped: ${stopped.code} (see the error logged at the time)` };
-      const channel = normalizeChannel(msg.channel);
-      if (!channel) return { status: 'rejected', reason: 'not a valid Twitch channel login' };
-      if (!channels.includes(channel)) return { status: 'rejected', reason: `#${channel} is not in TWITCH_CHANNELS` };
-      const now = Date.now();
-      const block = holdFor(blocked, channel, now);
-      if (block) return { status: 'rejected', reason: `${block.reason} in #${channel}` };
-      const pause = holdFor(paused, channel, now);
-      if (pause) throw new TwitchPausedError(channel, pause.reason, pause.until);
-      // chat modes, known from ROOMSTATE before posting: nothing is sent that Twitch would refuse
-      const mode = room.verdict(channel);
-      if (mode.kind === 'blocked') return { status: 'rejected', reason: `${mode.reason} in #${channel}` };
-      const prev = lastSent.get(channel);
-      if (mode.kind === 'slow' && prev && now - prev.at < mode.spacingMs) throw new TwitchPausedError(channel, 'slow mode', prev.at + mode.spacingMs);
-      const c = client;
-      if (closed || !c || !connected || !joined.has(channel) || c.readyState() !== 'OPEN') throw new TwitchNotConnectedError(channel);
-      const clean = [...sanitizeChatText(msg.text)].slice(0, opts.maxChars).join('').trim();
-      if (!clean) return { status: 'rejected', reason: 'empty message after removing control characters' };
-      const { text, last } = avoidDuplicate(clean, lastSent.get(channel), now, opts.maxChars);
+      const cleared = gatePost(posts, msg, { stopped, channels, room, maxChars: opts.maxChars, ready: (ch) => (!closed && client && connected && joined.has(ch) && client.readyState() === 'OPEN' ? client : undefined) }, Date.now());
+      if ('status' in cleared) return cleared;
+      const { channel, text, last, via: c } = cleared;
       try {
         await c.raw(buildPrivmsgLine(channel, text, msg.replyTo.id));
         const waiting = awaitingId.get(channel) ?? [];
@@ -409,8 +356,7 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
     },
 
     limits(channel: string): ChannelLimits {
-      const ch = normalizeChannel(channel) ?? channel;
-      return limitsUnder(modIn.get(ch) ? MOD : NON_MOD, room.verdict(ch), opts.rateLimit);
+      return postingLimits(channel, modIn, room, opts.rateLimit);
     },
 
     close() {

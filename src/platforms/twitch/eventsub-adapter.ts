@@ -12,16 +12,16 @@
 import type { Logger } from '../../log.js';
 import type { CommentInput } from '../../types.js';
 import type { ChannelLimits, ChatAdapter, OutgoingMessage, PostResult } from '../port.js';
-import { TwitchNotConnectedError, TwitchPausedError } from './adapter.js';
 import type { TwitchAuth, TwitchAuthFailedError } from './auth.js';
 import type { ChatMessageEvent, ChatSettingsEvent } from './eventsub.external.js';
 import { modesFromSettings, standingFromChatEvent, wireFromChatEvent } from './eventsub-map.js';
 import { createEventSubSession } from './eventsub-ws.js';
 import { createHelix, HelixError } from './helix.js';
-import { avoidDuplicate, classifyNotice, normalizeChannel, sanitizeChatText, type LastSent } from './irc.js';
+import { classifyNotice, normalizeChannel } from './irc.js';
 import { mapTwitchMessage } from './map.js';
+import { createPostState, gatePost, postingLimits, TwitchNotConnectedError, TwitchPausedError } from './post-gate.js';
 import { createRoomTracker } from './room-tracker.js';
-import { limitsUnder, type PostingVerdict } from './room-state.js';
+import type { PostingVerdict } from './room-state.js';
 
 export interface EventSubAdapterOptions {
   /** TWITCH_EVENTSUB_URL. */
@@ -41,15 +41,7 @@ export interface EventSubAdapterOptions {
   logger: Logger;
 }
 
-// Helix Send Chat Message has the same per-channel limits as IRC.
-const NON_MOD: ChannelLimits = { max: 20, windowMs: 30_000, minSpacingMs: 1000 };
-const MOD: ChannelLimits = { max: 100, windowMs: 30_000, minSpacingMs: 100 };
 const RATELIMIT_PAUSE_MS = 5_000;
-
-interface Hold {
-  until: number;
-  reason: string;
-}
 
 export function createEventSubAdapter(opts: EventSubAdapterOptions): ChatAdapter {
   const log = opts.logger.child({ transport: 'eventsub' });
@@ -62,9 +54,8 @@ export function createEventSubAdapter(opts: EventSubAdapterOptions): ChatAdapter
   const idOf = new Map<string, string>(); // channel login → broadcaster id
   const loginOf = new Map<string, string>();
   const subscribed = new Set<string>();
-  const lastSent = new Map<string, LastSent>();
-  const blocked = new Map<string, Hold>();
-  const paused = new Map<string, Hold>();
+  const posts = createPostState();
+  const { blocked, paused, lastSent } = posts;
   const modIn = new Map<string, boolean>();
   let onComment: ((c: CommentInput) => void) | null = null;
   let closed = false;
@@ -170,12 +161,6 @@ export function createEventSubAdapter(opts: EventSubAdapterOptions): ChatAdapter
     }
   }
 
-  function holdFor(map: Map<string, Hold>, channel: string, now: number): Hold | undefined {
-    const h = map.get(channel);
-    if (h && h.until <= now) map.delete(channel);
-    return h && h.until > now ? h : undefined;
-  }
-
   /** A message Twitch did not send (is_sent false): the same handling as the IRC NOTICEs. */
   function dropped(channel: string, code: string, message: string): PostResult {
     const effect = classifyNotice(code, message);
@@ -225,25 +210,14 @@ export function createEventSubAdapter(opts: EventSubAdapterOptions): ChatAdapter
     },
 
     async post(msg: OutgoingMessage): Promise<PostResult> {
-      if (stopped) return { status: 'rejected', reason: `Twitch chat is stopped: ${stopped.code} (see the error logged at the time)` };
-      const channel = normalizeChannel(msg.channel);
-      if (!channel) return { status: 'rejected', reason: 'not a valid Twitch channel login' };
-      if (!channels.includes(channel)) return { status: 'rejected', reason: `#${channel} is not in TWITCH_CHANNELS` };
-      const now = Date.now();
-      const block = holdFor(blocked, channel, now);
-      if (block) return { status: 'rejected', reason: `${block.reason} in #${channel}` };
-      const pause = holdFor(paused, channel, now);
-      if (pause) throw new TwitchPausedError(channel, pause.reason, pause.until);
-      const mode = room.verdict(channel);
-      if (mode.kind === 'blocked') return { status: 'rejected', reason: `${mode.reason} in #${channel}` };
-      const prev = lastSent.get(channel);
-      if (mode.kind === 'slow' && prev && now - prev.at < mode.spacingMs) throw new TwitchPausedError(channel, 'slow mode', prev.at + mode.spacingMs);
-      const broadcasterId = idOf.get(channel);
-      const botId = auth.userId;
-      if (closed || !broadcasterId || !botId || !subscribed.has(`channel.chat.message:${channel}`)) throw new TwitchNotConnectedError(channel);
-      const clean = [...sanitizeChatText(msg.text)].slice(0, opts.maxChars).join('').trim();
-      if (!clean) return { status: 'rejected', reason: 'empty message after removing control characters' };
-      const { text, last } = avoidDuplicate(clean, prev, now, opts.maxChars);
+      const ready = (ch: string) => {
+        const broadcasterId = idOf.get(ch);
+        const botId = auth.userId;
+        return !closed && broadcasterId && botId && subscribed.has(`channel.chat.message:${ch}`) ? { broadcasterId, botId } : undefined;
+      };
+      const cleared = gatePost(posts, msg, { stopped, channels, room, maxChars: opts.maxChars, ready }, Date.now());
+      if ('status' in cleared) return cleared;
+      const { channel, text, last, via: { broadcasterId, botId } } = cleared;
       let sent;
       try {
         sent = await helix.sendChatMessage({ broadcaster_id: broadcasterId, sender_id: botId, message: text, ...(msg.replyTo.id ? { reply_parent_message_id: msg.replyTo.id } : {}) });
@@ -264,8 +238,7 @@ export function createEventSubAdapter(opts: EventSubAdapterOptions): ChatAdapter
     },
 
     limits(channel: string): ChannelLimits {
-      const ch = normalizeChannel(channel) ?? channel;
-      return limitsUnder(modIn.get(ch) ? MOD : NON_MOD, room.verdict(ch), opts.rateLimit);
+      return postingLimits(channel, modIn, room, opts.rateLimit);
     },
 
     close() {

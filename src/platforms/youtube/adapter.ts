@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config.js';
-import type { Logger } from '../../log.js';
+import { componentLogger, type Logger } from '../../log.js';
 import type { CommentInput } from '../../types.js';
 import type { ChannelLimits, ChatAdapter, ModerationEvent, OutgoingMessage, PostResult } from '../port.js';
 import type { LiveSource } from './live-page.js';
@@ -39,8 +39,7 @@ function sourceOf(config: Config): LiveSource {
 export function createYouTubeAdapter(opts: YouTubeAdapterOptions): ChatAdapter {
   const { config, redis, prefix } = opts;
   const now = opts.now ?? Date.now;
-  // createAdapters may already pass a child with { component: 'youtube' }: do not bind it twice.
-  const logger = opts.logger.bindings().component ? opts.logger : opts.logger.child({ component: 'youtube' });
+  const logger = componentLogger(opts.logger, 'youtube');
   const source = sourceOf(config);
   const params = bucketParams(config);
   const limits: ChannelLimits = limitsFromBucket(params);
