@@ -34,6 +34,7 @@ import { createExtractHandler } from './memory/extract.js';
 import { MEMORY_QUEUE } from './memory/forget.js';
 import { createRedis } from './redis.js';
 import { BUILTIN_SLURS } from './reply/slurs.js';
+import { secretValues } from './secrets.js';
 import type { Platform } from './types.js';
 
 export interface AppOptions {
@@ -99,15 +100,6 @@ function permanentIsFinal(processor: (job: Job, token?: string, signal?: AbortSi
   };
 }
 
-/** The password in REDIS_URL (redis://user:password@host), decoded; never to be posted. */
-function redisPassword(url: string): string | undefined {
-  try {
-    return decodeURIComponent(new URL(url).password) || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The composition root: wires config, logger, Redis, queues, adapters and models. */
 export function buildApp(opts: AppOptions): App {
   const { config, logger } = opts;
@@ -127,8 +119,8 @@ export function buildApp(opts: AppOptions): App {
     if (!c) clients.set(host, (c = createOllamaClient({ host, logger: logger.child({ component: 'ollama' }) })));
     return c;
   };
-  const secrets = [config.TWITCH_OAUTH_TOKEN, config.TWITCH_OAUTH_TOKEN?.replace(/^oauth:/, ''), config.TWITCH_CLIENT_SECRET, config.TWITCH_REFRESH_TOKEN, config.YOUTUBE_CLIENT_SECRET, config.YOUTUBE_REFRESH_TOKEN, redisPassword(config.REDIS_URL), config.PANEL_TOKEN, config.OVERLAY_TOKEN]
-    .filter((s): s is string => !!s && s.length >= 6);
+  // every credential in the configuration, the platforms' included: no reply may contain one
+  const secrets = secretValues(config);
   const names = [character.name, ...character.aliases, ...(config.TWITCH_USERNAME ? [config.TWITCH_USERNAME] : [])];
   const memory = createMemory({ redis, connection: redis, prefix, config, names, now: Date.now, logger });
   const ctx: HandlerContext = {

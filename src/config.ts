@@ -1,12 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseKeepAlive } from './llm/keep-alive.js';
+import { normalizeTwitchChannel } from './platforms/twitch/platform.js';
 
 /** Known chat bots whose messages are never answered (lower-case logins). */
 export const DEFAULT_IGNORED_BOTS = ['nightbot', 'streamelements', 'streamlabs', 'moobot', 'fossabot', 'wizebot', 'botrixoficial', 'soundalerts', 'sery_bot'];
-
-/** Environment variables that hold secrets: their values never appear in errors or logs. */
-export const SECRET_VARS = ['TWITCH_OAUTH_TOKEN', 'TWITCH_CLIENT_SECRET', 'TWITCH_REFRESH_TOKEN', 'YOUTUBE_CLIENT_SECRET', 'YOUTUBE_REFRESH_TOKEN', 'REDIS_URL', 'PANEL_TOKEN', 'OVERLAY_TOKEN'] as const;
 
 const list = (def: string[] = []) =>
   z
@@ -167,7 +165,7 @@ export const envSchema = z.object({
   MEMORY_EXTRACT: onOff(true),
   MEMORY_MAX_VIEWERS: int(100_000, 10, 100_000_000),
 
-  TWITCH_CHANNELS: list([]).transform((a) => a.map((c) => c.replace(/^#/, '').toLowerCase())),
+  TWITCH_CHANNELS: list([]).transform((a) => a.map(normalizeTwitchChannel)),
   TWITCH_USERNAME: optionalStr.transform((v) => v?.toLowerCase()),
   TWITCH_OAUTH_TOKEN: optionalStr,
   TWITCH_IRC_URL: optionalStr.transform((v) => v ?? 'wss://irc-ws.chat.twitch.tv:443').pipe(z.string().regex(/^wss?:\/\/[^/]+/, 'must be a ws:// or wss:// URL')),

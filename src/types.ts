@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { PLATFORM_NAMES } from './platforms/registry.js';
 
-/** Where a comment came from and where its reply goes. */
-export const PLATFORMS = ['twitch', 'youtube', 'console'] as const;
+/** Where a comment came from and where its reply goes: the registered platforms (src/platforms/registry.ts). */
+export const PLATFORMS = PLATFORM_NAMES;
 export const platformSchema = z.enum(PLATFORMS);
 export type Platform = z.infer<typeof platformSchema>;
 

@@ -8,7 +8,7 @@ import {
   buildPrivmsgLine,
   classifyNotice,
   isLoginFailure,
-  normalizeChannel,
+  validTwitchChannel,
   parseIrcUrl,
   sanitizeChatText,
   type LastSent,
@@ -91,7 +91,7 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
   const botLogin = opts.username.toLowerCase();
   const channels: string[] = [];
   for (const c of opts.channels) {
-    const n = normalizeChannel(c);
+    const n = validTwitchChannel(c);
     if (n && !channels.includes(n)) channels.push(n);
     else if (!n) log.warn({ channel: c }, 'TWITCH_CHANNELS has an entry that is not a Twitch login; it is skipped');
   }
@@ -163,7 +163,7 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
   }
 
   function onNotice(channelRaw: string, msgId: string, text: string): void {
-    const channel = normalizeChannel(String(channelRaw ?? '')) ?? '*';
+    const channel = validTwitchChannel(String(channelRaw ?? '')) ?? '*';
     const effect = classifyNotice(String(msgId ?? ''), String(text ?? ''));
     const now = Date.now();
     switch (effect.kind) {
@@ -205,7 +205,7 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
   // joined on the bot's own JOIN echo or on USERSTATE (which Twitch sends after it, with
   // the bot's badges: moderator or not), whichever comes first
   function onRaw(raw: TmiRawMessage): void {
-    const stateOf = raw.command === 'ROOMSTATE' || raw.command === 'USERSTATE' ? normalizeChannel(raw.params?.[0] ?? '') : null;
+    const stateOf = raw.command === 'ROOMSTATE' || raw.command === 'USERSTATE' ? validTwitchChannel(raw.params?.[0] ?? '') : null;
     if (stateOf && raw.command === 'ROOMSTATE') room.onModes(stateOf, raw.tags ?? {});
     if (stateOf && raw.command === 'USERSTATE') room.onUserstateTags(stateOf, raw.tags ?? {});
     const selfJoin = selfJoinChannel(raw, botLogin);
@@ -372,7 +372,7 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
 
     async post(msg: OutgoingMessage): Promise<PostResult> {
       if (stopped) return { status: 'rejected', reason: `Twitch chat is stopped: ${stopped.code} (see the error logged at the time)` };
-      const channel = normalizeChannel(msg.channel);
+      const channel = validTwitchChannel(msg.channel);
       if (!channel) return { status: 'rejected', reason: 'not a valid Twitch channel login' };
       if (!channels.includes(channel)) return { status: 'rejected', reason: `#${channel} is not in TWITCH_CHANNELS` };
       const now = Date.now();
@@ -404,12 +404,12 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
     },
 
     buckets(channel: string) {
-      const ch = normalizeChannel(channel) ?? channel;
+      const ch = validTwitchChannel(channel) ?? channel;
       return twitchBuckets(botLogin, modIn.get(ch) === true || ch === botLogin, opts.rateLimit);
     },
 
     limits(channel: string): ChannelLimits {
-      const ch = normalizeChannel(channel) ?? channel;
+      const ch = validTwitchChannel(channel) ?? channel;
       return limitsUnder(modIn.get(ch) ? MOD : NON_MOD, room.verdict(ch), opts.rateLimit);
     },
 

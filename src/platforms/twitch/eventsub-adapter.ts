@@ -18,7 +18,7 @@ import type { ChatMessageEvent, ChatSettingsEvent } from './eventsub.external.js
 import { modesFromSettings, standingFromChatEvent, wireFromChatEvent } from './eventsub-map.js';
 import { createEventSubSession } from './eventsub-ws.js';
 import { createHelix, HelixError } from './helix.js';
-import { avoidDuplicate, classifyNotice, normalizeChannel, sanitizeChatText, type LastSent } from './irc.js';
+import { avoidDuplicate, classifyNotice, validTwitchChannel, sanitizeChatText, type LastSent } from './irc.js';
 import { mapTwitchMessage } from './map.js';
 import { createRoomTracker } from './room-tracker.js';
 import { limitsUnder, type PostingVerdict } from './room-state.js';
@@ -55,7 +55,7 @@ export function createEventSubAdapter(opts: EventSubAdapterOptions): ChatAdapter
   const log = opts.logger.child({ transport: 'eventsub' });
   const auth = opts.auth;
   const botLogin = opts.username.toLowerCase();
-  const channels = [...new Set(opts.channels.map((c) => normalizeChannel(c)).filter((c): c is string => !!c))];
+  const channels = [...new Set(opts.channels.map((c) => validTwitchChannel(c)).filter((c): c is string => !!c))];
   const ignoredBots = new Set(opts.ignoredBots.map((b) => b.toLowerCase()));
   const helix = createHelix({ baseUrl: opts.apiUrl, auth, clientId: () => opts.clientId ?? auth.clientId ?? '' });
   const room = createRoomTracker(log, opts.onRoomVerdict);
@@ -226,7 +226,7 @@ export function createEventSubAdapter(opts: EventSubAdapterOptions): ChatAdapter
 
     async post(msg: OutgoingMessage): Promise<PostResult> {
       if (stopped) return { status: 'rejected', reason: `Twitch chat is stopped: ${stopped.code} (see the error logged at the time)` };
-      const channel = normalizeChannel(msg.channel);
+      const channel = validTwitchChannel(msg.channel);
       if (!channel) return { status: 'rejected', reason: 'not a valid Twitch channel login' };
       if (!channels.includes(channel)) return { status: 'rejected', reason: `#${channel} is not in TWITCH_CHANNELS` };
       const now = Date.now();
@@ -264,7 +264,7 @@ export function createEventSubAdapter(opts: EventSubAdapterOptions): ChatAdapter
     },
 
     limits(channel: string): ChannelLimits {
-      const ch = normalizeChannel(channel) ?? channel;
+      const ch = validTwitchChannel(channel) ?? channel;
       return limitsUnder(modIn.get(ch) ? MOD : NON_MOD, room.verdict(ch), opts.rateLimit);
     },
 
