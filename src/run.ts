@@ -1,3 +1,4 @@
+import { ROUTE_NAMES } from './llm/routes.js';
 import { createInterface } from 'node:readline';
 import { formatChecks, startupChecks } from './checks.js';
 import { formatBytes, KNOWN_MODEL_BYTES } from './llm/pull.js';
@@ -25,7 +26,7 @@ export interface RunOptions {
 }
 
 const MODEL_RETRY_MS = 30_000;
-const ALL_IN_ONE: Role[] = ['gateway', 'fast', 'slow'];
+const ALL_IN_ONE: Role[] = ['gateway', ...ROUTE_NAMES];
 
 /**
  * Process entry: config (exit 2 on problems), app, signals (a second signal forces exit).

@@ -25,6 +25,7 @@ import type { Metrics } from '../metrics/index.js';
 import type { Queues } from '../queues.js';
 import { controlsView, liveSnapshot, parseScope, pendingView, recentEvents } from './data.js';
 import { createHub } from './stream.js';
+import { MODEL_ROUTES } from '../llm/routes.js';
 import { PLATFORM_LIST } from '../platforms/registry.js';
 import { PLATFORMS } from '../types.js';
 
@@ -104,10 +105,7 @@ export async function buildPanelServer(deps: PanelDeps) {
   };
   const actor: Actor = { by: 'panel', via: 'panel' };
   const knownChannels = PLATFORM_LIST.flatMap((p) => p.channels(config).map((c) => `${p.name}:${c}`));
-  const models = [
-    { route: 'fast', model: config.FAST_MODEL },
-    { route: 'slow', model: config.SLOW_MODEL },
-  ];
+  const models = MODEL_ROUTES.map((r) => ({ route: r.name, model: r.model(config) }));
   const rateLimitWaits = async (): Promise<Record<string, number>> => {
     const m = await deps.metrics.registry.getSingleMetric('bot_rate_limit_waits_total')?.get();
     const out: Record<string, number> = {};
