@@ -29,11 +29,13 @@ import { createPacer } from './platforms/pacer.js';
 import type { ChatAdapter, ModerationEvent } from './platforms/port.js';
 import { recordRemoval } from './moderation/removals.js';
 import { createQueues, QUEUE } from './queues.js';
+import { MODEL_ROUTES, ROUTE_NAMES, routeSpec, type RouteName, type WorkerTuning } from './llm/routes.js';
 import { createMemory } from './memory/index.js';
 import { createExtractHandler } from './memory/extract.js';
 import { MEMORY_QUEUE } from './memory/forget.js';
 import { createRedis } from './redis.js';
 import { BUILTIN_SLURS } from './reply/slurs.js';
+import { secretValues } from './secrets.js';
 import type { Platform } from './types.js';
 
 export interface AppOptions {
@@ -69,20 +71,14 @@ export interface App {
 }
 
 /**
- * Lock and stall settings: a killed worker's job is picked up again within seconds. BullMQ
- * renews a lock every lockDuration/2; a job whose lock lapsed is moved back to wait by the
- * next stalled check, so recovery takes about lockDuration + stalledInterval (up to one
- * more interval). Fast and gateway: ~6-9 s, well inside fast_max_age_s (20 s) so a killed
- * fast answer is still given; the cost of a false stall (event loop blocked > 3 s) is one
- * extra model call, never a second post (outbox job id + posted key). Slow: ~15-25 s,
- * small next to slow answers (12 s to minutes) and slow_max_age_s (300 s), with more
- * tolerance for slow workers on other hosts (network hiccups to Redis).
+ * Lock and stall settings of the gateway's outbox worker: a killed gateway's reply is picked
+ * up again within ~6-9 s (the routes' workers: src/llm/routes.ts).
  */
-const WORKER_TUNING = {
-  fast: { lockDuration: 6_000, stalledInterval: 3_000, maxStalledCount: 1 },
-  slow: { lockDuration: 15_000, stalledInterval: 5_000, maxStalledCount: 2 },
-  gateway: { lockDuration: 6_000, stalledInterval: 3_000, maxStalledCount: 1 },
-} as const;
+const GATEWAY_TUNING: WorkerTuning = { lockDuration: 6_000, stalledInterval: 3_000, maxStalledCount: 1 };
+
+function tuningOf(role: Role): WorkerTuning {
+  return role === 'gateway' ? GATEWAY_TUNING : routeSpec(role).worker;
+}
 
 /**
  * A permanent fault (a BotError with retryable false: model not found, HTTP 4xx from Ollama,
@@ -97,15 +93,6 @@ function permanentIsFinal(processor: (job: Job, token?: string, signal?: AbortSi
       throw err;
     }
   };
-}
-
-/** The password in REDIS_URL (redis://user:password@host), decoded; never to be posted. */
-function redisPassword(url: string): string | undefined {
-  try {
-    return decodeURIComponent(new URL(url).password) || undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The composition root: wires config, logger, Redis, queues, adapters and models. */
@@ -127,9 +114,23 @@ export function buildApp(opts: AppOptions): App {
     if (!c) clients.set(host, (c = createOllamaClient({ host, logger: logger.child({ component: 'ollama' }) })));
     return c;
   };
-  const secrets = [config.TWITCH_OAUTH_TOKEN, config.TWITCH_OAUTH_TOKEN?.replace(/^oauth:/, ''), config.TWITCH_CLIENT_SECRET, config.TWITCH_REFRESH_TOKEN, config.YOUTUBE_CLIENT_SECRET, config.YOUTUBE_REFRESH_TOKEN, redisPassword(config.REDIS_URL), config.PANEL_TOKEN, config.OVERLAY_TOKEN]
-    .filter((s): s is string => !!s && s.length >= 6);
+  // every credential in the configuration, the platforms' included: no reply may contain one
+  const secrets = secretValues(config);
   const names = [character.name, ...character.aliases, ...(config.TWITCH_USERNAME ? [config.TWITCH_USERNAME] : [])];
+  // each route's model, host, context size and timeouts (src/llm/routes.ts)
+  const models = Object.fromEntries(
+    MODEL_ROUTES.map((r) => [
+      r.name,
+      {
+        client: metrics.instrumentModel(clientFor(r.host(config)), r.name),
+        model: r.model(config),
+        numCtx: r.numCtx(config),
+        keepAlive: config.OLLAMA_KEEP_ALIVE,
+        firstTokenTimeoutMs: r.firstTokenTimeoutMs(config),
+        totalTimeoutMs: r.totalTimeoutMs(config),
+      } satisfies ModelRoute,
+    ]),
+  ) as Record<RouteName, ModelRoute>;
   const memory = createMemory({ redis, connection: redis, prefix, config, names, now: Date.now, logger });
   const ctx: HandlerContext = {
     config,
@@ -141,22 +142,8 @@ export function buildApp(opts: AppOptions): App {
     controls,
     character,
     names,
-    fast: {
-      client: metrics.instrumentModel(clientFor(config.fastHost), 'fast'),
-      model: config.FAST_MODEL,
-      numCtx: config.FAST_NUM_CTX,
-      keepAlive: config.OLLAMA_KEEP_ALIVE,
-      firstTokenTimeoutMs: config.FAST_FIRST_TOKEN_TIMEOUT_MS,
-      totalTimeoutMs: config.FAST_TIMEOUT_MS,
-    },
-    slow: {
-      client: metrics.instrumentModel(clientFor(config.slowHost), 'slow'),
-      model: config.SLOW_MODEL,
-      numCtx: config.SLOW_NUM_CTX,
-      keepAlive: config.OLLAMA_KEEP_ALIVE,
-      firstTokenTimeoutMs: config.SLOW_FIRST_TOKEN_TIMEOUT_MS,
-      totalTimeoutMs: config.SLOW_TIMEOUT_MS,
-    },
+    fast: models.fast,
+    slow: models.slow,
     secrets,
     slurs: BUILTIN_SLURS,
     copypasta: createCopypasta(redis, prefix, { windowS: config.COPYPASTA_WINDOW_S }),
@@ -178,7 +165,7 @@ export function buildApp(opts: AppOptions): App {
 
   function makeWorker(role: Role, queue: string, processor: (job: Job, token?: string, signal?: AbortSignal) => Promise<unknown>, concurrency: number) {
     const log = logger.child({ component: role });
-    const worker = new Worker(queue, permanentIsFinal(processor), { connection: redis, prefix, concurrency, autorun: false, ...WORKER_TUNING[role] });
+    const worker = new Worker(queue, permanentIsFinal(processor), { connection: redis, prefix, concurrency, autorun: false, ...tuningOf(role) });
     let errorLogged = false;
     worker.on('error', (err) => {
       if (errorLogged) return;
@@ -202,12 +189,14 @@ export function buildApp(opts: AppOptions): App {
   }
 
   const roles = new Set(opts.roles);
-  if (roles.has('fast')) {
-    makeWorker('fast', QUEUE.comments, createFastHandler(ctx) as never, config.FAST_CONCURRENCY);
+  // each route's worker: its queue and concurrency from the route table, its handler here
+  const handlers: Record<RouteName, (ctx: HandlerContext) => unknown> = { fast: createFastHandler, slow: createSlowHandler };
+  for (const r of MODEL_ROUTES) {
+    if (!roles.has(r.name)) continue;
+    makeWorker(r.name, r.queue, handlers[r.name](ctx) as never, r.concurrency(config));
     // background fact extraction: one at a time, only while a fast slot is free (memory/slots.ts)
-    makeWorker('fast', MEMORY_QUEUE, createExtractHandler({ fast: ctx.fast, store: memory.store, slots: memory.slots, logger, now: ctx.now }) as never, 1);
+    if (r.name === 'fast') makeWorker('fast', MEMORY_QUEUE, createExtractHandler({ fast: ctx.fast, store: memory.store, slots: memory.slots, logger, now: ctx.now }) as never, 1);
   }
-  if (roles.has('slow')) makeWorker('slow', QUEUE.slow, createSlowHandler(ctx) as never, config.SLOW_CONCURRENCY);
   if (roles.has('gateway')) {
     adapters = opts.adapters ?? createAdapters(config, { redis, prefix, logger }, { streamInfoRefreshMs: opts.streamInfoRefreshMs });
     const byPlatform = new Map<Platform, ChatAdapter>(adapters.map((a) => [a.platform, a]));
@@ -227,7 +216,7 @@ export function buildApp(opts: AppOptions): App {
       workers.map(async ({ role, worker }) => {
         if (!worker.isRunning()) return;
         // a model still loading shows in `botctl status` (e.g. a cold 65 GB model takes minutes)
-        const route = role === 'fast' ? ctx.fast : role === 'slow' ? ctx.slow : undefined;
+        const route = role === 'gateway' ? undefined : models[role];
         const loading = route?.client.loadingModels().filter((l) => l.model === route.model);
         const value = JSON.stringify({ role, host, pid: process.pid, startedAt, at: Date.now(), ...(loading?.length ? { loading } : {}) });
         await redis.set(heartbeatKey(prefix, role, host), value, 'EX', HEARTBEAT_TTL_S).catch(() => undefined);
@@ -240,7 +229,7 @@ export function buildApp(opts: AppOptions): App {
     redis,
     ctx,
     httpUrl: () => httpAt,
-    checkModels: () => checkModels(modelsFor([...roles], config, ctx.fast.client, ctx.slow.client)),
+    checkModels: () => checkModels(modelsFor([...roles], config, (r) => models[r].client)),
     async drained() {
       if (intakesInFlight > 0) return false;
       const counts = await Promise.all([queues.comments, queues.slow, queues.outbox].map((q) => q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children')));
@@ -256,8 +245,7 @@ export function buildApp(opts: AppOptions): App {
       // request gave up (a first-token timeout shorter than the load would never let it finish).
       // Answers wait for the load before their first-token clock starts.
       const toLoad = new Map<string, ModelRoute>();
-      if (roles.has('fast')) toLoad.set(`${ctx.fast.client.host} ${ctx.fast.model}`, ctx.fast);
-      if (roles.has('slow')) toLoad.set(`${ctx.slow.client.host} ${ctx.slow.model}`, ctx.slow);
+      for (const r of MODEL_ROUTES) if (roles.has(r.name)) toLoad.set(`${models[r.name].client.host} ${models[r.name].model}`, models[r.name]);
       for (const route of toLoad.values()) {
         route.client.preload(route.model, route.keepAlive, preloads.signal).catch((err: unknown) => {
           if (!preloads.signal.aborted) logger.warn({ component: 'ollama', model: route.model, err }, 'model load failed; answers will try again');
@@ -315,7 +303,7 @@ export function buildApp(opts: AppOptions): App {
         if (metricsServer) await step('close metrics', () => metricsServer.close());
         const grace = config.SHUTDOWN_GRACE_MS;
         // answers in flight may finish within the grace period; the rest are aborted and retried elsewhere
-        const order: Role[] = ['fast', 'slow', 'gateway'];
+        const order: Role[] = [...ROUTE_NAMES, 'gateway'];
         for (const role of order) {
           for (const { worker } of workers.filter((w) => w.role === role)) {
             await step(`close ${role} worker`, async () => {

@@ -2,6 +2,8 @@ import { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { createOllamaClient } from './llm/ollama-client.js';
 import { findMissing, modelsFor } from './llm/preflight.js';
+import { routeSpec, type RouteName } from './llm/routes.js';
+import type { ModelClient } from './llm/types.js';
 import type { Logger } from './log.js';
 import { maskUrl } from './log.js';
 
@@ -103,9 +105,15 @@ export function redisCheck(config: Pick<Config, 'REDIS_URL' | 'redisUrlSet'>, pr
 
 /** Each Ollama host answers and has the models this process needs. */
 export async function modelsCheck(config: Config, roles: readonly string[], logger: Logger, timeoutMs = 2_500): Promise<CheckResult> {
-  const fast = createOllamaClient({ host: config.fastHost, logger: logger.child({ component: 'ollama' }) });
-  const slow = config.slowHost === config.fastHost ? fast : createOllamaClient({ host: config.slowHost, logger: logger.child({ component: 'ollama' }) });
-  const needs = modelsFor(roles, config, fast, slow);
+  // one client per host, shared by the routes on it
+  const clients = new Map<string, ModelClient>();
+  const clientOf = (route: RouteName) => {
+    const host = routeSpec(route).host(config);
+    let c = clients.get(host);
+    if (!c) clients.set(host, (c = createOllamaClient({ host, logger: logger.child({ component: 'ollama' }) })));
+    return c;
+  };
+  const needs = modelsFor(roles, config, clientOf);
   const { down, missing } = await findMissing(needs, timeoutMs);
   const names = [...new Set(needs.map((n) => n.model))].join(' and ');
   if (down.length === 0 && missing.length === 0) return { name: 'Ollama and models', status: 'pass', detail: `${names} ready`, fix: [] };

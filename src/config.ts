@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseKeepAlive } from './llm/keep-alive.js';
+import { normalizeTwitchChannel } from './platforms/twitch/platform.js';
 
 /** Known chat bots whose messages are never answered (lower-case logins). */
 export const DEFAULT_IGNORED_BOTS = ['nightbot', 'streamelements', 'streamlabs', 'moobot', 'fossabot', 'wizebot', 'botrixoficial', 'soundalerts', 'sery_bot'];
@@ -164,7 +165,7 @@ export const envSchema = z.object({
   MEMORY_EXTRACT: onOff(true),
   MEMORY_MAX_VIEWERS: int(100_000, 10, 100_000_000),
 
-  TWITCH_CHANNELS: list([]).transform((a) => a.map((c) => c.replace(/^#/, '').toLowerCase())),
+  TWITCH_CHANNELS: list([]).transform((a) => a.map(normalizeTwitchChannel)),
   TWITCH_USERNAME: optionalStr.transform((v) => v?.toLowerCase()),
   TWITCH_OAUTH_TOKEN: optionalStr,
   TWITCH_IRC_URL: optionalStr.transform((v) => v ?? 'wss://irc-ws.chat.twitch.tv:443').pipe(z.string().regex(/^wss?:\/\/[^/]+/, 'must be a ws:// or wss:// URL')),

@@ -1,3 +1,4 @@
+import { MODEL_ROUTES, ROUTE_NAMES } from './llm/routes.js';
 import { CharacterError } from './errors.js';
 import { loadCharacter } from './character.js';
 import { modelsCheck, probeRedis, redisCheck, type CheckResult, type RedisProbe } from './checks.js';
@@ -18,7 +19,7 @@ export const NODE_MAJOR = 20;
 export async function runDoctor(config: Config, logger: Logger, nodeVersion = process.versions.node): Promise<CheckResult[]> {
   const [probe, models, loaded, ollamaClock] = await Promise.all([
     probeRedis(config.REDIS_URL),
-    modelsCheck(config, ['gateway', 'fast', 'slow'], logger),
+    modelsCheck(config, ['gateway', ...ROUTE_NAMES], logger),
     loadedCheck(config),
     httpClockSkew(config.fastHost),
   ]);
@@ -72,11 +73,7 @@ function redisSettingsChecks(probe: RedisProbe): CheckResult[] {
 /** Models in memory now (Ollama's /api/ps): a model not loaded makes the first answer wait for the load. */
 async function loadedCheck(config: Config): Promise<CheckResult> {
   const want = new Map<string, string[]>();
-  for (const [host, model] of [
-    [config.fastHost, config.FAST_MODEL],
-    [config.slowHost, config.SLOW_MODEL],
-  ] as const)
-    want.set(host, [...new Set([...(want.get(host) ?? []), model])]);
+  for (const r of MODEL_ROUTES) want.set(r.host(config), [...new Set([...(want.get(r.host(config)) ?? []), r.model(config)])]);
   const cold: { host: string; model: string }[] = [];
   for (const [host, models] of want) {
     let names: string[] = [];

@@ -1,7 +1,9 @@
 import { hostname } from 'node:os';
 
-/** Roles a process can run; `npm start` runs all three. */
-export type Role = 'gateway' | 'fast' | 'slow';
+import type { RouteName } from './llm/routes.js';
+
+/** Roles a process can run: the gateway and one per model route (src/llm/routes.ts); `npm start` runs them all. */
+export type Role = 'gateway' | RouteName;
 
 export const HEARTBEAT_EVERY_MS = 5_000;
 export const HEARTBEAT_TTL_S = 15;

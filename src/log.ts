@@ -1,5 +1,6 @@
 import { pino, type Logger, type DestinationStream, type LoggerOptions } from 'pino';
 import { build as prettyStream, type MessageFormatFunc } from 'pino-pretty';
+import { configRedactPaths } from './secrets.js';
 
 export type { Logger };
 
@@ -25,17 +26,13 @@ export const REDACT_PATHS = [
   '*.authorization',
   '*.headers.authorization',
   'headers.authorization',
-  'config.TWITCH_OAUTH_TOKEN',
-  'config.TWITCH_CLIENT_SECRET',
-  'config.TWITCH_REFRESH_TOKEN',
   'deviceCode',
   '*.deviceCode',
   'device_code',
   '*.device_code',
-  'config.YOUTUBE_CLIENT_SECRET',
-  'config.YOUTUBE_REFRESH_TOKEN',
-  'config.REDIS_URL',
   'identity.password',
+  // a logged configuration: every secret variable, the platforms' included (src/secrets.ts)
+  ...configRedactPaths(),
 ];
 
 /** Mask credentials in a URL (redis://user:secret@host → redis://user:***@host). */

@@ -1,3 +1,4 @@
+import { ROUTE_NAMES } from './llm/routes.js';
 import { createInterface } from 'node:readline';
 import { formatChecks, startupChecks } from './checks.js';
 import { formatBytes, KNOWN_MODEL_BYTES } from './llm/pull.js';
@@ -11,6 +12,7 @@ import { createConsoleAdapter } from './platforms/console/adapter.js';
 import type { ChatAdapter } from './platforms/port.js';
 import { createRedis, formatElapsed } from './redis.js';
 import { createSandbox } from './sandbox.js';
+import { PLATFORM_LIST } from './platforms/registry.js';
 import { consoleControls } from './platforms/console/controls.js';
 import { consoleReason } from './platforms/console/reasons.js';
 import { eventsKey } from './events.js';
@@ -24,7 +26,7 @@ export interface RunOptions {
 }
 
 const MODEL_RETRY_MS = 30_000;
-const ALL_IN_ONE: Role[] = ['gateway', 'fast', 'slow'];
+const ALL_IN_ONE: Role[] = ['gateway', ...ROUTE_NAMES];
 
 /**
  * Process entry: config (exit 2 on problems), app, signals (a second signal forces exit).
@@ -35,13 +37,12 @@ export async function runProcess(opts: RunOptions): Promise<void> {
   const argv = opts.argv ?? process.argv.slice(2);
   const config = loadConfigOrExit();
   const hasGateway = opts.roles.includes('gateway');
-  const noPlatform = !config.twitchEnabled && !config.youtubeEnabled;
+  const noPlatform = !PLATFORM_LIST.some((p) => p.adapter && p.enabled(config));
   const consoleMode = hasGateway && (argv.includes('--console') || (noPlatform && process.stdin.isTTY === true));
   if (hasGateway && noPlatform && !consoleMode) {
     process.stderr.write(
       'stream-comment-bot: no chat platform configured.\n' +
-        '  Twitch:  set TWITCH_CHANNELS, TWITCH_USERNAME and TWITCH_OAUTH_TOKEN\n' +
-        '  YouTube: set YOUTUBE_LIVE_ID, YOUTUBE_CHANNEL_ID or YOUTUBE_HANDLE\n' +
+        PLATFORM_LIST.flatMap((p) => (p.setup ? [`  ${`${p.label}:`.padEnd(8)} ${p.setup}\n`] : [])).join('') +
         '  or talk to the character in this terminal: npm start -- --console\n',
     );
     process.exit(EXIT_CONFIG);

@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { ROUTE_NAMES } from './llm/routes.js';
+import { PLATFORM_NAMES } from './platforms/registry.js';
 
-/** Where a comment came from and where its reply goes. */
-export const PLATFORMS = ['twitch', 'youtube', 'console'] as const;
+/** Where a comment came from and where its reply goes: the registered platforms (src/platforms/registry.ts). */
+export const PLATFORMS = PLATFORM_NAMES;
 export const platformSchema = z.enum(PLATFORMS);
 export type Platform = z.infer<typeof platformSchema>;
 
@@ -70,8 +72,8 @@ export type Comment = z.infer<typeof commentSchema>;
 /** What adapters build: defaults may be left out. */
 export type CommentInput = z.input<typeof commentSchema>;
 
-export const routeSchema = z.enum(['fast', 'slow', 'fallback', 'ack', 'canned']);
-/** fast: fast model; slow: slow model; fallback: fast model after the slow route failed; ack: acknowledgement line; canned: character line. */
+export const routeSchema = z.enum([...ROUTE_NAMES, 'fallback', 'ack', 'canned']);
+/** A model route (src/llm/routes.ts: fast, slow); fallback: fast model after the slow route failed; ack: acknowledgement line; canned: character line. */
 export type Route = z.infer<typeof routeSchema>;
 
 export const timingsSchema = z.object({

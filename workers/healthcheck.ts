@@ -7,9 +7,10 @@ import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { loadDotEnv, parseConfig } from '../src/config.js';
 import { heartbeatPattern, type Role } from '../src/heartbeat.js';
+import { ROUTE_NAMES } from '../src/llm/routes.js';
 import { maskUrl } from '../src/log.js';
 
-const ROLES: readonly Role[] = ['gateway', 'fast', 'slow'];
+const ROLES: readonly Role[] = ['gateway', ...ROUTE_NAMES];
 const TIMEOUT_MS = 4_000;
 
 function unhealthy(why: string): never {
@@ -23,7 +24,7 @@ function rolesFrom(args: string[]): Role[] {
   for (const name of named) {
     if (name === 'all' || name === 'main') ROLES.forEach((r) => roles.add(r));
     else if ((ROLES as readonly string[]).includes(name)) roles.add(name as Role);
-    else unhealthy(`unknown role "${name}" (use gateway, fast, slow or all)`);
+    else unhealthy(`unknown role "${name}" (use ${ROLES.join(', ')} or all)`);
   }
   return [...(roles.size ? roles : ROLES)];
 }

@@ -1,6 +1,6 @@
 /** Parsing of `platform:name` arguments and reading the settings hashes for a scope. */
 import { FIELDS, formatValue, resolveSettings, type BadValue } from '../controls/fields.js';
-import { normalizeChannel } from '../controls/keys.js';
+import { normalizeChannel } from '../platforms/registry.js';
 import type { Field, Settings, Source } from '../controls/types.js';
 import { PLATFORMS, type Platform } from '../types.js';
 import { CliError, EXIT_USAGE, type Ctx } from './context.js';

@@ -3,15 +3,10 @@
  * (DESIGN.md "Moderator control keys"). Worker-internal keys live in runtime-keys.ts.
  */
 import { eventsKey } from '../events.js';
+import { normalizeChannel } from '../platforms/registry.js';
 
 export type SetName = 'blocked_users' | 'vip_users' | 'blocked_words' | 'slow_keywords';
 export const SET_NAMES: readonly SetName[] = ['blocked_users', 'vip_users', 'blocked_words', 'slow_keywords'];
-
-/** Channel as it appears in keys: Twitch logins are lower case without `#`; YouTube ids keep their case. */
-export function normalizeChannel(platform: string, channel: string): string {
-  const c = channel.trim();
-  return platform === 'twitch' ? c.replace(/^#/, '').toLowerCase() : c;
-}
 
 export interface ControlKeys {
   prefix: string;

@@ -10,7 +10,8 @@ import type { OutboxJob } from '../queues.js';
 import { appendAudit, type AuditAction } from './audit.js';
 import { approve, reject, type PendingReply } from './approval.js';
 import { formatValue, parseField } from './fields.js';
-import { controlKeys, normalizeChannel, type SetName } from './keys.js';
+import { normalizeChannel } from '../platforms/registry.js';
+import { controlKeys, type SetName } from './keys.js';
 import type { Field } from './types.js';
 
 /** Who makes a change (`$USER`, `twitch:some_mod`, `panel`) and through what (`botctl`, `chat:twitch:channel`, `panel`). */

@@ -11,6 +11,7 @@ import type { Exchange } from '../memory/types.js';
 import type { HandlerContext } from './context.js';
 import { quoteUntrusted } from '../reply/prompt.js';
 import type { PlatformFormat } from '../platforms/format.js';
+import { routeSpec, type RouteName } from '../llm/routes.js';
 
 export interface ModelRoute {
   client: ModelClient;
@@ -23,7 +24,7 @@ export interface ModelRoute {
 }
 
 export interface AnswerRequest {
-  route: 'fast' | 'slow';
+  route: RouteName;
   model: ModelRoute;
   character: Character;
   comment: Comment;
@@ -45,8 +46,8 @@ export interface AnswerRequest {
 }
 
 /** Stream context and recalled memory as prompt text, within the route's budget. */
-export function memoryBackground(ctx: Pick<HandlerContext, 'config'>, route: 'fast' | 'slow', c: Comment, context: string, recall: Recall, related?: readonly Exchange[]): Rendered {
-  const budget = route === 'fast' ? ctx.config.MEMORY_FAST_CHARS : ctx.config.MEMORY_SLOW_CHARS;
+export function memoryBackground(ctx: Pick<HandlerContext, 'config'>, route: RouteName, c: Comment, context: string, recall: Recall, related?: readonly Exchange[]): Rendered {
+  const budget = routeSpec(route).memoryChars(ctx.config);
   return renderMemory({ comment: c.text, context, recall, related, budget, quote: quoteUntrusted });
 }
 

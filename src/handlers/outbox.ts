@@ -8,11 +8,12 @@ import { outboxJobSchema, type OutboxJob } from '../queues.js';
 import { removalOf } from '../moderation/removals.js';
 import { POSTED_TTL_S, runtimeKeys } from '../runtime-keys.js';
 import type { Platform } from '../types.js';
+import { ROUTE_NAMES } from '../llm/routes.js';
 import { blockedWordIn, event, parseJob } from './common.js';
 import type { HandlerContext, Outcome } from './context.js';
 
 /** Replies a model wrote (kept in memory); acknowledgements and canned lines are not. */
-const MODEL_ROUTES: ReadonlySet<string> = new Set(['fast', 'slow', 'fallback']);
+const WRITTEN_BY_MODEL: ReadonlySet<string> = new Set([...ROUTE_NAMES, 'fallback']);
 
 /** Added to a platform's rate-limit window when pacing (delivery jitter; see the outbox handler). */
 export const WINDOW_MARGIN_MS = 1000;
@@ -128,7 +129,7 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
     );
     log.debug({ ...base, chat: { user: c.author.name, comment: c.text, reply: r.parts } }, 'reply text');
     await event(ctx, c, { type: 'reply', route: r.route, model: r.model, latency_ms: totalMs, text: r.parts.join(' '), user: c.author.name, ...(r.memory?.length ? { memory: r.memory.join(',') } : {}) });
-    if (r.kind === 'answer' && MODEL_ROUTES.has(r.route) && controls.settings.memory) {
+    if (r.kind === 'answer' && WRITTEN_BY_MODEL.has(r.route) && controls.settings.memory) {
       // the thread and the viewer's memory: only what was really posted (never a filtered reply)
       await ctx.memory
         .afterPosted({

@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { routesFor, type RouteName } from './routes.js';
 import type { ModelClient } from './types.js';
 
 export interface ModelNeed {
@@ -47,11 +48,7 @@ export async function checkModels(needs: readonly ModelNeed[], timeoutMs = 5_000
   ];
 }
 
-/** The models a process with these roles needs. */
-export function modelsFor(roles: readonly string[], config: Pick<Config, 'FAST_MODEL' | 'SLOW_MODEL'>, fast: ModelClient, slow: ModelClient): ModelNeed[] {
-  const needs: ModelNeed[] = [];
-  // the slow worker falls back to the fast model, so it needs both
-  if (roles.includes('fast') || roles.includes('slow')) needs.push({ client: fast, model: config.FAST_MODEL });
-  if (roles.includes('slow')) needs.push({ client: slow, model: config.SLOW_MODEL });
-  return needs;
+/** The models a process with these roles needs: its routes' and the ones they fall back to (the slow worker falls back to the fast model). */
+export function modelsFor(roles: readonly string[], config: Config, clientOf: (route: RouteName) => ModelClient): ModelNeed[] {
+  return routesFor(roles).map((r) => ({ client: clientOf(r.name), model: r.model(config) }));
 }

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import { hasModel } from './preflight.js';
+import { MODEL_ROUTES } from './routes.js';
 import { formatBytes, formatProgress, freeBytes, isLocalHost, KNOWN_MODEL_BYTES, ollamaModelsDir, pullModel, PullError, type PullProgress } from './pull.js';
 
 export interface ModelOnHost {
@@ -7,12 +8,9 @@ export interface ModelOnHost {
   model: string;
 }
 
-/** FAST_MODEL and SLOW_MODEL on their hosts, each once. */
-export function configuredModels(config: Pick<Config, 'FAST_MODEL' | 'SLOW_MODEL' | 'fastHost' | 'slowHost'>): ModelOnHost[] {
-  const all = [
-    { host: config.fastHost, model: config.FAST_MODEL },
-    { host: config.slowHost, model: config.SLOW_MODEL },
-  ];
+/** Every route's model (FAST_MODEL, SLOW_MODEL) on its host, each once. */
+export function configuredModels(config: Config): ModelOnHost[] {
+  const all = MODEL_ROUTES.map((r) => ({ host: r.host(config), model: r.model(config) }));
   return all.filter((m, i) => all.findIndex((n) => n.host === m.host && n.model === m.model) === i);
 }
 

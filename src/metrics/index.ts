@@ -8,6 +8,7 @@
 import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ChatRequest, ChatResult, ModelClient } from '../llm/types.js';
+import type { RouteName } from '../llm/routes.js';
 import type { Queues } from '../queues.js';
 
 export interface MetricsDeps {
@@ -32,7 +33,7 @@ export interface Metrics {
   pacerWait(platform: string, channel: string, ms: number): void;
   jobFailed(queue: string, code: string): void;
   /** A model client that counts calls, errors (by code) and tokens. */
-  instrumentModel(client: ModelClient, route: 'fast' | 'slow'): ModelClient;
+  instrumentModel(client: ModelClient, route: RouteName): ModelClient;
   render(): Promise<string>;
 }
 

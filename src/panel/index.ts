@@ -25,6 +25,9 @@ import type { Metrics } from '../metrics/index.js';
 import type { Queues } from '../queues.js';
 import { controlsView, liveSnapshot, parseScope, pendingView, recentEvents } from './data.js';
 import { createHub } from './stream.js';
+import { MODEL_ROUTES } from '../llm/routes.js';
+import { PLATFORM_LIST } from '../platforms/registry.js';
+import { PLATFORMS } from '../types.js';
 
 declare module 'fastify' {
   interface Session {
@@ -32,6 +35,12 @@ declare module 'fastify' {
   }
 }
 
+
+/** `platform:user` with a registered platform and no spaces. */
+function isPlatformUser(raw: string): boolean {
+  const i = raw.indexOf(':');
+  return i > 0 && (PLATFORMS as readonly string[]).includes(raw.slice(0, i)) && /^\S+$/.test(raw.slice(i + 1));
+}
 export interface PanelDeps {
   config: Config;
   logger: Logger;
@@ -95,11 +104,8 @@ export async function buildPanelServer(deps: PanelDeps) {
     if (!loggedIn(req)) return reply.code(401).send({ error: 'log in with the panel token' });
   };
   const actor: Actor = { by: 'panel', via: 'panel' };
-  const knownChannels = [...config.TWITCH_CHANNELS.map((c) => `twitch:${c}`), ...(config.YOUTUBE_LIVE_ID ? [`youtube:${config.YOUTUBE_LIVE_ID}`] : [])];
-  const models = [
-    { route: 'fast', model: config.FAST_MODEL },
-    { route: 'slow', model: config.SLOW_MODEL },
-  ];
+  const knownChannels = PLATFORM_LIST.flatMap((p) => p.channels(config).map((c) => `${p.name}:${c}`));
+  const models = MODEL_ROUTES.map((r) => ({ route: r.name, model: r.model(config) }));
   const rateLimitWaits = async (): Promise<Record<string, number>> => {
     const m = await deps.metrics.registry.getSingleMetric('bot_rate_limit_waits_total')?.get();
     const out: Record<string, number> = {};
@@ -187,7 +193,7 @@ export async function buildPanelServer(deps: PanelDeps) {
       const raw = typeof b.member === 'string' ? b.member.trim().toLowerCase() : '';
       if (!SET_NAMES.includes(set)) return reply.code(400).send({ error: `set must be one of ${SET_NAMES.join(', ')}` });
       const userSet = set === 'blocked_users' || set === 'vip_users';
-      if (!raw || raw.length > 200 || (userSet && !/^(twitch|youtube|console):\S+$/.test(raw))) {
+      if (!raw || raw.length > 200 || (userSet && !isPlatformUser(raw))) {
         return reply.code(400).send({ error: userSet ? 'give the user as platform:login or platform:userId (e.g. twitch:some_troll)' : 'give a word (at most 200 characters)' });
       }
       const member = userSet ? raw.replace(/:@/, ':') : raw;

@@ -1,20 +1,11 @@
 import type { Config } from '../config.js';
 import type { Platform } from '../types.js';
+import type { PlatformFormat } from './descriptor.js';
+import { platformOf } from './registry.js';
 
-/** How replies look on a platform: known to the workers without a connection to it. */
-export interface PlatformFormat {
-  maxChars: number;
-  /** No threads: every message starts with "@name ". */
-  mention: boolean;
-}
+export type { PlatformFormat };
 
-export function platformFormat(platform: Platform, config: Pick<Config, 'TWITCH_MAX_CHARS' | 'YOUTUBE_MAX_CHARS'>): PlatformFormat {
-  switch (platform) {
-    case 'twitch':
-      return { maxChars: config.TWITCH_MAX_CHARS, mention: false };
-    case 'youtube':
-      return { maxChars: config.YOUTUBE_MAX_CHARS, mention: true };
-    case 'console':
-      return { maxChars: config.TWITCH_MAX_CHARS, mention: false };
-  }
+/** How replies look on a platform (its descriptor's chat limits under the configuration). */
+export function platformFormat(platform: Platform, config: Config): PlatformFormat {
+  return platformOf(platform)!.format(config);
 }

@@ -1,3 +1,4 @@
+import { ROUTE_NAMES } from '../llm/routes.js';
 import { readFileSync } from 'node:fs';
 import { buildApp, waitDrained } from '../app.js';
 import { EXIT_CONFIG, type Config } from '../config.js';
@@ -91,7 +92,7 @@ export async function runReplay(config: Config, logger: Logger, opts: ReplayOpti
     fedAll.push(new Promise<void>((r) => (fed = r)));
     return replayAdapter(platform, lines, t0, opts.speed, opts.out, () => fed());
   });
-  const app = buildApp({ config: { ...config, REDIS_PREFIX: sandbox.prefix }, logger, roles: ['gateway', 'fast', 'slow'], adapters });
+  const app = buildApp({ config: { ...config, REDIS_PREFIX: sandbox.prefix }, logger, roles: ['gateway', ...ROUTE_NAMES], adapters });
   try {
     const problems = await app.checkModels();
     if (problems.length) {

@@ -3,6 +3,7 @@
  * a route and character, so Ollama reuses its KV cache); everything about the comment goes
  * last, in the user message, quoted as untrusted data.
  */
+import type { RouteName } from '../llm/routes.js';
 import type { Character } from '../character.js';
 import type { ChatMessage } from '../llm/types.js';
 import type { Comment } from '../types.js';
@@ -18,7 +19,7 @@ export const NOT_FOR_ME_MARKER = '[[SKIP]]';
 const MAX_NAME = 50;
 
 export interface PromptOptions {
-  route: 'fast' | 'slow';
+  route: RouteName;
   /** Total characters the answer may use (all messages together). */
   maxChars: number;
   /** Fast route only: the model may answer TRIAGE_MARKER to send the comment to the slow model. */

@@ -21,6 +21,7 @@ import {
   YES_NO_MAX_UNITS,
 } from './rules.js';
 import { normalizeText } from './trigger.js';
+import type { RouteName } from '../llm/routes.js';
 
 export interface RuleHit {
   name: string;
@@ -36,7 +37,7 @@ export interface Complexity {
   trivial: boolean;
 }
 
-export type Route = 'fast' | 'slow';
+/** Where a score falls: fast, slow, or the uncertain band between (TRIAGE_BAND) where the fast model triages. */
 export type Band = 'fast' | 'uncertain' | 'slow';
 
 /** A fired rule at least this heavy is a real request for depth: the comment is not trivial. */
@@ -125,7 +126,7 @@ export function scoreComplexity(text: string, opts: { slowKeywords?: readonly st
 }
 
 /** Route for a score given the slow_threshold control (score >= threshold => 'slow'). */
-export function routeForScore(score: number, threshold: number): Route {
+export function routeForScore(score: number, threshold: number): RouteName {
   return score >= threshold ? 'slow' : 'fast';
 }
 

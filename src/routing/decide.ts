@@ -2,7 +2,8 @@ import type { ControlSnapshot } from '../controls/types.js';
 import type { ThreadSignal } from '../memory/thread.js';
 import type { Comment } from '../types.js';
 import { judgeAudience, type AudienceVerdict } from './audience.js';
-import { bandOf, scoreComplexity, type RuleHit } from './classify.js';
+import type { RouteName } from '../llm/routes.js';
+import { bandOf, scoreComplexity, type Band, type RuleHit } from './classify.js';
 import { analyzeTrigger, isTriggered } from './trigger.js';
 
 export type SkipReason =
@@ -18,8 +19,6 @@ export type SkipReason =
   | 'abuse'
   | 'not_for_me'
   | 'copypasta';
-
-export type Band = 'fast' | 'uncertain' | 'slow';
 
 /**
  * A conversation is not spam: a viewer's follow-up to the bot's answer to them ("why?") is
@@ -41,7 +40,7 @@ export type Decision =
   | ({ answer: false; reason: SkipReason; detail?: string } & Partial<Scored>)
   | ({
       answer: true;
-      route: 'fast' | 'slow';
+      route: RouteName;
       /** Fast route in the uncertain band: the fast model may escalate with the triage marker. */
       triage: boolean;
       /** A complex comment answered fast because the slow pool was full. */
@@ -133,7 +132,7 @@ export function decide(input: DecisionInput): Decision {
   // trigger=all answers every comment (fast); otherwise chat that is not for the character is left alone
   if (!audience.forMe && !c.paid && s.trigger !== 'all') return { answer: false, reason: 'not_for_me', ...scored };
 
-  let route: 'fast' | 'slow' = !audience.forMe || s.mode === 'fast' ? 'fast' : s.mode === 'slow' ? 'slow' : band === 'slow' ? 'slow' : 'fast';
+  let route: RouteName = !audience.forMe || s.mode === 'fast' ? 'fast' : s.mode === 'slow' ? 'slow' : band === 'slow' ? 'slow' : 'fast';
   const maxAge = (route === 'slow' ? s.slow_max_age_s : s.fast_max_age_s) * 1000;
   const age = commentAge(c, now);
   if (age > maxAge) return { answer: false, reason: 'stale', detail: `${Math.round(age / 1000)}s old`, ...scored };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, FIELDS, FIELD_SPECS, formatValue, isField, parseField, resolveSettings } from '../../src/controls/fields.js';
-import { controlKeys, normalizeChannel } from '../../src/controls/keys.js';
+import { controlKeys } from '../../src/controls/keys.js';
+import { normalizeChannel } from '../../src/platforms/registry.js';
 import type { Field } from '../../src/controls/types.js';
 
 describe('parseField: good values', () => {

@@ -3,7 +3,7 @@ import { BotError } from '../../errors.js';
 import { componentLogger, type Logger } from '../../log.js';
 import type { CommentInput } from '../../types.js';
 import type { ChannelLimits, ChatAdapter, ModerationEvent, OutgoingMessage, PostResult } from '../port.js';
-import { buildPrivmsgLine, classifyNotice, isLoginFailure, normalizeChannel, parseIrcUrl } from './irc.js';
+import { buildPrivmsgLine, classifyNotice, isLoginFailure, validTwitchChannel, parseIrcUrl } from './irc.js';
 import { attachModeration, twitchBuckets } from './moderation.js';
 import { botStateFromUserstate, selfJoinChannel, mapTwitchMessage, type TwitchWireMessage } from './map.js';
 import type { TmiRawMessage, TmiUserstate } from './twitch.external.js';
@@ -61,7 +61,7 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
   const botLogin = opts.username.toLowerCase();
   const channels: string[] = [];
   for (const c of opts.channels) {
-    const n = normalizeChannel(c);
+    const n = validTwitchChannel(c);
     if (n && !channels.includes(n)) channels.push(n);
     else if (!n) log.warn({ channel: c }, 'TWITCH_CHANNELS has an entry that is not a Twitch login; it is skipped');
   }
@@ -132,7 +132,7 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
   }
 
   function onNotice(channelRaw: string, msgId: string, text: string): void {
-    const channel = normalizeChannel(String(channelRaw ?? '')) ?? '*';
+    const channel = validTwitchChannel(String(channelRaw ?? '')) ?? '*';
     const effect = classifyNotice(String(msgId ?? ''), String(text ?? ''));
     const now = Date.now();
     switch (effect.kind) {
@@ -174,7 +174,7 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
   // joined on the bot's own JOIN echo or on USERSTATE (which Twitch sends after it, with
   // the bot's badges: moderator or not), whichever comes first
   function onRaw(raw: TmiRawMessage): void {
-    const stateOf = raw.command === 'ROOMSTATE' || raw.command === 'USERSTATE' ? normalizeChannel(raw.params?.[0] ?? '') : null;
+    const stateOf = raw.command === 'ROOMSTATE' || raw.command === 'USERSTATE' ? validTwitchChannel(raw.params?.[0] ?? '') : null;
     if (stateOf && raw.command === 'ROOMSTATE') room.onModes(stateOf, raw.tags ?? {});
     if (stateOf && raw.command === 'USERSTATE') room.onUserstateTags(stateOf, raw.tags ?? {});
     const selfJoin = selfJoinChannel(raw, botLogin);
@@ -351,7 +351,7 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
     },
 
     buckets(channel: string) {
-      const ch = normalizeChannel(channel) ?? channel;
+      const ch = validTwitchChannel(channel) ?? channel;
       return twitchBuckets(botLogin, modIn.get(ch) === true || ch === botLogin, opts.rateLimit);
     },
 

@@ -17,7 +17,7 @@ import type { ChatMessageEvent, ChatSettingsEvent } from './eventsub.external.js
 import { modesFromSettings, standingFromChatEvent, wireFromChatEvent } from './eventsub-map.js';
 import { createEventSubSession } from './eventsub-ws.js';
 import { createHelix, HelixError } from './helix.js';
-import { classifyNotice, normalizeChannel } from './irc.js';
+import { classifyNotice, validTwitchChannel } from './irc.js';
 import { mapTwitchMessage } from './map.js';
 import { createPostState, gatePost, postingLimits, TwitchNotConnectedError, TwitchPausedError } from './post-gate.js';
 import { createRoomTracker } from './room-tracker.js';
@@ -47,7 +47,7 @@ export function createEventSubAdapter(opts: EventSubAdapterOptions): ChatAdapter
   const log = opts.logger.child({ transport: 'eventsub' });
   const auth = opts.auth;
   const botLogin = opts.username.toLowerCase();
-  const channels = [...new Set(opts.channels.map((c) => normalizeChannel(c)).filter((c): c is string => !!c))];
+  const channels = [...new Set(opts.channels.map((c) => validTwitchChannel(c)).filter((c): c is string => !!c))];
   const ignoredBots = new Set(opts.ignoredBots.map((b) => b.toLowerCase()));
   const helix = createHelix({ baseUrl: opts.apiUrl, auth, clientId: () => opts.clientId ?? auth.clientId ?? '' });
   const room = createRoomTracker(log, opts.onRoomVerdict);

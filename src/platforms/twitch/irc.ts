@@ -2,6 +2,7 @@
  * Pure helpers for Twitch IRC lines: tag escaping, safe outgoing lines, URL parsing,
  * duplicate-avoidance and NOTICE classification. No sockets, no clock: pass `now`.
  */
+import { normalizeTwitchChannel } from './platform.js';
 
 /** IRCv3 tag value escaping: `;` → `\:`, space → `\s`, `\` → `\\`, CR → `\r`, LF → `\n`. */
 export function escapeTagValue(value: string): string {
@@ -65,9 +66,9 @@ export function sanitizeChatText(text: string): string {
 
 const CHANNEL_RE = /^[a-z0-9_]{1,25}$/;
 
-/** Lower-case channel login without `#`; `null` when it is not a valid Twitch login. */
-export function normalizeChannel(channel: string): string | null {
-  const c = channel.trim().replace(/^#/, '').toLowerCase();
+/** The channel normalised as everywhere (`normalizeTwitchChannel`); `null` when it is not a valid Twitch login. */
+export function validTwitchChannel(channel: string): string | null {
+  const c = normalizeTwitchChannel(channel);
   return CHANNEL_RE.test(c) ? c : null;
 }
 

@@ -10,7 +10,7 @@ import type tmi from 'tmi.js';
 import type { Logger } from '../../log.js';
 import type { Bucket } from '../account-budget.js';
 import type { ModerationEvent } from '../port.js';
-import { normalizeChannel } from './irc.js';
+import { validTwitchChannel } from './irc.js';
 
 type Tags = object | null | undefined;
 
@@ -20,7 +20,7 @@ const tagString = (tags: Tags, name: string): string | undefined => {
 };
 
 export function attachModeration(c: tmi.Client, log: Logger, emit: (ev: ModerationEvent) => void): void {
-  const channelOf = (raw: unknown) => normalizeChannel(String(raw ?? ''));
+  const channelOf = (raw: unknown) => validTwitchChannel(String(raw ?? ''));
   const safe = (fn: () => void) => {
     try {
       fn();

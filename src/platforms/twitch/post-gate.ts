@@ -7,7 +7,7 @@
 import { BotError } from '../../errors.js';
 import type { ChannelLimits, OutgoingMessage, PostResult } from '../port.js';
 import type { TwitchAuthFailedError } from './auth.js';
-import { avoidDuplicate, normalizeChannel, sanitizeChatText, type LastSent } from './irc.js';
+import { avoidDuplicate, validTwitchChannel, sanitizeChatText, type LastSent } from './irc.js';
 import type { RoomTracker } from './room-tracker.js';
 import { limitsUnder } from './room-state.js';
 
@@ -34,7 +34,7 @@ const MOD: ChannelLimits = { max: 100, windowMs: 30_000, minSpacingMs: 100 };
 
 /** A channel's posting limits now: the bot's standing there, the room's chat modes, TWITCH_RATE_LIMIT. */
 export function postingLimits(channel: string, modIn: ReadonlyMap<string, boolean>, room: RoomTracker, rateLimit?: { max: number; windowSeconds: number }): ChannelLimits {
-  const ch = normalizeChannel(channel) ?? channel;
+  const ch = validTwitchChannel(channel) ?? channel;
   return limitsUnder(modIn.get(ch) ? MOD : NON_MOD, room.verdict(ch), rateLimit);
 }
 
@@ -88,7 +88,7 @@ export interface PostClearance<T> {
  */
 export function gatePost<T>(state: PostState, msg: OutgoingMessage, input: PostGateInput<T>, now: number): PostResult | PostClearance<T> {
   if (input.stopped) return { status: 'rejected', reason: `Twitch chat is stopped: ${input.stopped.code} (see the error logged at the time)` };
-  const channel = normalizeChannel(msg.channel);
+  const channel = validTwitchChannel(msg.channel);
   if (!channel) return { status: 'rejected', reason: 'not a valid Twitch channel login' };
   if (!input.channels.includes(channel)) return { status: 'rejected', reason: `#${channel} is not in TWITCH_CHANNELS` };
   const block = holdFor(state.blocked, channel, now);
