@@ -37,6 +37,7 @@ import { createRedis } from './redis.js';
 import { BUILTIN_SLURS } from './reply/slurs.js';
 import { secretValues } from './secrets.js';
 import type { Platform } from './types.js';
+import { createViewerState } from './viewer-state.js';
 
 export interface AppOptions {
   config: Config;
@@ -135,6 +136,7 @@ export function buildApp(opts: AppOptions): App {
   const ctx: HandlerContext = {
     config,
     memory,
+    viewers: createViewerState({ redis, prefix }),
     logger,
     redis,
     prefix,

@@ -2,7 +2,6 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { z } from 'zod';
 import { recordEvent, type BotEvent } from '../events.js';
 import { findBlockedWord } from '../reply/safety.js';
-import { runtimeKeys } from '../runtime-keys.js';
 import type { Comment } from '../types.js';
 import type { HandlerContext, Outcome } from './context.js';
 
@@ -24,8 +23,7 @@ export function event(ctx: HandlerContext, c: Comment, ev: Omit<BotEvent, 'platf
 
 /** Count a filter strike against a user; the key lives ABUSE_IGNORE_S after the last strike. */
 export async function strike(ctx: HandlerContext, c: Comment, why: string): Promise<void> {
-  const key = runtimeKeys.strikes(ctx.prefix, c.platform, c.author.id);
-  const [[, n]] = ((await ctx.redis.multi().incr(key).expire(key, Math.max(1, ctx.config.ABUSE_IGNORE_S)).exec()) ?? [[null, 0]]) as [[unknown, number]];
+  const n = await ctx.viewers.addStrike({ platform: c.platform, userId: c.author.id }, ctx.config.ABUSE_IGNORE_S);
   if (n === ctx.config.ABUSE_STRIKES) {
     ctx.logger.warn({ component: 'abuse', platform: c.platform, userId: c.author.id, strikes: n, ignoreS: ctx.config.ABUSE_IGNORE_S, why }, 'user ignored for repeated filter hits');
   }

@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import type { Memory } from '../memory/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { Queues } from '../queues.js';
+import type { ViewerState } from '../viewer-state.js';
 import type { ModelRoute } from './answer.js';
 
 /** What the job handlers share; built once by the composition root. */
@@ -19,6 +20,8 @@ export interface HandlerContext {
   controls: Controls;
   /** Threads, stream context and viewer memory (memory/). */
   memory: Memory;
+  /** A viewer's cooldown, latest question and strikes (viewer-state.ts). */
+  viewers: ViewerState;
   character: Character;
   /** Names that address the character: its name, aliases and the bot's logins. */
   names: string[];

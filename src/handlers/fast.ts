@@ -4,6 +4,7 @@ import { copypastaHoldMs } from '../copypasta.js';
 import { decide, isVip, type DecisionInput } from '../routing/decide.js';
 import { removalOf } from '../moderation/removals.js';
 import { runtimeKeys } from '../runtime-keys.js';
+import { lastAnsweredAt, recordsAsLatest } from '../viewer-state.js';
 import { analyzeTrigger } from '../routing/trigger.js';
 import { platformFormat } from '../platforms/format.js';
 import type { Comment } from '../types.js';
@@ -25,9 +26,7 @@ export function createFastHandler(ctx: HandlerContext) {
     const { comment: c } = parseJob(job, commentJobSchema);
     const pickedAt = ctx.now();
     const controls = await ctx.controls.get(c.platform, c.channel);
-    const cooldownKey = runtimeKeys.cooldown(ctx.prefix, c.platform, c.author.id);
-    const strikesKey = runtimeKeys.strikes(ctx.prefix, c.platform, c.author.id);
-    const answeredKey = runtimeKeys.posted(ctx.prefix, c.platform, c.id, 'answer');
+    const viewer = { platform: c.platform, userId: c.author.id };
     const blockedWord = blockedWordIn(c.text, controls.blockedWords);
     const decideWith = (state: Partial<Pick<DecisionInput, 'lastAnsweredAt' | 'slowWaiting' | 'abuseUntil' | 'thread' | 'copypasta'>>) =>
       decide({ comment: c, controls, names: ctx.names, now: pickedAt, slowWaiting: 0, triageBand: ctx.config.triageBand, triageEnabled: ctx.config.TRIAGE, blockedWord, extraEmotes: ctx.config.extraEmotes, ...state });
@@ -64,13 +63,10 @@ export function createFastHandler(ctx: HandlerContext) {
     // viewer's cooldown in the same round trip as the reads (released below if it is not
     // answered after all). The value carries the comment id, so a retry keeps its claim.
     const claimAhead = cooled;
-    const [cooldownRaw, strikesRaw, answered, latest, slowWaiting, claimedAhead, roomBlocked, copypasta, recall, related, removed] = await Promise.all([
-      ctx.redis.get(cooldownKey),
-      ctx.redis.get(strikesKey),
-      ctx.redis.exists(answeredKey),
-      ctx.redis.zrange(runtimeKeys.latest(ctx.prefix, c.platform, c.author.id), -1, -1).then((r) => r[0]),
+    const claim = { commentId: c.id, at: pickedAt, ttlS: controls.settings.user_cooldown_s };
+    const [state, slowWaiting, roomBlocked, copypasta, recall, related, removed] = await Promise.all([
+      ctx.viewers.read(viewer, { commentId: c.id, ...(claimAhead ? { claim } : {}) }),
       ctx.queues.slow.getWaitingCount(),
-      claimAhead ? ctx.redis.set(cooldownKey, `${pickedAt}|${c.id}`, 'EX', controls.settings.user_cooldown_s, 'NX') : undefined,
       // a chat mode that keeps the bot from posting in this channel (set by the gateway from ROOMSTATE / chat settings)
       ctx.redis.get(runtimeKeys.roomBlocked(ctx.prefix, c.platform, c.channel)),
       ctx.copypasta.isFlagged(c),
@@ -79,15 +75,13 @@ export function createFastHandler(ctx: HandlerContext) {
       removalOf(ctx.redis, ctx.prefix, c),
     ]);
     const thread = controls.settings.memory ? threadSignal(c.text, recall) : undefined;
-    const releaseClaim = async () => {
-      if (claimedAhead === 'OK') await ctx.redis.del(cooldownKey);
-    };
+    const releaseClaim = () => ctx.viewers.releaseCooldown(viewer, state);
     const notAnswered = async (reason: string, score?: number): Promise<Outcome> => {
       await releaseClaim();
       return skip(reason, score);
     };
     // a redelivery of a comment already answered: its first run recorded the outcome
-    if (answered) {
+    if (state.answered) {
       await releaseClaim();
       log.info({ ...base, outcome: 'skipped', reason: 'already_answered' }, 'comment skipped');
       return { outcome: 'skipped', reason: 'already_answered' };
@@ -97,17 +91,13 @@ export function createFastHandler(ctx: HandlerContext) {
     // several questions in a row from one viewer: the latest one is answered (where the
     // cooldown would hold the others back anyway)
     // (intake records mentions and questions only: a follow-up such as 「もっと詳しく」 is not in the list)
-    const recordedAsLatest = (() => {
-      const t = analyzeTrigger(c.text, ctx.names);
-      return t.mention || t.question;
-    })();
-    if (latest && latest !== c.id && cooled && recordedAsLatest) return notAnswered('superseded');
-    const [lastAtStr, lastId] = (cooldownRaw ?? '').split('|');
+    const recordedAsLatest = recordsAsLatest(analyzeTrigger(c.text, ctx.names));
+    if (state.latestQuestion && state.latestQuestion !== c.id && cooled && recordedAsLatest) return notAnswered('superseded');
     const decision = decideWith({
       // a retry of the comment that set the cooldown is not held back by it
-      lastAnsweredAt: cooldownRaw && lastId !== c.id ? Number(lastAtStr) : undefined,
+      lastAnsweredAt: lastAnsweredAt(state, c.id),
       slowWaiting,
-      abuseUntil: Number(strikesRaw ?? 0) >= ctx.config.ABUSE_STRIKES ? pickedAt + 1 : undefined,
+      abuseUntil: state.strikes >= ctx.config.ABUSE_STRIKES ? pickedAt + 1 : undefined,
       thread,
       copypasta,
     });
@@ -118,8 +108,8 @@ export function createFastHandler(ctx: HandlerContext) {
     // no answer is generated that the channel's chat mode would not let the bot post
     if (roomBlocked) return notAnswered('room_mode');
     // the claim above failed: held by another comment of this viewer, or by this one's earlier attempt
-    if (decision.pastCooldown) await ctx.redis.set(cooldownKey, `${pickedAt}|${c.id}`, 'EX', Math.max(1, controls.settings.user_cooldown_s));
-    else if (claimAhead && claimedAhead !== 'OK' && (await ctx.redis.get(cooldownKey))?.split('|')[1] !== c.id) return skip('cooldown');
+    if (decision.pastCooldown) await ctx.viewers.setCooldown(viewer, claim);
+    else if (claimAhead && !state.claimed && !(await ctx.viewers.holdsCooldown(viewer, c.id))) return skip('cooldown');
     const reasons = decision.rules.map((r) => r.name);
     // with approval on nothing reaches chat before a moderator approves it: no acknowledgement
     const ack = controls.settings.ack && !controls.settings.approval;

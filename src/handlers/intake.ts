@@ -7,9 +7,9 @@ import { shouldShed } from '../routing/shedding.js';
 import { isVip, userKeys } from '../routing/decide.js';
 import { isForgetMe } from '../memory/guard.js';
 import { forgetMe } from './forget-me.js';
+import { recordsAsLatest } from '../viewer-state.js';
 import { commentJobId } from '../queues.js';
 import { findBlockedWord, normalizeForMatch, sanitizeComment } from '../reply/safety.js';
-import { runtimeKeys } from '../runtime-keys.js';
 import { commentSchema, type CommentInput } from '../types.js';
 import { event } from './common.js';
 import type { HandlerContext } from './context.js';
@@ -118,8 +118,9 @@ export function createIntake(ctx: HandlerContext) {
     const norm = normalizeForMatch(c.text);
     // the viewer's latest question is recorded before the job exists, so a worker that picks
     // the job up at once already sees it
-    const latestKey = trig.mention || trig.question ? runtimeKeys.latest(ctx.prefix, c.platform, c.author.id) : undefined;
-    const latest = latestKey ? ctx.redis.pipeline().zadd(latestKey, arrival, c.id).zremrangebyrank(latestKey, 0, -4).expire(latestKey, 120).exec() : undefined;
+    const viewer = { platform: c.platform, userId: c.author.id };
+    const asLatest = recordsAsLatest(trig);
+    const latest = asLatest ? ctx.viewers.recordLatest(viewer, c.id, arrival) : undefined;
     const job = await ctx.queues.comments.add('comment', { comment: c }, {
       jobId,
       priority,
@@ -135,7 +136,7 @@ export function createIntake(ctx: HandlerContext) {
       dupCount++;
       summary();
       log.info({ platform: c.platform, channel: c.channel, commentId: c.id, outcome: 'skipped', reason: 'duplicate_text', sameAs: job.id }, 'comment skipped');
-      await Promise.all([event(ctx, c, { type: 'skip', reason: 'duplicate_text' }), latestKey && ctx.redis.zrem(latestKey, c.id)]);
+      await Promise.all([event(ctx, c, { type: 'skip', reason: 'duplicate_text' }), asLatest && ctx.viewers.dropLatest(viewer, c.id)]);
       return 'duplicate';
     }
     log.debug({ platform: c.platform, channel: c.channel, commentId: c.id, priority, chat: { user: c.author.name, text: c.text } }, 'comment queued');

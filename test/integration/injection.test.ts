@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitDrained } from '../../src/app.js';
 import { eventsKey } from '../../src/events.js';
 import { commentJobId } from '../../src/queues.js';
-import { runtimeKeys } from '../../src/runtime-keys.js';
+import { viewerKeys } from '../../src/viewer-state.js';
 import type { FakeChatRequest, FakeReply } from '../fakes/ollama.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
@@ -180,7 +180,7 @@ describe('prompt injection, with a model that obeys it', () => {
     // counted: a `filtered` event for botctl/status, and a strike against the viewer
     expect((await events(h)).filter((e) => e.id === id && e.type === 'filtered')).toEqual([expect.objectContaining({ reason: want })]);
     const job = await h.app.ctx.queues.comments.getJob(commentJobId({ platform: 'twitch', id }));
-    expect(await h.redis.get(runtimeKeys.strikes(h.prefix, 'twitch', job!.data.comment.author.id))).toBe('1');
+    expect(await h.redis.get(viewerKeys.strikes(h.prefix, 'twitch', job!.data.comment.author.id))).toBe('1');
   });
 
   it('no secret, no system prompt text and no reasoning reached the chat or the logs', () => {
@@ -224,7 +224,7 @@ describe('abuse limits', () => {
     const calls = h.ollama.requests.length;
     expect(await say('牡丹ちゃん、普通の質問だよ？', 'comment skipped')).toMatchObject({ reason: 'abuse' });
     expect(h.ollama.requests.length).toBe(calls);
-    expect(await h.redis.ttl(runtimeKeys.strikes(h.prefix, 'twitch', '424242'))).toBeGreaterThan(0);
+    expect(await h.redis.ttl(viewerKeys.strikes(h.prefix, 'twitch', '424242'))).toBeGreaterThan(0);
     // the ignore ends with the strikes key
     await new Promise((r) => setTimeout(r, 3_200));
     await say('牡丹ちゃん、もう話してくれる？', 'fast answer ready');

@@ -1,12 +1,14 @@
 /**
- * A viewer's state as moderators see it: `botctl explain --user twitch:<login>` reads the same
- * cooldown the fast worker wrote (issue 20: the workers key a viewer by user id, moderators
- * type a login). Real Redis, fake Twitch, fake Ollama, the real botctl code path in process.
+ * A viewer's state (src/viewer-state.ts): its named operations on real Redis, and as moderators
+ * see it: `botctl explain --user twitch:<login>` reads the same cooldown the fast worker wrote
+ * (issue 20: the workers key a viewer by user id, moderators type a login). Real Redis, fake
+ * Twitch, fake Ollama, the real botctl code path in process.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main as botctl } from '../../src/cli/botctl.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
-import { REDIS_URL, until } from '../helpers/redis.js';
+import { createViewerState, lastAnsweredAt, viewerKeys } from '../../src/viewer-state.js';
+import { dropPrefix, newRedis, REDIS_URL, uniquePrefix, until } from '../helpers/redis.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -42,4 +44,55 @@ describe('botctl explain --user twitch:<login> after the viewer was answered', (
     // another viewer is not held back by Carol's cooldown
     expect(await explain(['牡丹ちゃん、好きな色は？', '--user', 'twitch:someone_else'])).toMatchObject({ answer: true, cooldownRemainingS: null });
   }, 40_000);
+});
+
+describe('viewer state (src/viewer-state.ts) on real Redis', () => {
+  const prefix = uniquePrefix('viewer');
+  const redis = newRedis();
+  const vs = createViewerState({ redis, prefix });
+  const carol = { platform: 'twitch', userId: '70001' };
+  afterAll(async () => {
+    await dropPrefix(prefix);
+    redis.disconnect();
+  });
+
+  it('keeps the documented key strings (moderators and tools read them)', () => {
+    expect(viewerKeys.cooldown('bot', 'twitch', '42')).toBe('bot:cooldown:twitch:42');
+    expect(viewerKeys.strikes('bot', 'twitch', '42')).toBe('bot:abuse:twitch:42');
+    expect(viewerKeys.latest('bot', 'youtube', 'UCx')).toBe('bot:latest:youtube:UCx');
+  });
+
+  it('one comment claims the cooldown; another is held back; a retry keeps its claim; a release frees it', async () => {
+    const first = await vs.read(carol, { commentId: 'c1', claim: { commentId: 'c1', at: 1000, ttlS: 30 } });
+    expect(first).toMatchObject({ claimed: true, answered: false, strikes: 0 });
+    expect(first.cooldown).toBeUndefined(); // read before the claim, in the same round trip
+    expect(await redis.get(viewerKeys.cooldown(prefix, 'twitch', '70001'))).toBe('1000|c1');
+    expect(await redis.ttl(viewerKeys.cooldown(prefix, 'twitch', '70001'))).toBeGreaterThan(25);
+
+    const other = await vs.read(carol, { commentId: 'c2', claim: { commentId: 'c2', at: 2000, ttlS: 30 } });
+    expect(other).toMatchObject({ claimed: false, cooldown: { at: 1000, commentId: 'c1' } });
+    expect(lastAnsweredAt(other, 'c2')).toBe(1000);
+    expect(await vs.holdsCooldown(carol, 'c2')).toBe(false);
+
+    const retry = await vs.read(carol, { commentId: 'c1', claim: { commentId: 'c1', at: 3000, ttlS: 30 } });
+    expect(retry.claimed).toBe(false);
+    expect(lastAnsweredAt(retry, 'c1')).toBeUndefined();
+    expect(await vs.holdsCooldown(carol, 'c1')).toBe(true);
+
+    await vs.releaseCooldown(carol, other); // not its claim: nothing happens
+    expect(await vs.holdsCooldown(carol, 'c1')).toBe(true);
+    await vs.releaseCooldown(carol, first);
+    expect((await vs.read(carol)).cooldown).toBeUndefined();
+  });
+
+  it('counts strikes with their TTL, and keeps the last three questions with the latest on top', async () => {
+    expect(await vs.addStrike(carol, 600)).toBe(1);
+    expect(await vs.addStrike(carol, 600)).toBe(2);
+    expect(await redis.ttl(viewerKeys.strikes(prefix, 'twitch', '70001'))).toBeGreaterThan(590);
+    for (const [i, id] of ['q1', 'q2', 'q3', 'q4'].entries()) await vs.recordLatest(carol, id, 1000 + i);
+    expect(await redis.zrange(viewerKeys.latest(prefix, 'twitch', '70001'), 0, -1)).toEqual(['q2', 'q3', 'q4']);
+    expect(await vs.read(carol)).toMatchObject({ strikes: 2, latestQuestion: 'q4' });
+    await vs.dropLatest(carol, 'q4');
+    expect((await vs.read(carol)).latestQuestion).toBe('q3');
+  });
 });

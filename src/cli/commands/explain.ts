@@ -15,10 +15,10 @@ import { judgeAudience, NOT_FOR_ME_AT, type AudienceVerdict } from '../../routin
 import { bandOf, scoreComplexity } from '../../routing/classify.js';
 import { decide, type Decision } from '../../routing/decide.js';
 import { analyzeTrigger } from '../../routing/trigger.js';
-import { runtimeKeys } from '../../runtime-keys.js';
 import { createMemoryStore, type Recall } from '../../memory/store.js';
 import { threadSignal } from '../../memory/thread.js';
 import type { Comment, Platform } from '../../types.js';
+import { createViewerState, lastAnsweredAt as lastAnswerOf } from '../../viewer-state.js';
 import { CliError, EXIT_OK, EXIT_USAGE, type Ctx } from '../context.js';
 import { parseChannel, parseTarget } from '../scope.js';
 
@@ -132,14 +132,13 @@ async function explainOne(ctx: Ctx, text: string, inp: Inputs, controls: ReturnT
   const store = createMemoryStore({ redis, prefix: ctx.prefix, now: () => now, config: ctx.env, botLogins: inp.names });
   const userId = await store.resolveUser(inp.platform, inp.user);
   comment.author.id = userId;
-  const [cooldownRaw, strikesRaw, slowWaiting, recall] = await Promise.all([
-    redis.get(runtimeKeys.cooldown(ctx.prefix, inp.platform, userId)),
-    redis.get(runtimeKeys.strikes(ctx.prefix, inp.platform, userId)),
+  const [state, slowWaiting, recall] = await Promise.all([
+    createViewerState({ redis, prefix: ctx.prefix }).read({ platform: inp.platform, userId }),
     slow.getWaitingCount(),
     store.recall(comment, snap.settings.memory) as Promise<Recall>,
   ]);
   const thread = snap.settings.memory ? threadSignal(text, recall) : undefined;
-  const lastAnsweredAt = cooldownRaw ? Number(cooldownRaw.split('|')[0]) : undefined;
+  const lastAnsweredAt = lastAnswerOf(state);
   const d = decide({
     comment,
     controls: snap,
@@ -149,7 +148,7 @@ async function explainOne(ctx: Ctx, text: string, inp: Inputs, controls: ReturnT
     slowWaiting,
     triageBand: ctx.env.triageBand,
     triageEnabled: ctx.env.TRIAGE,
-    abuseUntil: Number(strikesRaw ?? 0) >= ctx.env.ABUSE_STRIKES ? now + 1 : undefined,
+    abuseUntil: state.strikes >= ctx.env.ABUSE_STRIKES ? now + 1 : undefined,
     blockedWord: findBlockedWord(text, snap.blockedWords),
     thread,
     extraEmotes: ctx.env.extraEmotes,
