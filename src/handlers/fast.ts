@@ -28,8 +28,10 @@ export function createFastHandler(ctx: HandlerContext) {
     const controls = await ctx.controls.get(c.platform, c.channel);
     const viewer = { platform: c.platform, userId: c.author.id };
     const blockedWord = blockedWordIn(c.text, controls.blockedWords);
+    // once per comment: both decisions below and the latest-question rule use it
+    const trigger = analyzeTrigger(c.text, ctx.names);
     const decideWith = (state: Partial<Pick<DecisionInput, 'lastAnsweredAt' | 'slowWaiting' | 'abuseUntil' | 'thread' | 'copypasta'>>) =>
-      decide({ comment: c, controls, names: ctx.names, now: pickedAt, slowWaiting: 0, triageBand: ctx.config.triageBand, triageEnabled: ctx.config.TRIAGE, blockedWord, extraEmotes: ctx.config.extraEmotes, ...state });
+      decide({ comment: c, controls, names: ctx.names, now: pickedAt, slowWaiting: 0, triageBand: ctx.config.triageBand, triageEnabled: ctx.config.TRIAGE, blockedWord, extraEmotes: ctx.config.extraEmotes, trigger, ...state });
     // the cooldown holds this viewer back (not VIPs, paid comments, or cooldown 0)
     const cooled = !c.paid && controls.settings.user_cooldown_s > 0 && !isVip(c, controls);
     const base = { platform: c.platform, channel: c.channel, commentId: c.id, attempt: job.attemptsMade + 1 };
@@ -91,8 +93,7 @@ export function createFastHandler(ctx: HandlerContext) {
     // several questions in a row from one viewer: the latest one is answered (where the
     // cooldown would hold the others back anyway)
     // (intake records mentions and questions only: a follow-up such as 「もっと詳しく」 is not in the list)
-    const recordedAsLatest = recordsAsLatest(analyzeTrigger(c.text, ctx.names));
-    if (state.latestQuestion && state.latestQuestion !== c.id && cooled && recordedAsLatest) return notAnswered('superseded');
+    if (state.latestQuestion && state.latestQuestion !== c.id && cooled && recordsAsLatest(trigger)) return notAnswered('superseded');
     const decision = decideWith({
       // a retry of the comment that set the cooldown is not held back by it
       lastAnsweredAt: lastAnsweredAt(state, c.id),

@@ -4,7 +4,7 @@ import type { Comment } from '../types.js';
 import { judgeAudience, type AudienceVerdict } from './audience.js';
 import type { RouteName } from '../llm/routes.js';
 import { bandOf, scoreComplexity, type Band, type RuleHit } from './classify.js';
-import { analyzeTrigger, isTriggered } from './trigger.js';
+import { analyzeTrigger, isTriggered, type TriggerInfo } from './trigger.js';
 
 export type SkipReason =
   | 'paused'
@@ -76,6 +76,8 @@ export interface DecisionInput {
   copypasta?: boolean;
   /** Emote names added to the shipped list (EMOTES_FILE). */
   extraEmotes?: ReadonlySet<string>;
+  /** `analyzeTrigger(comment.text, names)` where the caller has it already (computed here otherwise). */
+  trigger?: TriggerInfo;
 }
 
 /** The keys under which a user may appear in the blocked/vip sets. */
@@ -106,7 +108,7 @@ export function decide(input: DecisionInput): Decision {
   if (text === '') return { answer: false, reason: 'empty' };
   if (input.blockedWord) return { answer: false, reason: 'blocked_word', detail: input.blockedWord };
 
-  const trig = analyzeTrigger(text, input.names);
+  const trig = input.trigger ?? analyzeTrigger(text, input.names);
   if (trig.command) return { answer: false, reason: 'command' };
   // A reply to the bot, or a follow-up right after the bot answered this viewer, is addressed
   // to the character ("why?", 「もっと詳しく」); one that asks for more depth on a slow answer

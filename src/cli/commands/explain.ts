@@ -139,6 +139,7 @@ async function explainOne(ctx: Ctx, text: string, inp: Inputs, controls: ReturnT
   ]);
   const thread = snap.settings.memory ? threadSignal(text, recall) : undefined;
   const lastAnsweredAt = lastAnswerOf(state);
+  const trig = analyzeTrigger(text.trim(), inp.names);
   const d = decide({
     comment,
     controls: snap,
@@ -152,10 +153,10 @@ async function explainOne(ctx: Ctx, text: string, inp: Inputs, controls: ReturnT
     blockedWord: findBlockedWord(text, snap.blockedWords),
     thread,
     extraEmotes: ctx.env.extraEmotes,
+    trigger: trig,
   });
   // early skips (paused, blocked) carry no score: compute it for the explanation only
   const cx = scoreComplexity(text.trim(), { slowKeywords: snap.slowKeywords });
-  const trig = analyzeTrigger(text.trim(), inp.names);
   const route = d.answer ? d.route : 'none';
   const remaining = lastAnsweredAt === undefined ? null : Math.max(0, Math.ceil((lastAnsweredAt + snap.settings.user_cooldown_s * 1000 - now) / 1000));
   const x: Omit<Explanation, 'reasons'> = {
