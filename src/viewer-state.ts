@@ -4,7 +4,7 @@
  * stable user id, never a name. Intake, the fast worker and `botctl explain` use these
  * named operations; what a viewer is remembered for (threads, facts) is memory's (src/memory/).
  */
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { TriggerInfo } from './routing/trigger.js';
 import { runtimeKeys } from './runtime-keys.js';
 
@@ -16,12 +16,19 @@ export const viewerKeys = {
   strikes: (prefix: string, platform: string, userId: string) => `${prefix}:abuse:${platform}:${userId}`,
   /** Sorted set of a user's recent questions by arrival: an older one still waiting is skipped (latest question wins). */
   latest: (prefix: string, platform: string, userId: string) => `${prefix}:latest:${platform}:${userId}`,
+  /**
+   * A viewer's login → their user id, for `botctl explain --user <platform>:<login>`; lives as
+   * long as the longest of the cooldown and strikes written with it (memory keeps its own,
+   * longer-lived index, only where memory is on).
+   */
+  login: (prefix: string, platform: string, login: string) => `${prefix}:viewer:login:${platform}:${login.toLowerCase()}`,
 };
 
-/** Whose state: platform and the platform's user id. */
+/** Whose state: platform and the platform's user id (and login: what moderators type). */
 export interface Viewer {
   platform: string;
   userId: string;
+  login?: string;
 }
 
 /** What the fast worker (and explain) knows about a viewer when it decides. */
@@ -74,6 +81,12 @@ export function createViewerState(opts: { redis: Redis; prefix: string }) {
     strikes: (v: Viewer) => viewerKeys.strikes(prefix, v.platform, v.userId),
     latest: (v: Viewer) => viewerKeys.latest(prefix, v.platform, v.userId),
   };
+  /** Map the viewer's login to their id for at least `ttlS` (never shortening a longer life). */
+  const noteLogin = (m: ChainableCommander, v: Viewer, ttlS: number): ChainableCommander => {
+    if (!v.login) return m;
+    const key = viewerKeys.login(prefix, v.platform, v.login);
+    return m.set(key, v.userId, 'KEEPTTL').expire(key, ttlS, 'NX').expire(key, ttlS, 'GT');
+  };
   return {
     /**
      * The viewer's state, and (`claim`) the cooldown claimed ahead of the decision, in one
@@ -88,6 +101,7 @@ export function createViewerState(opts: { redis: Redis; prefix: string }) {
         o.commentId === undefined ? 0 : redis.exists(runtimeKeys.posted(prefix, v.platform, o.commentId, 'answer')),
         redis.zrange(k.latest(v), -1, -1).then((r) => r[0]),
         o.claim ? redis.set(k.cooldown(v), cooldownValue(o.claim), 'EX', o.claim.ttlS, 'NX') : undefined,
+        o.claim && v.login ? noteLogin(redis.multi(), v, o.claim.ttlS).exec() : undefined,
       ]);
       const cooldown = parseCooldown(cooldownRaw);
       return { ...(cooldown ? { cooldown } : {}), strikes: Number(strikesRaw ?? 0), ...(latest ? { latestQuestion: latest } : {}), answered: answered > 0, claimed: claimed === 'OK' };
@@ -95,7 +109,8 @@ export function createViewerState(opts: { redis: Redis; prefix: string }) {
 
     /** Take the cooldown whoever holds it (a follow-up answered within it restarts it). */
     async setCooldown(v: Viewer, claim: CooldownClaim): Promise<void> {
-      await redis.set(k.cooldown(v), cooldownValue(claim), 'EX', Math.max(1, claim.ttlS));
+      const ttlS = Math.max(1, claim.ttlS);
+      await noteLogin(redis.multi().set(k.cooldown(v), cooldownValue(claim), 'EX', ttlS), v, ttlS).exec();
     },
 
     /** Give back a cooldown claimed with read() for a comment that is not answered after all. */
@@ -125,8 +140,14 @@ export function createViewerState(opts: { redis: Redis; prefix: string }) {
     /** Count a filter strike; the key lives `ttlS` after the last one. Returns the count. */
     async addStrike(v: Viewer, ttlS: number): Promise<number> {
       const key = k.strikes(v);
-      const [[, n]] = ((await redis.multi().incr(key).expire(key, Math.max(1, ttlS)).exec()) ?? [[null, 0]]) as [[unknown, number]];
+      const life = Math.max(1, ttlS);
+      const [[, n]] = ((await noteLogin(redis.multi().incr(key).expire(key, life), v, life).exec()) ?? [[null, 0]]) as [[unknown, number]];
       return n;
+    },
+
+    /** The user id a login typed by a moderator stands for, while the viewer has state; undefined otherwise. */
+    async resolveLogin(platform: string, login: string): Promise<string | undefined> {
+      return (await redis.get(viewerKeys.login(prefix, platform, login))) ?? undefined;
     },
   };
 }

@@ -2,12 +2,24 @@
 import { FIELDS, formatValue, resolveSettings, type BadValue } from '../controls/fields.js';
 import { normalizeChannel } from '../platforms/registry.js';
 import type { Field, Settings, Source } from '../controls/types.js';
+import type { MemoryStore } from '../memory/store.js';
+import { createViewerState } from '../viewer-state.js';
 import { PLATFORMS, type Platform } from '../types.js';
 import { CliError, EXIT_USAGE, type Ctx } from './context.js';
 
 export interface Target {
   platform: Platform;
   name: string;
+}
+
+/**
+ * The user id a viewer's login (as a moderator types it) stands for: the workers key a viewer's
+ * state and memory by user id. Looked up where the viewer has state (cooldown, strikes), then
+ * in memory's login index (memory on), else taken as typed (an id).
+ */
+export async function resolveViewerId(ctx: Ctx, store: Pick<MemoryStore, 'resolveUser'>, platform: string, login: string): Promise<string> {
+  const viewers = createViewerState({ redis: await ctx.redis(), prefix: ctx.prefix });
+  return (await viewers.resolveLogin(platform, login)) ?? (await store.resolveUser(platform, login));
 }
 
 /** `twitch:somechannel`, `youtube:VIDEO_ID`: what --channel, --user and block/vip take. */

@@ -23,7 +23,7 @@ export function event(ctx: HandlerContext, c: Comment, ev: Omit<BotEvent, 'platf
 
 /** Count a filter strike against a user; the key lives ABUSE_IGNORE_S after the last strike. */
 export async function strike(ctx: HandlerContext, c: Comment, why: string): Promise<void> {
-  const n = await ctx.viewers.addStrike({ platform: c.platform, userId: c.author.id }, ctx.config.ABUSE_IGNORE_S);
+  const n = await ctx.viewers.addStrike({ platform: c.platform, userId: c.author.id, login: c.author.login }, ctx.config.ABUSE_IGNORE_S);
   if (n === ctx.config.ABUSE_STRIKES) {
     ctx.logger.warn({ component: 'abuse', platform: c.platform, userId: c.author.id, strikes: n, ignoreS: ctx.config.ABUSE_IGNORE_S, why }, 'user ignored for repeated filter hits');
   }

@@ -26,7 +26,7 @@ export function createFastHandler(ctx: HandlerContext) {
     const { comment: c } = parseJob(job, commentJobSchema);
     const pickedAt = ctx.now();
     const controls = await ctx.controls.get(c.platform, c.channel);
-    const viewer = { platform: c.platform, userId: c.author.id };
+    const viewer = { platform: c.platform, userId: c.author.id, login: c.author.login };
     const blockedWord = blockedWordIn(c.text, controls.blockedWords);
     // once per comment: both decisions below and the latest-question rule use it
     const trigger = analyzeTrigger(c.text, ctx.names);

@@ -13,6 +13,7 @@ import { controlKeys } from '../controls/keys.js';
 import { eventsKey } from '../events.js';
 import { QUEUE } from '../queues.js';
 import { deleteKeys } from '../redis.js';
+import { viewerKeys as stateKeys } from '../viewer-state.js';
 import { memoryKeys } from './keys.js';
 
 /** The queues whose kept jobs can hold a viewer's words. */
@@ -174,9 +175,9 @@ export async function forgetViewer(
     }
   }
   const loginKeys: string[] = [];
+  // their logins: memory's index, and the one kept with their cooldown and strikes (viewer-state.ts)
   for (const n of names) {
-    const k = keys.login(who.platform, n);
-    if ((await redis.get(k)) === who.userId) loginKeys.push(k);
+    for (const k of [keys.login(who.platform, n), stateKeys.login(prefix, who.platform, n)]) if ((await redis.get(k)) === who.userId) loginKeys.push(k);
   }
   const deleted = await redis.del(...viewerKeys, ...loginKeys);
   await redis.zrem(keys.viewerIndex, `${who.platform}:${who.userId}`);

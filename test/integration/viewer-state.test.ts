@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main as botctl } from '../../src/cli/botctl.js';
+import { memoryKeys } from '../../src/memory/keys.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { createViewerState, lastAnsweredAt, viewerKeys } from '../../src/viewer-state.js';
 import { dropPrefix, newRedis, REDIS_URL, uniquePrefix, until } from '../helpers/redis.js';
@@ -44,6 +45,24 @@ describe('botctl explain --user twitch:<login> after the viewer was answered', (
     // another viewer is not held back by Carol's cooldown
     expect(await explain(['牡丹ちゃん、好きな色は？', '--user', 'twitch:someone_else'])).toMatchObject({ answer: true, cooldownRemainingS: null });
   }, 40_000);
+
+  it('with memory off in the channel too (no memory is kept, the login still finds the viewer), until they are forgotten', async () => {
+    await h.redis.hset(`${h.prefix}:routing:twitch:${h.channel}`, 'memory', 'off');
+    await new Promise((r) => setTimeout(r, 1100));
+    await chatAndWait('Dave', '牡丹ちゃん、好きな食べ物は？', '70002');
+    expect(await h.redis.exists(memoryKeys(h.prefix).login('twitch', 'dave'))).toBe(0);
+    const after = await explain(['牡丹ちゃん、好きな色は？', '--user', 'twitch:dave']);
+    expect(after.skip).toBe('cooldown');
+    expect(after.cooldownRemainingS).toBeGreaterThan(20);
+    // the login is kept no longer than the state it finds
+    const loginKey = viewerKeys.login(h.prefix, 'twitch', 'dave');
+    expect(await h.redis.ttl(loginKey)).toBeGreaterThan(20);
+    expect(await h.redis.ttl(loginKey)).toBeLessThanOrEqual(30);
+    // a moderator forgets dave by login: that key goes too
+    const io = { stdout: { write: () => true }, stderr: { write: () => true }, stdin: process.stdin } as never;
+    expect(await botctl(['memory', 'forget', 'twitch:dave'], io, { REDIS_URL, REDIS_PREFIX: h.prefix })).toBe(0);
+    expect(await h.redis.exists(loginKey)).toBe(0);
+  }, 40_000);
 });
 
 describe('viewer state (src/viewer-state.ts) on real Redis', () => {
@@ -60,6 +79,7 @@ describe('viewer state (src/viewer-state.ts) on real Redis', () => {
     expect(viewerKeys.cooldown('bot', 'twitch', '42')).toBe('bot:cooldown:twitch:42');
     expect(viewerKeys.strikes('bot', 'twitch', '42')).toBe('bot:abuse:twitch:42');
     expect(viewerKeys.latest('bot', 'youtube', 'UCx')).toBe('bot:latest:youtube:UCx');
+    expect(viewerKeys.login('bot', 'twitch', 'Dave')).toBe('bot:viewer:login:twitch:dave');
   });
 
   it('one comment claims the cooldown; another is held back; a retry keeps its claim; a release frees it', async () => {
@@ -83,6 +103,20 @@ describe('viewer state (src/viewer-state.ts) on real Redis', () => {
     expect(await vs.holdsCooldown(carol, 'c1')).toBe(true);
     await vs.releaseCooldown(carol, first);
     expect((await vs.read(carol)).cooldown).toBeUndefined();
+  });
+
+  it("maps the viewer's login to their id for as long as their longest state, not shorter", async () => {
+    const erin = { platform: 'twitch', userId: '70003', login: 'Erin' };
+    expect(await vs.resolveLogin('twitch', 'erin')).toBeUndefined();
+    await vs.addStrike(erin, 600);
+    expect(await vs.resolveLogin('twitch', 'ERIN')).toBe('70003');
+    // a 30 s cooldown claimed later does not cut the 600 s the strike needs
+    await vs.read(erin, { commentId: 'e1', claim: { commentId: 'e1', at: 1, ttlS: 30 } });
+    expect(await redis.ttl(viewerKeys.login(prefix, 'twitch', 'erin'))).toBeGreaterThan(590);
+    const finn = { platform: 'twitch', userId: '70004', login: 'finn' };
+    await vs.setCooldown(finn, { commentId: 'f1', at: 1, ttlS: 45 });
+    expect(await redis.ttl(viewerKeys.login(prefix, 'twitch', 'finn'))).toBeGreaterThan(40);
+    expect(await redis.ttl(viewerKeys.login(prefix, 'twitch', 'finn'))).toBeLessThanOrEqual(45);
   });
 
   it('counts strikes with their TTL, and keeps the last three questions with the latest on top', async () => {

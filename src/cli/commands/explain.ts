@@ -20,7 +20,7 @@ import { threadSignal } from '../../memory/thread.js';
 import type { Comment, Platform } from '../../types.js';
 import { createViewerState, lastAnsweredAt as lastAnswerOf } from '../../viewer-state.js';
 import { CliError, EXIT_OK, EXIT_USAGE, type Ctx } from '../context.js';
-import { parseChannel, parseTarget } from '../scope.js';
+import { parseChannel, parseTarget, resolveViewerId } from '../scope.js';
 
 const SKIP_WHY: Record<string, string> = {
   paused: 'mode is off: the bot is paused (botctl resume)',
@@ -128,9 +128,9 @@ async function explainOne(ctx: Ctx, text: string, inp: Inputs, controls: ReturnT
     kind: 'chat',
     receivedAt: now,
   };
-  // the workers key a viewer's state by user id: a login typed here is looked up (memory keeps the mapping)
+  // the workers key a viewer's state by user id: a login typed here is looked up
   const store = createMemoryStore({ redis, prefix: ctx.prefix, now: () => now, config: ctx.env, botLogins: inp.names });
-  const userId = await store.resolveUser(inp.platform, inp.user);
+  const userId = await resolveViewerId(ctx, store, inp.platform, inp.user);
   comment.author.id = userId;
   const [state, slowWaiting, recall] = await Promise.all([
     createViewerState({ redis, prefix: ctx.prefix }).read({ platform: inp.platform, userId }),

@@ -8,7 +8,7 @@ import { forgetAll, forgetViewer } from '../../memory/forget.js';
 import { createMemoryStore } from '../../memory/store.js';
 import { PLATFORMS } from '../../types.js';
 import { CliError, EXIT_OK, EXIT_USAGE, type Ctx } from '../context.js';
-import { parseChannel, scopeKey, scopeName } from '../scope.js';
+import { parseChannel, resolveViewerId, scopeKey, scopeName } from '../scope.js';
 
 export async function contextCmd(ctx: Ctx, args: string[], opts: { channel?: string; clear?: boolean }): Promise<number> {
   const channel = parseChannel(opts.channel);
@@ -57,7 +57,7 @@ export async function memoryCmd(ctx: Ctx, args: string[]): Promise<number> {
   }
   if (sub !== 'show' && sub !== 'forget') throw new CliError('botctl memory show <platform:user> | forget <platform:user> | forget-all', EXIT_USAGE);
   const v = parseViewer(target);
-  const userId = await store.resolveUser(v.platform, v.user);
+  const userId = await resolveViewerId(ctx, store, v.platform, v.user);
   if (sub === 'show') {
     const m = await store.show(v.platform, userId);
     if (ctx.json) {
