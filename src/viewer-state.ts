@@ -91,7 +91,8 @@ export function createViewerState(opts: { redis: Redis; prefix: string }) {
     /**
      * The viewer's state, and (`claim`) the cooldown claimed ahead of the decision, in one
      * round trip: every command is sent before any reply is awaited, so it runs alongside the
-     * caller's other reads. The claim (SET NX) is sent after the cooldown read.
+     * caller's other reads. The claim (SET NX) is sent after the cooldown read; with the
+     * viewer's login, the login index is written alongside (viewerKeys.login).
      * `commentId`: whether that comment's answer was already posted.
      */
     async read(v: Viewer, o: { commentId?: string; claim?: CooldownClaim } = {}): Promise<ViewerSnapshot> {
@@ -101,7 +102,7 @@ export function createViewerState(opts: { redis: Redis; prefix: string }) {
         o.commentId === undefined ? 0 : redis.exists(runtimeKeys.posted(prefix, v.platform, o.commentId, 'answer')),
         redis.zrange(k.latest(v), -1, -1).then((r) => r[0]),
         o.claim ? redis.set(k.cooldown(v), cooldownValue(o.claim), 'EX', o.claim.ttlS, 'NX') : undefined,
-        o.claim && v.login ? noteLogin(redis.multi(), v, o.claim.ttlS).exec() : undefined,
+        o.claim && v.login ? noteLogin(redis.pipeline(), v, o.claim.ttlS).exec() : undefined,
       ]);
       const cooldown = parseCooldown(cooldownRaw);
       return { ...(cooldown ? { cooldown } : {}), strikes: Number(strikesRaw ?? 0), ...(latest ? { latestQuestion: latest } : {}), answered: answered > 0, claimed: claimed === 'OK' };
@@ -110,7 +111,8 @@ export function createViewerState(opts: { redis: Redis; prefix: string }) {
     /** Take the cooldown whoever holds it (a follow-up answered within it restarts it). */
     async setCooldown(v: Viewer, claim: CooldownClaim): Promise<void> {
       const ttlS = Math.max(1, claim.ttlS);
-      await noteLogin(redis.multi().set(k.cooldown(v), cooldownValue(claim), 'EX', ttlS), v, ttlS).exec();
+      const [[err] = [null]] = (await noteLogin(redis.pipeline().set(k.cooldown(v), cooldownValue(claim), 'EX', ttlS), v, ttlS).exec()) ?? [];
+      if (err) throw err;
     },
 
     /** Give back a cooldown claimed with read() for a comment that is not answered after all. */
