@@ -7,17 +7,13 @@ import { defineConfig } from 'vitest/config';
  * - process: whole processes as a user starts them (npm start, workers, npm run doctor/models/replay,
  *   the build, compose): slower, so `npm test` leaves them out and `npm run test:all` (CI) runs them.
  */
+const tier = (name: string) => ({ test: { name, include: [`test/${name}/**/*.test.ts`], testTimeout: 30_000, hookTimeout: 30_000 } });
+
 export default defineConfig({
   test: {
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
     // Integration tests share one Redis (isolated by prefix) and spawn processes: keep the
-    // worker count small on 2-core machines.
+    // worker count small on 2-core machines. Set here only, so --maxWorkers on the command line wins.
     maxWorkers: 2,
-    projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
-      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'] } },
-      { extends: true, test: { name: 'process', include: ['test/process/**/*.test.ts'] } },
-    ],
+    projects: [tier('unit'), tier('integration'), tier('process')],
   },
 });
