@@ -168,7 +168,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   }
   let ctx: Ctx | undefined;
   try {
-    ctx = new Ctx(parseBotctlEnv(env), io, who(values.by, env), values.json ?? false);
+    ctx = new Ctx(parseBotctlEnv(env), io, who(values.by, env), values.json ?? false, env);
     return await cmd.run(ctx, args, values);
   } catch (err) {
     if (err instanceof CliError) {
