@@ -11,8 +11,10 @@ const tier = (name: string) => ({ test: { name, include: [`test/${name}/**/*.tes
 
 export default defineConfig({
   test: {
-    // Integration tests share one Redis (isolated by prefix) and spawn processes: keep the
-    // worker count small on 2-core machines. Set here only, so --maxWorkers on the command line wins.
+    // The process tier starts Node processes (tsx compiles each): two files at a time on a
+    // 2-core machine. `npm test` (unit + integration) passes --maxWorkers=4: those files mostly
+    // wait on real timers (one used ~0.2-0.4 of a core), so four at a time still leave CPU to
+    // spare. Set here only, so --maxWorkers on the command line wins.
     maxWorkers: 2,
     projects: [tier('unit'), tier('integration'), tier('process')],
   },
