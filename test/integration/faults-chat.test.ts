@@ -4,12 +4,13 @@
  * RECONNECT, the bot is timed out or banned in a channel: the bot reconnects with backoff, replies
  * made meanwhile are posted after the reconnect while fresh and dropped (logged) when late.
  * The refused login (a whole `npm start` process) is in test/process/faults-chat-login.test.ts.
- * The IRC reconnect back-off starts at 100 ms here (1 s in production): the tests wait for
- * reconnects, not for the production timings.
+ * Where a case waits for one reconnect, the IRC back-off starts at 100 ms (1 s in production);
+ * the cases that keep Twitch down for seconds use the production back-off, so the bot does not
+ * slip a post through between two cuts of the fake's connections.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitDrained } from '../../src/app.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { startHarness, type Harness, type HarnessOptions } from '../helpers/harness.js';
 
 const ANSWER = 'うん、聞こえてるよ！';
 
@@ -19,8 +20,11 @@ afterEach(async () => {
   h = undefined;
 });
 
-async function harness(controls: Record<string, string> = {}, ttftMs = 20): Promise<Harness> {
-  h = await startHarness({ noApp: true, ollama: { ttftMs, reply: () => ({ content: ANSWER }) }, adapterBackoff: { twitch: { reconnectMs: 100, reconnectMaxMs: 1000 } } });
+/** Reconnects within 100 ms (1 s in production), for the cases that wait for one reconnect. */
+const QUICK_RECONNECT = { twitch: { reconnectMs: 100, reconnectMaxMs: 1000 } };
+
+async function harness(controls: Record<string, string> = {}, ttftMs = 20, adapterBackoff: HarnessOptions['adapterBackoff'] = QUICK_RECONNECT): Promise<Harness> {
+  h = await startHarness({ noApp: true, ollama: { ttftMs, reply: () => ({ content: ANSWER }) }, adapterBackoff });
   await h.redis.hset(`${h.prefix}:routing`, { user_cooldown_s: '0', ...controls });
   await h.app.start();
   await h.twitch.waitForJoin(h.channel, 15_000);
@@ -61,7 +65,7 @@ describe('Twitch connection faults', () => {
   }, 60_000);
 
   it('a reply made while the connection is down is posted once after the reconnect, while still fresh', async () => {
-    const hh = await harness({ fast_max_age_s: '60' }, 500);
+    const hh = await harness({ fast_max_age_s: '60' }, 500, {});
     const id = hh.twitch.chat(hh.channel, { user: 'viewer3', text: '牡丹ちゃん、今日は何のゲーム？' });
     // the answer is made while Twitch is unreachable for 4 s
     const upAt = await holdDown(hh, 4_000);
@@ -76,7 +80,7 @@ describe('Twitch connection faults', () => {
   }, 90_000);
 
   it('a reply that is too old by the time the connection is back is dropped with a log line, never posted late', async () => {
-    const hh = await harness({ fast_max_age_s: '3' }, 300);
+    const hh = await harness({ fast_max_age_s: '3' }, 300, {});
     const id = hh.twitch.chat(hh.channel, { user: 'viewer4', text: '牡丹ちゃん、好きな歌は？' });
     await holdDown(hh, 6_000);
     await hh.twitch.waitForJoin(hh.channel, 30_000, 2);
