@@ -55,6 +55,12 @@ export interface AppOptions {
   wrapControls?: (c: Controls) => Controls;
   /** How often the live adapters re-read the stream's title and category (defaults: YouTube 10 min, Twitch 3 min). */
   streamInfoRefreshMs?: AdapterOptions['streamInfoRefreshMs'];
+  /** Lock and stall settings per worker role, over the route table's (src/llm/routes.ts) and the gateway's (production passes none). */
+  workerTuning?: Partial<Record<Role, Partial<WorkerTuning>>>;
+  /** Reconnect, login and read back-offs of the live adapters, over their defaults (production passes none). */
+  adapterBackoff?: AdapterOptions['backoff'];
+  /** Times the live adapters' back-offs (default: the system clock). */
+  clock?: AdapterOptions['clock'];
 }
 
 export interface App {
@@ -77,8 +83,9 @@ export interface App {
  */
 const GATEWAY_TUNING: WorkerTuning = { lockDuration: 6_000, stalledInterval: 3_000, maxStalledCount: 1 };
 
-function tuningOf(role: Role): WorkerTuning {
-  return role === 'gateway' ? GATEWAY_TUNING : routeSpec(role).worker;
+/** A role's lock and stall settings: the route table's (the gateway's above), under AppOptions.workerTuning. */
+function tuningOf(role: Role, over: AppOptions['workerTuning']): WorkerTuning {
+  return { ...(role === 'gateway' ? GATEWAY_TUNING : routeSpec(role).worker), ...over?.[role] };
 }
 
 /**
@@ -167,7 +174,7 @@ export function buildApp(opts: AppOptions): App {
 
   function makeWorker(role: Role, queue: string, processor: (job: Job, token?: string, signal?: AbortSignal) => Promise<unknown>, concurrency: number) {
     const log = logger.child({ component: role });
-    const worker = new Worker(queue, permanentIsFinal(processor), { connection: redis, prefix, concurrency, autorun: false, ...tuningOf(role) });
+    const worker = new Worker(queue, permanentIsFinal(processor), { connection: redis, prefix, concurrency, autorun: false, ...tuningOf(role, opts.workerTuning) });
     let errorLogged = false;
     worker.on('error', (err) => {
       if (errorLogged) return;
@@ -200,7 +207,7 @@ export function buildApp(opts: AppOptions): App {
     if (r.name === 'fast') makeWorker('fast', MEMORY_QUEUE, createExtractHandler({ fast: ctx.fast, store: memory.store, slots: memory.slots, logger, now: ctx.now }) as never, 1);
   }
   if (roles.has('gateway')) {
-    adapters = opts.adapters ?? createAdapters(config, { redis, prefix, logger }, { streamInfoRefreshMs: opts.streamInfoRefreshMs });
+    adapters = opts.adapters ?? createAdapters(config, { redis, prefix, logger }, { streamInfoRefreshMs: opts.streamInfoRefreshMs, backoff: opts.adapterBackoff, clock: opts.clock });
     const byPlatform = new Map<Platform, ChatAdapter>(adapters.map((a) => [a.platform, a]));
     const pacer = createPacer();
     makeWorker('gateway', QUEUE.outbox, createOutboxHandler(ctx, byPlatform, pacer, createAccountBudget(redis, prefix)) as never, 16);

@@ -119,9 +119,9 @@ function commandHelp(name: string, c: Command): string {
   return [`usage: botctl ${c.usage}`, '', c.summary, ...(c.details ? ['', ...c.details] : []), '', 'also: --json, --by <name>, --help'].join('\n');
 }
 
-function who(by: string | undefined): string {
+function who(by: string | undefined, env: NodeJS.ProcessEnv): string {
   if (by?.trim()) return by.trim();
-  if (process.env.USER) return process.env.USER;
+  if (env.USER) return env.USER;
   try {
     return userInfo().username;
   } catch {
@@ -168,7 +168,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   }
   let ctx: Ctx | undefined;
   try {
-    ctx = new Ctx(parseBotctlEnv(env), io, who(values.by), values.json ?? false);
+    ctx = new Ctx(parseBotctlEnv(env), io, who(values.by, env), values.json ?? false, env);
     return await cmd.run(ctx, args, values);
   } catch (err) {
     if (err instanceof CliError) {

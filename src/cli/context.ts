@@ -97,6 +97,8 @@ export class Ctx {
     /** Who makes changes, for the audit stream. */
     readonly by: string,
     readonly json: boolean,
+    /** The whole environment botctl was given (commands with their own variables read it). */
+    readonly rawEnv: NodeJS.ProcessEnv = process.env,
   ) {
     this.prefix = env.REDIS_PREFIX;
     this.keys = controlKeys(env.REDIS_PREFIX);

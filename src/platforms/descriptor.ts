@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { Config, Env } from '../config.js';
 import type { Logger } from '../log.js';
 import type { ChatAdapter } from './port.js';
+import type { Clock } from './twitch/auth.js';
 
 /** A configuration variable whose value is a credential: redacted in logs, never posted. */
 export interface SecretVar {
@@ -33,6 +34,23 @@ export interface AdapterDeps {
   logger: Logger;
   /** How often the stream's title and category are re-read (undefined: the platform's default). */
   streamInfoRefreshMs?: number;
+  /** Back-offs over the platform's production values (undefined: those). */
+  backoff?: PlatformBackoff;
+  /** Times the back-offs (default: the system clock). */
+  clock?: Clock;
+}
+
+/** How long a live adapter waits before trying again; each platform reads the fields it has. */
+export interface PlatformBackoff {
+  /** After a lost connection: the first wait, its growth per attempt (Twitch IRC; EventSub doubles), the longest wait. */
+  reconnectMs?: number;
+  reconnectDecay?: number;
+  reconnectMaxMs?: number;
+  /** After a refused login (Twitch IRC): the first wait, doubled per refusal up to the max. */
+  loginRetryMs?: number;
+  loginRetryMaxMs?: number;
+  /** After failed chat reads (YouTube): the longest wait; the first is the poll interval. */
+  readMaxMs?: number;
 }
 
 /** Builds a platform's live adapter from the configuration (the gateway calls it once). */

@@ -1,13 +1,18 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import type { AdapterFactory } from './descriptor.js';
+import type { AdapterFactory, PlatformBackoff } from './descriptor.js';
 import type { ChatAdapter } from './port.js';
+import type { Clock } from './twitch/auth.js';
 import { PLATFORM_LIST, type PlatformName } from './registry.js';
 
 export interface AdapterOptions {
   /** How often the stream's title and category are re-read (defaults: YouTube 10 min, Twitch 3 min). */
   streamInfoRefreshMs?: Partial<Record<PlatformName, number>>;
+  /** Reconnect, login and read back-offs per platform, over each adapter's defaults (production passes none). */
+  backoff?: Partial<Record<PlatformName, PlatformBackoff>>;
+  /** Times the adapters' back-offs (default: the system clock). */
+  clock?: Clock;
 }
 
 /**
@@ -23,7 +28,7 @@ export function createAdapters(config: Config, deps: { redis: Redis; prefix: str
   for (const p of PLATFORM_LIST) {
     const factory = FACTORIES.get(p.name);
     if (!factory || !p.enabled(config)) continue;
-    adapters.push(factory(config, { ...deps, streamInfoRefreshMs: opts.streamInfoRefreshMs?.[p.name] }));
+    adapters.push(factory(config, { ...deps, streamInfoRefreshMs: opts.streamInfoRefreshMs?.[p.name], backoff: opts.backoff?.[p.name], clock: opts.clock }));
   }
   return adapters;
 }

@@ -40,6 +40,10 @@ export interface HarnessOptions {
   noApp?: boolean;
   /** Re-read intervals of the stream's title and category (a test wants them short). */
   streamInfoRefreshMs?: AppOptions['streamInfoRefreshMs'];
+  /** Worker lock/stall settings (a test that waits for a stalled job shortens them). */
+  workerTuning?: AppOptions['workerTuning'];
+  /** Adapter reconnect/login back-offs (a test that waits for a reconnect shortens them). */
+  adapterBackoff?: AppOptions['adapterBackoff'];
 }
 
 /** The whole bot, as `npm start` builds it, against real Redis and the fakes. */
@@ -69,7 +73,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const config = parsed.config;
   const logs = new LogCapture();
   const logger = createLogger({ level: config.LOG_LEVEL, destination: logs });
-  const app = buildApp({ config, logger, roles: opts.roles ?? ['gateway', 'fast', 'slow'], adapters: opts.adapters?.(config), streamInfoRefreshMs: opts.streamInfoRefreshMs });
+  const app = buildApp({ config, logger, roles: opts.roles ?? ['gateway', 'fast', 'slow'], adapters: opts.adapters?.(config), streamInfoRefreshMs: opts.streamInfoRefreshMs, workerTuning: opts.workerTuning, adapterBackoff: opts.adapterBackoff });
   const redis = newRedis();
   if (!opts.noApp) {
     await app.start();

@@ -1,13 +1,12 @@
 /**
  * `botctl twitch login` end to end against the fake id service: the device code flow as a
- * user runs it (a subprocess printing a URL and a code; the "user" enters the code), the pair
+ * user runs it (botctl's main() printing a URL and a code; the "user" enters the code), the pair
  * stored in the real Redis, the .env lines printed; then the bot's Twitch adapter logs in to
  * the fake IRC with that pair and no other token; `status` and `logout` (revocation).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/botctl.js';
 import { createLogger } from '../../src/log.js';
 import { createTwitchAdapter } from '../../src/platforms/twitch/adapter.js';
 import { createTwitchAuth, readStoredTokens } from '../../src/platforms/twitch/auth.js';
@@ -17,23 +16,23 @@ import { startFakeTwitchId } from '../fakes/twitch-id.js';
 import { LogCapture } from '../helpers/log-capture.js';
 import { dropPrefix, newRedis, REDIS_URL, uniquePrefix, until } from '../helpers/redis.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = join(ROOT, 'bin', 'botctl.js');
-
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await Promise.resolve(fn()).catch(() => undefined);
 });
 
-function botctl(env: Record<string, string>, args: string[]): { child: ChildProcess; out: () => string; err: () => string; done: Promise<number | null> } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, REDIS_URL, ...env } });
+/** botctl in this process (main() with argv, env and captured output), as bin/botctl.js runs it. */
+function botctl(env: Record<string, string>, args: string[]): { out: () => string; err: () => string; done: Promise<number> } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString('utf8')));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString('utf8')));
-  const done = new Promise<number | null>((resolve) => child.on('close', resolve));
-  cleanups.push(() => child.kill('SIGKILL'));
-  return { child, out: () => out, err: () => err, done };
+  stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+  stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
+  const stdin = new PassThrough();
+  stdin.end();
+  const done = main(args, { stdout, stderr, stdin }, { PATH: process.env.PATH, HOME: process.env.HOME, REDIS_URL, ...env });
+  return { out: () => out, err: () => err, done };
 }
 
 describe('botctl twitch', () => {

@@ -1,13 +1,17 @@
 /**
- * botctl as moderators run it: `node bin/botctl.js …` in a subprocess against the real
- * Redis, one key prefix per test; exit codes, output and the keys it leaves behind.
+ * botctl as moderators run it, against the real Redis, one key prefix per test: exit codes,
+ * output and the keys it leaves behind. Most cases call the CLI's main() with argv, an
+ * environment and captured stdout/stderr (what bin/botctl.js does, without a Node start per
+ * run); the first case and `tail` (SIGINT) run the real `node bin/botctl.js` in a subprocess.
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PassThrough } from 'node:stream';
 import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/botctl.js';
 import { holdForApproval } from '../../src/controls/approval.js';
 import { recordEvent } from '../../src/events.js';
 import { heartbeatKey } from '../../src/heartbeat.js';
@@ -34,7 +38,8 @@ function baseEnv(prefix: string, extra: Record<string, string> = {}): NodeJS.Pro
   return env;
 }
 
-function botctl(prefix: string, args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
+/** The real binary in a subprocess. */
+function botctlProcess(prefix: string, args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: baseEnv(prefix, opts.env) });
     let stdout = '';
@@ -45,6 +50,20 @@ function botctl(prefix: string, args: string[], opts: { stdin?: string; env?: Re
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(opts.stdin ?? '');
   });
+}
+
+/** The CLI in this process: main(argv, io, env) with captured output; the exit code it returns. */
+async function botctl(prefix: string, args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+  stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
+  const stdin = new PassThrough();
+  stdin.end(opts.stdin ?? '');
+  const code = await main(args, { stdout, stderr, stdin }, baseEnv(prefix, opts.env));
+  return { code, stdout: out, stderr: err };
 }
 
 const jsonLines = (s: string): Record<string, unknown>[] =>
@@ -60,14 +79,20 @@ function setup() {
     redis.disconnect();
     await dropPrefix(prefix);
   });
-  return { prefix, redis, run: (args: string[], opts?: { stdin?: string; env?: Record<string, string> }) => botctl(prefix, args, opts) };
+  return {
+    prefix,
+    redis,
+    run: (args: string[], opts?: { stdin?: string; env?: Record<string, string> }) => botctl(prefix, args, opts),
+    runProcess: (args: string[], opts?: { stdin?: string; env?: Record<string, string> }) => botctlProcess(prefix, args, opts),
+  };
 }
 
-// Each run starts a Node process (~1 s of CPU): the tests run one after another with room for a busy machine.
-describe('botctl (subprocess, real Redis)', { timeout: 120_000 }, () => {
+// A subprocess run starts a Node process (~1 s of CPU): the tests run one after another with room for a busy machine.
+describe('botctl (real Redis)', { timeout: 120_000 }, () => {
   it('prints usage; unknown commands, options and a missing command exit 2', async () => {
-    const { run } = setup();
-    const help = await run(['--help']);
+    const { run, runProcess } = setup();
+    // the real binary: its exit code is the one main() returns
+    const help = await runProcess(['--help']);
     expect(help.code).toBe(0);
     for (const c of ['status', 'get', 'set', 'reset', 'block', 'vip', 'words', 'keywords', 'pause', 'resume', 'explain', 'pending', 'approve', 'reject', 'tail', 'audit']) {
       expect(help.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
@@ -76,7 +101,7 @@ describe('botctl (subprocess, real Redis)', { timeout: 120_000 }, () => {
     expect(setHelp.code).toBe(0);
     expect(setHelp.stdout).toContain('slow_threshold');
     expect(setHelp.stdout).toContain('auto, fast, slow, off');
-    const unknown = await run(['frobnicate']);
+    const unknown = await runProcess(['frobnicate']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
     expect(unknown.stderr).toContain('usage: botctl');

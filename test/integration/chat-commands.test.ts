@@ -24,7 +24,8 @@ let seq = 0;
 beforeAll(async () => {
   yt = await FakeYouTube.start();
   h = await startHarness({
-    env: { ...yt.env('live', true), YOUTUBE_POLL_INTERVAL_MS: '300', DEDUP_WINDOW_S: '0', LOG_LEVEL: 'debug', TWITCH_RATE_LIMIT: '3/6' },
+    // a budget no case here reaches (1 s spacing still applies); the channel-limit case has its own bot
+    env: { ...yt.env('live', true), YOUTUBE_POLL_INTERVAL_MS: '300', DEDUP_WINDOW_S: '0', LOG_LEVEL: 'debug', TWITCH_RATE_LIMIT: '100/30' },
     ollama: { reply: () => ({ content: ANSWER }) },
   });
   await h.logs.waitFor('reading YouTube live chat');
@@ -38,8 +39,6 @@ afterAll(async () => {
 beforeEach(async () => {
   const p = h.prefix;
   await h.redis.del(`${p}:routing`, `${p}:routing:twitch:${h.channel}`, `${p}:routing:youtube:${yt.liveIdInitial}`, `${p}:blocked_users`, `${p}:vip_users`, `${p}:botctl:resume_mode`);
-  // the pacer's window (3 messages per 6 s here) empties between cases
-  await new Promise((r) => setTimeout(r, 7000));
 });
 
 const repliesTo = (id: string): SentPrivmsg[] => h.twitch.privmsgs().filter((m) => m.tags['reply-parent-msg-id'] === id);
@@ -126,21 +125,34 @@ describe('moderator chat commands on Twitch', { timeout: 90_000 }, () => {
     expect(audit.map((a) => a.by)).toEqual([`twitch:${h.channel}`, 'twitch:some_mod']);
   });
 
-  it('confirmations go out within the channel limit, ahead of the answers already waiting', async () => {
-    // 3 messages per 6 s: five questions fill the budget and leave answers waiting in the pacer
-    const qs = Array.from({ length: 5 }, () => h.twitch.chat(h.channel, { user: viewer(), text: QUESTION }));
-    await until(() => qs.filter((q) => repliesTo(q).length).length >= 3, 15_000, 'three answers posted');
-    await h.logs.waitFor('fast answer ready', (l) => l.commentId === qs[4], 15_000);
-    const cmd = mod('!botan status');
-    expect(await confirmation(cmd)).toMatch(/^twitch:botan_ch: mode auto, trigger question, think medium, cooldown 30s, approval off$/);
-    await until(() => qs.every((q) => repliesTo(q).length), 20_000, 'every answer posted');
-    const order = h.twitch.privmsgs().map((m) => m.tags['reply-parent-msg-id']);
-    // the confirmation was granted before the two answers that were waiting for the budget
-    expect(order.indexOf(cmd)).toBeLessThan(order.indexOf(qs[3]!));
-    expect(order.indexOf(cmd)).toBeLessThan(order.indexOf(qs[4]!));
-    // and never more than the limit in any window (the pacer counts the confirmation too)
-    const times = h.twitch.privmsgs().filter((m) => [cmd, ...qs].includes(m.tags['reply-parent-msg-id']!)).map((m) => m.at);
-    for (const t of times) expect(times.filter((u) => u > t - 6000 && u <= t).length).toBeLessThanOrEqual(3);
+  describe('with a channel limit of 3 messages per 6 s', () => {
+    // this case's own bot, so its pacer window starts empty; the helpers above use `h`
+    let main: Harness;
+    beforeAll(async () => {
+      main = h;
+      h = await startHarness({ env: { DEDUP_WINDOW_S: '0', LOG_LEVEL: 'debug', TWITCH_RATE_LIMIT: '3/6' }, ollama: { reply: () => ({ content: ANSWER }) } });
+    }, 60_000);
+    afterAll(async () => {
+      await h?.close();
+      h = main;
+    });
+
+    it('confirmations go out within the channel limit, ahead of the answers already waiting', async () => {
+      // 3 messages per 6 s: five questions fill the budget and leave answers waiting in the pacer
+      const qs = Array.from({ length: 5 }, () => h.twitch.chat(h.channel, { user: viewer(), text: QUESTION }));
+      await until(() => qs.filter((q) => repliesTo(q).length).length >= 3, 15_000, 'three answers posted');
+      await h.logs.waitFor('fast answer ready', (l) => l.commentId === qs[4], 15_000);
+      const cmd = mod('!botan status');
+      expect(await confirmation(cmd)).toMatch(/^twitch:botan_ch: mode auto, trigger question, think medium, cooldown 30s, approval off$/);
+      await until(() => qs.every((q) => repliesTo(q).length), 20_000, 'every answer posted');
+      const order = h.twitch.privmsgs().map((m) => m.tags['reply-parent-msg-id']);
+      // the confirmation was granted before the two answers that were waiting for the budget
+      expect(order.indexOf(cmd)).toBeLessThan(order.indexOf(qs[3]!));
+      expect(order.indexOf(cmd)).toBeLessThan(order.indexOf(qs[4]!));
+      // and never more than the limit in any window (the pacer counts the confirmation too)
+      const times = h.twitch.privmsgs().filter((m) => [cmd, ...qs].includes(m.tags['reply-parent-msg-id']!)).map((m) => m.at);
+      for (const t of times) expect(times.filter((u) => u > t - 6000 && u <= t).length).toBeLessThanOrEqual(3);
+    });
   });
 
   it("!forgetme is the viewer's own command (memory deleted, one line confirms); other ! commands are never answered", async () => {

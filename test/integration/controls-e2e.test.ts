@@ -4,14 +4,13 @@
  * behaviour changes in what the fake Twitch receives. One bot (real Redis, fake Twitch,
  * fake Ollama) serves every case; each case uses fresh viewers so cooldowns do not leak.
  */
-import { spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatOptions, SentPrivmsg } from '../fakes/twitch.js';
 import { ARTICLE_QUESTION, startHarness, type Harness } from '../helpers/harness.js';
 import { REDIS_URL, until } from '../helpers/redis.js';
 import { commentOf } from '../fakes/ollama.js';
+import { main } from '../../src/cli/botctl.js';
 
 const FAST = 'qwen2.5:14b';
 const SLOW = 'gpt-oss:120b';
@@ -21,7 +20,6 @@ const MELON_TEXT = 'メロンが好きだよ！';
 /** Score 0.75: slow at the default threshold 0.6, fast at 0.9. */
 const MID_QUESTION = 'RAGとファインチューニングはどう違うの？';
 const SIMPLE_QUESTION = '好きな色は何？';
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 let h: Harness;
 let seq = 0;
@@ -263,17 +261,16 @@ describe('moderator controls, end to end (plain Redis writes → what Twitch rec
   });
 });
 
-function botctl(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'botctl.js'), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, REDIS_URL, REDIS_PREFIX: h.prefix, USER: 'mod_e2e' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** botctl in this process (main() with argv, captured output), as a moderator named mod_e2e runs it. */
+async function botctl(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+  stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
+  const stdin = new PassThrough();
+  stdin.end();
+  const code = await main(args, { stdout, stderr, stdin }, { PATH: process.env.PATH, HOME: process.env.HOME, REDIS_URL, REDIS_PREFIX: h.prefix, USER: 'mod_e2e' });
+  return { code, stdout: out, stderr: err };
 }

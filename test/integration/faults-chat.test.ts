@@ -1,32 +1,30 @@
 /**
  * Fault 4: the chat connection fails, through the whole pipeline (real Redis, fake Twitch
  * speaking IRC over WebSocket, fake Ollama). The socket closes, Twitch asks for a
- * RECONNECT, the bot is timed out or banned in a channel, the login is refused: the bot
- * reconnects with backoff, replies made meanwhile are posted after the reconnect while
- * fresh and dropped (logged) when late, and a refused login is one clear error while the
- * process stays up and keeps answering on YouTube.
+ * RECONNECT, the bot is timed out or banned in a channel: the bot reconnects with backoff, replies
+ * made meanwhile are posted after the reconnect while fresh and dropped (logged) when late.
+ * The refused login (a whole `npm start` process) is in test/process/faults-chat-login.test.ts.
+ * Where a case waits for one reconnect, the IRC back-off starts at 100 ms (1 s in production);
+ * the cases that keep Twitch down for seconds use the production back-off, so the bot does not
+ * slip a post through between two cuts of the fake's connections.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitDrained } from '../../src/app.js';
-import { startFakeOllama } from '../fakes/ollama.js';
-import { startFakeTwitch } from '../fakes/twitch.js';
-import { FakeYouTube } from '../fakes/youtube.js';
-import { botEnv, startBot, type BotProcess } from '../helpers/bot-process.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
-import { REDIS_URL, dropPrefix, uniquePrefix, until } from '../helpers/redis.js';
+import { startHarness, type Harness, type HarnessOptions } from '../helpers/harness.js';
 
 const ANSWER = 'うん、聞こえてるよ！';
 
 let h: Harness | undefined;
-const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   await h?.close();
   h = undefined;
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 
-async function harness(controls: Record<string, string> = {}, ttftMs = 20): Promise<Harness> {
-  h = await startHarness({ noApp: true, ollama: { ttftMs, reply: () => ({ content: ANSWER }) } });
+/** Reconnects within 100 ms (1 s in production), for the cases that wait for one reconnect. */
+const QUICK_RECONNECT = { twitch: { reconnectMs: 100, reconnectMaxMs: 1000 } };
+
+async function harness(controls: Record<string, string> = {}, ttftMs = 20, adapterBackoff: HarnessOptions['adapterBackoff'] = QUICK_RECONNECT): Promise<Harness> {
+  h = await startHarness({ noApp: true, ollama: { ttftMs, reply: () => ({ content: ANSWER }) }, adapterBackoff });
   await h.redis.hset(`${h.prefix}:routing`, { user_cooldown_s: '0', ...controls });
   await h.app.start();
   await h.twitch.waitForJoin(h.channel, 15_000);
@@ -67,7 +65,7 @@ describe('Twitch connection faults', () => {
   }, 60_000);
 
   it('a reply made while the connection is down is posted once after the reconnect, while still fresh', async () => {
-    const hh = await harness({ fast_max_age_s: '60' }, 500);
+    const hh = await harness({ fast_max_age_s: '60' }, 500, {});
     const id = hh.twitch.chat(hh.channel, { user: 'viewer3', text: '牡丹ちゃん、今日は何のゲーム？' });
     // the answer is made while Twitch is unreachable for 4 s
     const upAt = await holdDown(hh, 4_000);
@@ -82,7 +80,7 @@ describe('Twitch connection faults', () => {
   }, 90_000);
 
   it('a reply that is too old by the time the connection is back is dropped with a log line, never posted late', async () => {
-    const hh = await harness({ fast_max_age_s: '3' }, 300);
+    const hh = await harness({ fast_max_age_s: '3' }, 300, {});
     const id = hh.twitch.chat(hh.channel, { user: 'viewer4', text: '牡丹ちゃん、好きな歌は？' });
     await holdDown(hh, 6_000);
     await hh.twitch.waitForJoin(hh.channel, 30_000, 2);
@@ -112,32 +110,4 @@ describe('Twitch connection faults', () => {
     }
     expect(hh.logs.find(/the bot cannot post in/)).toHaveLength(1);
   }, 60_000);
-});
-
-describe('Twitch refuses the login (bad token)', () => {
-  it('one clear error naming TWITCH_OAUTH_TOKEN, no tight retry loop, and the process keeps answering on YouTube', async () => {
-    const twitch = await startFakeTwitch({ rejectLogin: true });
-    const ollama = await startFakeOllama({ reply: () => ({ content: 'ユーチューブの皆さん、いらっしゃい！' }) });
-    const yt = await FakeYouTube.start();
-    const prefix = uniquePrefix('badtoken');
-    cleanups.push(() => twitch.close(), () => ollama.close(), () => yt.close(), () => dropPrefix(prefix));
-    const bot: BotProcess = startBot(
-      'main',
-      botEnv({ redisUrl: REDIS_URL, prefix, ollama: ollama.host, twitchUrl: twitch.url, extra: { ...yt.env('live', true), YOUTUBE_POLL_INTERVAL_MS: '1000', TWITCH_OAUTH_TOKEN: 'oauth:expiredexpiredexpiredexpired1' } }),
-    );
-    cleanups.push(() => bot.stop());
-    const err = await bot.waitFor(/Twitch refused the login/, undefined, 30_000);
-    expect(err.level).toBe(50);
-    expect(String(err.msg)).toContain('TWITCH_OAUTH_TOKEN');
-    expect(bot.output()).not.toContain('expiredexpiredexpiredexpired1');
-    await bot.waitFor('bot started', undefined, 30_000);
-
-    yt.pushChat({ author: '@yt_viewer', text: '牡丹ちゃん、ユーチューブから来たよ、聞こえる？' });
-    const [post] = await until(() => (yt.posted().length ? yt.posted() : undefined), 30_000, 'the YouTube reply');
-    expect(post!.text).toBe('@yt_viewer ユーチューブの皆さん、いらっしゃい！');
-    // the refused login is not retried in a loop: one attempt so far (the next is a minute away)
-    expect(twitch.connectionAttempts()).toBe(1);
-    expect(bot.isRunning()).toBe(true);
-    expect(bot.find(/Twitch refused the login|still refuses the login/)).toHaveLength(1);
-  }, 90_000);
 });

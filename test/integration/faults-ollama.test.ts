@@ -27,6 +27,8 @@ const ENV = {
   FAST_ATTEMPTS: '2',
   SLOW_ATTEMPTS: '2',
   RETRY_BACKOFF_MS: '100',
+  // the article question is long enough to be held 2 s as a possible copypasta: not these tests' subject
+  COPYPASTA_HOLD_MS: '0',
 };
 
 let h: Harness | undefined;

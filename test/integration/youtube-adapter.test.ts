@@ -31,7 +31,7 @@ async function setup(
 ): Promise<Setup> {
   const fake = o.fakeInstance ?? (await FakeYouTube.start(o.fake));
   const prefix = o.prefix ?? uniquePrefix('yt');
-  const parsed = parseConfig({ ...fake.env(o.mode ?? 'live', o.post ?? true), YOUTUBE_POLL_INTERVAL_MS: '1000', LOG_LEVEL: 'debug', ...o.env });
+  const parsed = parseConfig({ ...fake.env(o.mode ?? 'live', o.post ?? true), YOUTUBE_POLL_INTERVAL_MS: '300', LOG_LEVEL: 'debug', ...o.env });
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
   const logs = new LogCapture();
   const redis = newRedis();
@@ -94,7 +94,7 @@ describe('YouTube adapter: reading', () => {
     const s = await setup({ fakeInstance: fake });
     s.fake.pushChat({ author: '@new', text: 'said just now' });
     await commentWith(s, 'said just now');
-    await new Promise((r) => setTimeout(r, 1200));
+    await new Promise((r) => setTimeout(r, 900)); // three polls
     expect(s.comments.map((c) => c.text)).toEqual(['said just now']);
   });
 
@@ -105,7 +105,7 @@ describe('YouTube adapter: reading', () => {
     b.fake.pushChat({ author: '@on_b', text: 'from fake B' });
     expect((await commentWith(a, 'from fake A')).channel).toBe(a.fake.liveIdInitial);
     expect((await commentWith(b, 'from fake B')).channel).toBe('sEcondLive2');
-    await new Promise((r) => setTimeout(r, 1200));
+    await new Promise((r) => setTimeout(r, 900)); // three polls
     expect(a.comments.map((c) => c.text)).toEqual(['from fake A']);
     expect(b.comments.map((c) => c.text)).toEqual(['from fake B']);
   });
@@ -125,7 +125,7 @@ describe('YouTube adapter: reading', () => {
     s.fake.endStream();
     await s.logs.waitFor('YouTube stream ended: stopped polling its chat', undefined, 15_000);
     const polls = s.fake.chatPolls();
-    await new Promise((r) => setTimeout(r, 3500));
+    await new Promise((r) => setTimeout(r, 1500)); // five polls
     expect(s.fake.chatPolls()).toBe(polls);
   });
 

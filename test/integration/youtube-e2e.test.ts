@@ -21,7 +21,7 @@ function reply(req: FakeChatRequest): { content: string } {
 }
 
 function start(): Promise<YouTubeHarness> {
-  return startYouTube({ pollMs: 1000, ollama: { reply } });
+  return startYouTube({ ollama: { reply } });
 }
 
 describe('YouTube and Twitch together, end to end (real Redis, fake YouTube, fake Twitch, fake Ollama)', () => {
@@ -38,9 +38,9 @@ describe('YouTube and Twitch together, end to end (real Redis, fake YouTube, fak
     expect(ytPost!.authorization).toMatch(/^Bearer /);
     expect(tw!.text).toBe('ツイッチのみんな、こんばんは！');
     expect(tw!.tags['reply-parent-msg-id']).toBe(twitchId);
-    // the bot's own YouTube message comes back through the chat (polled every second): it is
-    // not taken as a comment, so nothing more is posted anywhere
-    await new Promise((r) => setTimeout(r, 3500));
+    // the bot's own YouTube message comes back through the chat (polled every 300 ms): it is
+    // not taken as a comment, so nothing more is posted anywhere (five polls later)
+    await new Promise((r) => setTimeout(r, 1500));
     expect(yt.posted()).toHaveLength(1);
     expect(h.twitch.privmsgs()).toHaveLength(1);
     const posted = h.logs.find('reply posted');

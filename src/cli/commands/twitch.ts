@@ -13,8 +13,8 @@ import { CliError, EXIT_FAIL, EXIT_OK, EXIT_USAGE, type Ctx } from '../context.j
 
 const twitchEnv = envSchema.pick({ TWITCH_CLIENT_ID: true, TWITCH_CLIENT_SECRET: true, TWITCH_AUTH_URL: true, TWITCH_USERNAME: true });
 
-function readEnv(): z.infer<typeof twitchEnv> {
-  const r = twitchEnv.safeParse(process.env);
+function readEnv(ctx: Ctx): z.infer<typeof twitchEnv> {
+  const r = twitchEnv.safeParse(ctx.rawEnv);
   if (!r.success) throw new CliError(r.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; '), EXIT_USAGE);
   return r.data;
 }
@@ -30,7 +30,7 @@ export async function twitchCmd(ctx: Ctx, args: string[]): Promise<number> {
 }
 
 async function login(ctx: Ctx): Promise<number> {
-  const env = readEnv();
+  const env = readEnv(ctx);
   if (!env.TWITCH_CLIENT_ID) {
     throw new CliError(
       'TWITCH_CLIENT_ID is not set. Create an application at https://dev.twitch.tv/console/apps (Client Type: Public, OAuth Redirect URL http://localhost), then set TWITCH_CLIENT_ID to its Client ID (docs/twitch.md has the steps).',
@@ -118,7 +118,7 @@ async function status(ctx: Ctx): Promise<number> {
 }
 
 async function logout(ctx: Ctx): Promise<number> {
-  const env = readEnv();
+  const env = readEnv(ctx);
   const redis = await ctx.redis();
   const t = await readStoredTokens(redis, ctx.prefix);
   if (!t) {

@@ -7,7 +7,7 @@ import { buildPrivmsgLine, classifyNotice, isLoginFailure, validTwitchChannel, p
 import { attachModeration, twitchBuckets } from './moderation.js';
 import { botStateFromUserstate, selfJoinChannel, mapTwitchMessage, type TwitchWireMessage } from './map.js';
 import type { TmiRawMessage, TmiUserstate } from './twitch.external.js';
-import type { TwitchAuth, TwitchAuthFailedError } from './auth.js';
+import { systemClock, type Clock, type TwitchAuth, type TwitchAuthFailedError } from './auth.js';
 import { createPostState, gatePost, postingLimits, TwitchNotConnectedError, TwitchPausedError } from './post-gate.js';
 import { createRoomTracker } from './room-tracker.js';
 import type { PostingVerdict } from './room-state.js';
@@ -30,9 +30,32 @@ export interface TwitchAdapterOptions {
   /** TWITCH_MAX_CHARS. */
   maxChars: number;
   logger: Logger;
+  /** Reconnect and login back-offs, over TWITCH_BACKOFF. */
+  backoff?: Partial<TwitchBackoff>;
+  /** Times the login retries (default: the system clock). */
+  clock?: Clock;
 }
 
 export { TwitchNotConnectedError, TwitchPausedError } from './post-gate.js';
+
+/** How long the IRC adapter waits before connecting again. */
+export interface TwitchBackoff {
+  /** After a dropped connection (tmi.js): the first wait, its growth per attempt, the longest wait. */
+  reconnectMs: number;
+  reconnectDecay: number;
+  reconnectMaxMs: number;
+  /** After a refused login: the first wait, doubled on each further refusal up to the max. */
+  loginRetryMs: number;
+  loginRetryMaxMs: number;
+}
+
+export const TWITCH_BACKOFF: Readonly<TwitchBackoff> = {
+  reconnectMs: 1000,
+  reconnectDecay: 1.5,
+  reconnectMaxMs: 30_000,
+  loginRetryMs: 60_000,
+  loginRetryMaxMs: 30 * 60_000,
+};
 
 export class TwitchLoginError extends BotError {
   constructor(username: string, variable = 'TWITCH_OAUTH_TOKEN') {
@@ -46,14 +69,13 @@ export class TwitchLoginError extends BotError {
   }
 }
 
-/** First wait after a refused login, doubled on each further refusal up to the max. */
-const LOGIN_RETRY_MS = 60_000;
-const LOGIN_RETRY_MAX_MS = 30 * 60_000;
 const RATELIMIT_PAUSE_MS = 5_000;
 const RATELIMIT_PAUSE_MAX_MS = 30_000;
 
 export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
   const log = componentLogger(opts.logger, 'twitch');
+  const backoff: TwitchBackoff = { ...TWITCH_BACKOFF, ...opts.backoff };
+  const clock = opts.clock ?? systemClock;
   const endpoint = parseIrcUrl(opts.url);
   if (endpoint.secure && endpoint.port !== 443) {
     log.warn({ port: endpoint.port }, 'tmi.js always uses port 443 for wss:// URLs; the port in TWITCH_IRC_URL is ignored');
@@ -74,7 +96,7 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
   let onComment: ((c: CommentInput) => void) | null = null;
   let onModeration: ((m: ModerationEvent) => void) | null = null;
   let loginFailures = 0;
-  let loginTimer: NodeJS.Timeout | undefined;
+  let loginTimer: unknown;
   let startSettled: (() => void) | null = null;
   const joined = new Set<string>();
   const modIn = new Map<string, boolean>();
@@ -210,16 +232,15 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
   }
 
   function backoffLogin(): void {
-    const delay = Math.min(LOGIN_RETRY_MS * 2 ** (loginFailures - 1), LOGIN_RETRY_MAX_MS);
+    const delay = Math.min(backoff.loginRetryMs * 2 ** (loginFailures - 1), backoff.loginRetryMaxMs);
     const err = new TwitchLoginError(botLogin, auth?.refreshing ? 'TWITCH_REFRESH_TOKEN' : 'TWITCH_OAUTH_TOKEN');
     if (loginFailures === 1) log.error({ err, retryInMs: delay }, `${err.message}. Next try in ${delay / 1000} s; fix the token and restart to retry sooner.`);
     else log.warn({ code: err.code, retryInMs: delay }, `Twitch still refuses the login (${auth?.refreshing ? 'TWITCH_REFRESH_TOKEN' : 'TWITCH_OAUTH_TOKEN'}); next try in ${delay / 1000} s`);
     startSettled?.();
-    clearTimeout(loginTimer);
-    loginTimer = setTimeout(() => {
+    clock.clearTimeout(loginTimer);
+    loginTimer = clock.setTimeout(() => {
       if (!closed) connectFresh();
     }, delay);
-    loginTimer.unref();
   }
 
   function connectFresh(): void {
@@ -239,9 +260,9 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
         port: endpoint.port,
         secure: endpoint.secure,
         reconnect: true,
-        reconnectInterval: 1000,
-        reconnectDecay: 1.5,
-        maxReconnectInterval: 30_000,
+        reconnectInterval: backoff.reconnectMs,
+        reconnectDecay: backoff.reconnectDecay,
+        maxReconnectInterval: backoff.reconnectMaxMs,
       },
       identity: { username: botLogin, password },
       channels: channels.map((ch) => `#${ch}`),
@@ -364,7 +385,7 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
       closed = true;
       onComment = null;
       onModeration = null;
-      clearTimeout(loginTimer);
+      clock.clearTimeout(loginTimer);
       auth?.close();
       startSettled?.();
       const c = client;

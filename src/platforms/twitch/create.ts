@@ -35,6 +35,9 @@ export function createTwitch(config: Config, deps: AdapterDeps): ChatAdapter {
     const write = v.kind === 'blocked' ? deps.redis.set(key, v.reason, 'EX', ROOM_BLOCKED_TTL_S) : deps.redis.del(key);
     write.catch((err: unknown) => twitchLog.warn({ err, channel }, 'could not share the chat mode with the workers'));
   };
+  // back-offs and clock from the composition root (production passes none: the adapters' defaults)
+  const b = deps.backoff ?? {};
+  const timing = { ...(deps.clock ? { clock: deps.clock } : {}) };
   const adapter =
     config.TWITCH_TRANSPORT === 'eventsub'
       ? createEventSubAdapter({
@@ -49,6 +52,8 @@ export function createTwitch(config: Config, deps: AdapterDeps): ChatAdapter {
           auth,
           onRoomVerdict,
           logger: twitchLog,
+          backoff: defined({ reconnectMinMs: b.reconnectMs, reconnectMaxMs: b.reconnectMaxMs }),
+          ...timing,
         })
       : createTwitchAdapter({
           url: config.TWITCH_IRC_URL,
@@ -61,6 +66,8 @@ export function createTwitch(config: Config, deps: AdapterDeps): ChatAdapter {
           rateLimit,
           maxChars: config.TWITCH_MAX_CHARS,
           logger: deps.logger.child({ component: 'twitch' }),
+          backoff: defined({ reconnectMs: b.reconnectMs, reconnectDecay: b.reconnectDecay, reconnectMaxMs: b.reconnectMaxMs, loginRetryMs: b.loginRetryMs, loginRetryMaxMs: b.loginRetryMaxMs }),
+          ...timing,
         });
   // the stream's title and category from Helix (with TWITCH_CLIENT_ID), for the prompt (memory/stream-info.ts)
   const channelInfo = createTwitchChannelInfo({
@@ -74,4 +81,9 @@ export function createTwitch(config: Config, deps: AdapterDeps): ChatAdapter {
     ...(deps.streamInfoRefreshMs !== undefined ? { refreshMs: deps.streamInfoRefreshMs } : {}),
   });
   return withSidecar(adapter, channelInfo);
+}
+
+/** The fields that have a value (an undefined one would replace a default when spread). */
+function defined<T extends Record<string, number | undefined>>(o: T): { [K in keyof T]?: number } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: number };
 }

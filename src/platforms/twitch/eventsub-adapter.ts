@@ -12,10 +12,10 @@
 import type { Logger } from '../../log.js';
 import type { CommentInput } from '../../types.js';
 import type { ChannelLimits, ChatAdapter, OutgoingMessage, PostResult } from '../port.js';
-import type { TwitchAuth, TwitchAuthFailedError } from './auth.js';
+import type { Clock, TwitchAuth, TwitchAuthFailedError } from './auth.js';
 import type { ChatMessageEvent, ChatSettingsEvent } from './eventsub.external.js';
 import { modesFromSettings, standingFromChatEvent, wireFromChatEvent } from './eventsub-map.js';
-import { createEventSubSession } from './eventsub-ws.js';
+import { createEventSubSession, type EventSubBackoff } from './eventsub-ws.js';
 import { createHelix, HelixError } from './helix.js';
 import { classifyNotice, validTwitchChannel } from './irc.js';
 import { mapTwitchMessage } from './map.js';
@@ -39,6 +39,10 @@ export interface EventSubAdapterOptions {
   /** Hears each change of what a channel's chat modes mean for posting (shared with the workers). */
   onRoomVerdict?: (channel: string, verdict: PostingVerdict) => void;
   logger: Logger;
+  /** Reconnect back-off of the EventSub session, over EVENTSUB_BACKOFF. */
+  backoff?: Partial<EventSubBackoff>;
+  /** Times the reconnects (default: the system clock). */
+  clock?: Clock;
 }
 
 const RATELIMIT_PAUSE_MS = 5_000;
@@ -66,6 +70,8 @@ export function createEventSubAdapter(opts: EventSubAdapterOptions): ChatAdapter
   const session = createEventSubSession({
     url: opts.eventsubUrl,
     logger: log,
+    ...(opts.backoff ? { backoff: opts.backoff } : {}),
+    ...(opts.clock ? { clock: opts.clock } : {}),
     onSession: subscribeAll,
     onNotification(type, event, sentAt) {
       if (closed) return;

@@ -10,6 +10,7 @@
  */
 import WebSocket from 'ws';
 import type { Logger } from '../../log.js';
+import { systemClock, type Clock } from './auth.js';
 import type { EventSubFrame, EventSubSubscription } from './eventsub.external.js';
 
 export interface EventSubSessionOptions {
@@ -19,7 +20,19 @@ export interface EventSubSessionOptions {
   onSession(sessionId: string): Promise<void>;
   onNotification(type: string, event: unknown, sentAt: string | undefined): void;
   onRevocation(sub: EventSubSubscription): void;
+  /** Reconnect back-off, over EVENTSUB_BACKOFF. */
+  backoff?: Partial<EventSubBackoff>;
+  /** Times the reconnects (default: the system clock). */
+  clock?: Clock;
 }
+
+/** After a lost session: the first reconnect is at once, then the wait doubles from minMs up to maxMs. */
+export interface EventSubBackoff {
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+}
+
+export const EVENTSUB_BACKOFF: Readonly<EventSubBackoff> = { reconnectMinMs: 1000, reconnectMaxMs: 30_000 };
 
 export interface EventSubSession {
   /** Connect; resolves after the first session's subscriptions were made (or failed: logged, retried on reconnect). */
@@ -29,17 +42,17 @@ export interface EventSubSession {
   close(): Promise<void>;
 }
 
-const RECONNECT_MIN_MS = 1000;
-const RECONNECT_MAX_MS = 30_000;
 const SEEN_MAX = 2000;
 
 export function createEventSubSession(opts: EventSubSessionOptions): EventSubSession {
   const log = opts.logger;
+  const backoff: EventSubBackoff = { ...EVENTSUB_BACKOFF, ...opts.backoff };
+  const clock = opts.clock ?? systemClock;
   let current: WebSocket | null = null;
   let sessionId: string | null = null;
   let closed = false;
   let keepaliveTimer: NodeJS.Timeout | undefined;
-  let reconnectTimer: NodeJS.Timeout | undefined;
+  let reconnectTimer: unknown;
   let failures = 0;
   let firstReady: (() => void) | null = null;
   const seen = new Set<string>();
@@ -72,11 +85,10 @@ export function createEventSubSession(opts: EventSubSessionOptions): EventSubSes
 
   function scheduleReconnect(): void {
     if (closed) return;
-    clearTimeout(reconnectTimer);
-    const delay = Math.min(RECONNECT_MIN_MS * 2 ** failures, RECONNECT_MAX_MS);
+    clock.clearTimeout(reconnectTimer);
+    const delay = Math.min(backoff.reconnectMinMs * 2 ** failures, backoff.reconnectMaxMs);
     failures++;
-    reconnectTimer = setTimeout(() => open(opts.url, false), failures === 1 ? 0 : delay);
-    reconnectTimer.unref();
+    reconnectTimer = clock.setTimeout(() => open(opts.url, false), failures === 1 ? 0 : delay);
   }
 
   function open(url: string, moving: boolean): void {
@@ -192,7 +204,7 @@ export function createEventSubSession(opts: EventSubSessionOptions): EventSubSes
       if (closed) return;
       closed = true;
       clearTimeout(keepaliveTimer);
-      clearTimeout(reconnectTimer);
+      clock.clearTimeout(reconnectTimer);
       firstReady?.();
       const ws = current;
       current = null;

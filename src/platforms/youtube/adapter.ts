@@ -22,6 +22,8 @@ export interface YouTubeAdapterOptions {
   now?: () => number;
   /** How often the stream's title and category are re-read while live (default 10 min). */
   streamInfoRefreshMs?: number;
+  /** The longest wait after failed chat reads (default 60 s). */
+  readBackoffMaxMs?: number;
 }
 
 function sourceOf(config: Config): LiveSource {
@@ -106,6 +108,7 @@ export function createYouTubeAdapter(opts: YouTubeAdapterOptions): ChatAdapter {
         source,
         baseUrl: config.YOUTUBE_BASE_URL,
         pollMs: config.YOUTUBE_POLL_INTERVAL_MS,
+        ...(opts.readBackoffMaxMs !== undefined ? { backoffMaxMs: opts.readBackoffMaxMs } : {}),
         liveCheckMs: config.YOUTUBE_LIVE_CHECK_MS,
         logger,
         onLive: (liveId) => streamInfo?.follow(liveId),

@@ -11,5 +11,6 @@ export function createYouTube(config: Config, deps: AdapterDeps): ChatAdapter {
     prefix: deps.prefix,
     logger: deps.logger.child({ component: 'youtube' }),
     ...(deps.streamInfoRefreshMs !== undefined ? { streamInfoRefreshMs: deps.streamInfoRefreshMs } : {}),
+    ...(deps.backoff?.readMaxMs !== undefined ? { readBackoffMaxMs: deps.backoff.readMaxMs } : {}),
   });
 }

@@ -21,13 +21,15 @@ type LiveChatInstance = InstanceType<typeof LiveChat>;
 
 /** youtube-chat's own pace; we never poll faster. */
 export const MIN_POLL_MS = 100;
-const MAX_BACKOFF_MS = 60_000;
+export const YOUTUBE_READ_BACKOFF_MAX_MS = 60_000;
 
 export interface ReaderOptions {
   source: LiveSource;
   /** YOUTUBE_BASE_URL. */
   baseUrl: string;
   pollMs: number;
+  /** The longest wait after failed reads (the first is pollMs, doubled per failure); default 60 s. */
+  backoffMaxMs?: number;
   /** Channel/handle mode: re-check of the /live page while offline. */
   liveCheckMs: number;
   logger: Logger;
@@ -228,7 +230,7 @@ export class ChatReader {
 
   private retryLater(err: unknown, what: string): void {
     this.errors += 1;
-    const delay = Math.min(MAX_BACKOFF_MS, this.pollMs * 2 ** Math.min(this.errors - 1, 10));
+    const delay = Math.min(this.opts.backoffMaxMs ?? YOUTUBE_READ_BACKOFF_MAX_MS, this.pollMs * 2 ** Math.min(this.errors - 1, 10));
     const message = err instanceof Error ? err.message : String(err);
     this.opts.logger.warn({ err: { message }, liveId: this.liveId, attempt: this.errors, retryInMs: delay }, `${what}: backing off`);
     this.schedule(delay);
