@@ -4,9 +4,8 @@
  * stored in the real Redis, the .env lines printed; then the bot's Twitch adapter logs in to
  * the fake IRC with that pair and no other token; `status` and `logout` (revocation).
  */
-import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/botctl.js';
+import { botctlInProcess } from '../helpers/botctl-in-process.js';
 import { createLogger } from '../../src/log.js';
 import { createTwitchAdapter } from '../../src/platforms/twitch/adapter.js';
 import { createTwitchAuth, readStoredTokens } from '../../src/platforms/twitch/auth.js';
@@ -23,16 +22,7 @@ afterEach(async () => {
 
 /** botctl in this process (main() with argv, env and captured output), as bin/botctl.js runs it. */
 function botctl(env: Record<string, string>, args: string[]): { out: () => string; err: () => string; done: Promise<number> } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
-  stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
-  const stdin = new PassThrough();
-  stdin.end();
-  const done = main(args, { stdout, stderr, stdin }, { PATH: process.env.PATH, HOME: process.env.HOME, REDIS_URL, ...env });
-  return { out: () => out, err: () => err, done };
+  return botctlInProcess(args, { PATH: process.env.PATH, HOME: process.env.HOME, REDIS_URL, ...env });
 }
 
 describe('botctl twitch', () => {

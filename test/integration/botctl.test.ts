@@ -8,10 +8,9 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PassThrough } from 'node:stream';
 import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/botctl.js';
+import { botctlInProcess } from '../helpers/botctl-in-process.js';
 import { holdForApproval } from '../../src/controls/approval.js';
 import { recordEvent } from '../../src/events.js';
 import { heartbeatKey } from '../../src/heartbeat.js';
@@ -54,16 +53,9 @@ function botctlProcess(prefix: string, args: string[], opts: { stdin?: string; e
 
 /** The CLI in this process: main(argv, io, env) with captured output; the exit code it returns. */
 async function botctl(prefix: string, args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
-  stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
-  const stdin = new PassThrough();
-  stdin.end(opts.stdin ?? '');
-  const code = await main(args, { stdout, stderr, stdin }, baseEnv(prefix, opts.env));
-  return { code, stdout: out, stderr: err };
+  const run = botctlInProcess(args, baseEnv(prefix, opts.env), opts.stdin ?? '');
+  const code = await run.done;
+  return { code, stdout: run.out(), stderr: run.err() };
 }
 
 const jsonLines = (s: string): Record<string, unknown>[] =>

@@ -4,13 +4,12 @@
  * behaviour changes in what the fake Twitch receives. One bot (real Redis, fake Twitch,
  * fake Ollama) serves every case; each case uses fresh viewers so cooldowns do not leak.
  */
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatOptions, SentPrivmsg } from '../fakes/twitch.js';
 import { ARTICLE_QUESTION, startHarness, type Harness } from '../helpers/harness.js';
 import { REDIS_URL, until } from '../helpers/redis.js';
 import { commentOf } from '../fakes/ollama.js';
-import { main } from '../../src/cli/botctl.js';
+import { botctlInProcess } from '../helpers/botctl-in-process.js';
 
 const FAST = 'qwen2.5:14b';
 const SLOW = 'gpt-oss:120b';
@@ -263,14 +262,7 @@ describe('moderator controls, end to end (plain Redis writes → what Twitch rec
 
 /** botctl in this process (main() with argv, captured output), as a moderator named mod_e2e runs it. */
 async function botctl(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
-  stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
-  const stdin = new PassThrough();
-  stdin.end();
-  const code = await main(args, { stdout, stderr, stdin }, { PATH: process.env.PATH, HOME: process.env.HOME, REDIS_URL, REDIS_PREFIX: h.prefix, USER: 'mod_e2e' });
-  return { code, stdout: out, stderr: err };
+  const run = botctlInProcess(args, { PATH: process.env.PATH, HOME: process.env.HOME, REDIS_URL, REDIS_PREFIX: h.prefix, USER: 'mod_e2e' });
+  const code = await run.done;
+  return { code, stdout: run.out(), stderr: run.err() };
 }
