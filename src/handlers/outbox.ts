@@ -76,13 +76,15 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
       for (const text of texts) {
         const waitFrom = ctx.now();
         // per-channel spacing first (in process), then the account's budget (a Redis round trip)
-        if (!(await pacer.acquire(key, limitsNow(), r.deadline, signal))) return drop(signal?.aborted ? 'shutdown' : 'late');
+        const grantedAt = await pacer.acquireAt(key, limitsNow(), r.deadline, signal);
+        if (grantedAt === undefined) return drop(signal?.aborted ? 'shutdown' : 'late');
         if (posted === 0) {
           // The first message: in the budget's round trip, three checks: another viewer posted
           // the same text after this reply was made (a copypasta is never answered); a moderator
           // removed the comment (or its author, or the chat) while its answer was on the way;
-          // and the posted-once claim, given back when one of the first two says no. (The spacing and
-          // budget taken for a reply dropped here stay spent: the bot then posts a little less, never more.)
+          // and the posted-once claim, given back when one of the first two says no. A reply
+          // dropped here gives its spacing back to the channel (the account budget taken in the
+          // same round trip stays spent: the bot then posts a little less, never more).
           const [flagged, removed, claimed, ok] = await Promise.all([
             c.paid ? false : ctx.copypasta.isFlagged(c),
             removalOf(ctx.redis, ctx.prefix, c),
@@ -90,6 +92,7 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
             takeBudget(),
           ]);
           ctx.metrics.pacerWait(c.platform, c.channel, ctx.now() - waitFrom);
+          if (flagged || removed || claimed !== 'OK' || !ok) pacer.giveBack(key, grantedAt);
           if (flagged || removed) {
             if (claimed === 'OK') await ctx.redis.del(postKey);
             return drop(flagged ? 'copypasta' : removed!);
@@ -102,7 +105,10 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
         } else {
           const ok = await takeBudget();
           ctx.metrics.pacerWait(c.platform, c.channel, ctx.now() - waitFrom);
-          if (!ok) return drop(signal?.aborted ? 'shutdown' : 'late');
+          if (!ok) {
+            pacer.giveBack(key, grantedAt);
+            return drop(signal?.aborted ? 'shutdown' : 'late');
+          }
         }
         const res = await adapter.post({ platform: c.platform, channel: c.channel, text, replyTo: { id: c.id, author: c.author }, meta: { route: r.route, model: r.model, timings: r.timings, kind: r.kind } });
         if (res.status === 'rejected') return drop(res.reason);

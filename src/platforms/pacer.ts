@@ -14,6 +14,17 @@ export interface Pacer {
    * a moderator's command confirmation uses PRIORITY_COMMAND and goes first).
    */
   acquire(key: string, limits: ChannelLimits, deadline: number, signal?: AbortSignal, priority?: number): Promise<boolean>;
+  /**
+   * As `acquire`, but resolves the recorded send time (undefined where `acquire` says
+   * false), for a caller that may find it has nothing to send after all (`giveBack`).
+   */
+  acquireAt(key: string, limits: ChannelLimits, deadline: number, signal?: AbortSignal, priority?: number): Promise<number | undefined>;
+  /**
+   * A send granted at `at` on `key` did not happen (the reply was dropped at its last
+   * checks): it no longer counts against the window or the spacing, so the next waiter is
+   * not held back by a message nobody saw.
+   */
+  giveBack(key: string, at: number): void;
 }
 
 export interface PacerOptions {
@@ -32,7 +43,8 @@ interface Waiter {
   deadline: number;
   signal?: AbortSignal;
   done: boolean;
-  resolve: (ok: boolean) => void;
+  /** The recorded send time, or undefined: not granted. */
+  resolve: (at: number | undefined) => void;
   onAbort?: () => void;
 }
 
@@ -79,11 +91,11 @@ export function createPacer(opts: PacerOptions = {}): Pacer {
   const sleep = opts.sleep ?? defaultSleep;
   const keys = new Map<string, KeyState>();
 
-  function finish(w: Waiter, ok: boolean): void {
+  function finish(w: Waiter, at: number | undefined): void {
     if (w.done) return;
     w.done = true;
     if (w.onAbort) w.signal?.removeEventListener('abort', w.onAbort);
-    w.resolve(ok);
+    w.resolve(at);
   }
 
   function prune(state: KeyState, t: number, windowMs: number): void {
@@ -101,7 +113,7 @@ export function createPacer(opts: PacerOptions = {}): Pacer {
       if (w.done) continue;
       const soonest = first ? headAt : bound + w.limits.minSpacingMs;
       if (w.deadline < soonest) {
-        finish(w, false);
+        finish(w, undefined);
         continue;
       }
       bound = soonest;
@@ -120,13 +132,13 @@ export function createPacer(opts: PacerOptions = {}): Pacer {
         prune(state, t, head.limits.windowMs);
         const at = earliestSend(state.sends, head.limits, t);
         if (at > head.deadline) {
-          finish(head, false);
+          finish(head, undefined);
           continue;
         }
         if (at <= t) {
           state.sends.push(t);
           state.queue.shift();
-          finish(head, true);
+          finish(head, t);
           continue;
         }
         dropHopeless(at, state.queue);
@@ -147,32 +159,45 @@ export function createPacer(opts: PacerOptions = {}): Pacer {
     }
   }
 
+  function acquireAt(key: string, limits: ChannelLimits, deadline: number, signal?: AbortSignal, priority = PRIORITY_ANSWER): Promise<number | undefined> {
+    return new Promise<number | undefined>((resolve) => {
+      if (signal?.aborted || deadline < now()) return resolve(undefined);
+      let state = keys.get(key);
+      if (!state) {
+        state = { sends: [], queue: [], pumping: false };
+        keys.set(key, state);
+      }
+      const s = state;
+      const w: Waiter = { priority, limits, deadline, signal, done: false, resolve };
+      if (signal) {
+        w.onAbort = () => {
+          const isHead = s.queue[0] === w;
+          finish(w, undefined);
+          if (isHead) s.wake?.abort();
+        };
+        signal.addEventListener('abort', w.onAbort, { once: true });
+      }
+      // after every waiter of the same or a more urgent priority (arrival order within one)
+      const at = s.queue.findIndex((q) => !q.done && q.priority > priority);
+      if (at < 0) s.queue.push(w);
+      else s.queue.splice(at, 0, w);
+      if (!s.pumping) void pump(key, s);
+      else if (s.headAt !== undefined) dropHopeless(s.headAt, s.queue);
+    });
+  }
+
   return {
-    acquire(key, limits, deadline, signal, priority = PRIORITY_ANSWER) {
-      return new Promise<boolean>((resolve) => {
-        if (signal?.aborted || deadline < now()) return resolve(false);
-        let state = keys.get(key);
-        if (!state) {
-          state = { sends: [], queue: [], pumping: false };
-          keys.set(key, state);
-        }
-        const s = state;
-        const w: Waiter = { priority, limits, deadline, signal, done: false, resolve };
-        if (signal) {
-          w.onAbort = () => {
-            const isHead = s.queue[0] === w;
-            finish(w, false);
-            if (isHead) s.wake?.abort();
-          };
-          signal.addEventListener('abort', w.onAbort, { once: true });
-        }
-        // after every waiter of the same or a more urgent priority (arrival order within one)
-        const at = s.queue.findIndex((q) => !q.done && q.priority > priority);
-        if (at < 0) s.queue.push(w);
-        else s.queue.splice(at, 0, w);
-        if (!s.pumping) void pump(key, s);
-        else if (s.headAt !== undefined) dropHopeless(s.headAt, s.queue);
-      });
+    acquireAt,
+    acquire: (key, limits, deadline, signal, priority) => acquireAt(key, limits, deadline, signal, priority).then((at) => at !== undefined),
+    giveBack(key, at) {
+      const state = keys.get(key);
+      if (!state) return;
+      const i = state.sends.lastIndexOf(at);
+      if (i < 0) return;
+      state.sends.splice(i, 1);
+      // a pump sleeping on the spacing or window of that send serves its head sooner
+      state.wake?.abort();
+      if (!state.pumping && state.queue.length === 0 && state.sends.length === 0) keys.delete(key);
     },
   };
 }

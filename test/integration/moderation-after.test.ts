@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '../helpers/redis.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { youtubeHarness } from '../helpers/youtube-harness.js';
+import { commentOf } from '../fakes/ollama.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -65,6 +66,21 @@ describe('Twitch moderation after the fact', () => {
     const ok = h.twitch.chat(h.channel, { user: 'viewer2', userId: '222', text: '牡丹ちゃん、今日の配信は何時まで？' });
     const [msg] = await h.twitch.waitForPrivmsgs(1, 10_000);
     expect(msg!.tags['reply-parent-msg-id']).toBe(ok);
+  });
+
+  it("an answer dropped at the last checks does not hold the next one back by the channel's spacing", async () => {
+    // the bot is not a moderator here: one message a second in the channel
+    h = await startHarness({ env: { FAST_CONCURRENCY: '2' }, ollama: { parallel: 2, reply: (req) => ({ content: 'いい質問だね、答えるよ！', ttftMs: commentOf(req).includes('食べ物') ? 1_200 : 1_600 }) } });
+    const deleted = h.twitch.chat(h.channel, { user: 'viewer1', text: '牡丹ちゃん、好きな食べ物は？' });
+    const kept = h.twitch.chat(h.channel, { user: 'viewer2', text: '牡丹ちゃん、好きな色は？' });
+    await modelAsked(2);
+    h.twitch.deleteMessage(h.channel, deleted);
+    expect((await h.logs.waitFor('reply dropped', (l) => l.commentId === deleted, 10_000)).reason).toBe('deleted_by_moderator');
+    const [msg] = await h.twitch.waitForPrivmsgs(1, 10_000);
+    expect(msg!.tags['reply-parent-msg-id']).toBe(kept);
+    // posted as soon as its answer was written, not a second after the dropped one's turn
+    const written = h.ollama.requests.find((r) => commentOf(r).includes('好きな色'))!.endedAt!;
+    expect(msg!.at - written).toBeLessThan(300);
   });
 
   it('a chat cleared by a moderator drops the answers on their way; later comments are answered', async () => {

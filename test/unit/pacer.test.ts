@@ -171,6 +171,36 @@ describe('pacer', () => {
     expect(log.at(-1)).toEqual({ label: 'next', ok: true, at: 1000 });
   });
 
+  it('a send given back (the message was dropped unsent) no longer holds the next one back', async () => {
+    const { clock, pacer, acquire, log } = setup();
+    const first = await pacer.acquireAt('twitch:chan', NON_MOD, FAR);
+    expect(first).toBe(0);
+    void acquire('next', NON_MOD);
+    void acquire('after', NON_MOD);
+    await clock.advance(200);
+    expect(log).toEqual([]);
+    pacer.giveBack('twitch:chan', first!);
+    await clock.advance(0);
+    // served at once, and the one after it is spaced from it, not from the given-back send
+    expect(log.map((l) => `${l.label}@${l.at}`)).toEqual(['next@200']);
+    await clock.advance(5000);
+    expect(log.map((l) => `${l.label}@${l.at}`)).toEqual(['next@200', 'after@1200']);
+  });
+
+  it('giving back frees the window too, and an unknown send or key is ignored', async () => {
+    const { clock, pacer, acquire, log } = setup();
+    const limits = { max: 1, windowMs: 10_000, minSpacingMs: 0 };
+    const first = await pacer.acquireAt('twitch:chan', limits, FAR);
+    pacer.giveBack('twitch:chan', 12345);
+    pacer.giveBack('twitch:other', first!);
+    void acquire('waiting', limits);
+    await clock.advance(3000);
+    expect(log).toEqual([]);
+    pacer.giveBack('twitch:chan', first!);
+    await clock.advance(0);
+    expect(log).toEqual([{ label: 'waiting', ok: true, at: 3000 }]);
+  });
+
   it('keeps keys independent', async () => {
     const { clock, acquire, log } = setup();
     void acquire('a1', NON_MOD, FAR, undefined, 'twitch:a');
