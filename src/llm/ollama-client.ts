@@ -4,7 +4,7 @@
  *
  * The package only lets a stream be aborted once its response headers arrived (and Ollama
  * sends them with the first token), and it keeps every stream in a list until it sees
- * `done`. So the client hands the package a fetch that takes its AbortSignal from the
+ * `done`. So the client hands the package a fetch (src/llm/http-fetch.ts, over node:http) that takes its AbortSignal from the
  * current call (AsyncLocalStorage), which also covers the wait for the first byte and the
  * `/api/show` lookup, and it removes each stream from the package's list when the call ends.
  */
@@ -15,6 +15,7 @@ import type { Logger } from '../log.js';
 import { maskUrl } from '../log.js';
 import type { ChatRequest, ChatResult, ModelClient, ThinkLevel } from './types.js';
 import { runWithDeadline } from './deadline.js';
+import { httpFetch } from './http-fetch.js';
 import { AbortedError, ModelTimeoutError, StreamCutError, classifyOllamaError, errorCode, type TimeoutPhase } from './errors.js';
 
 export interface OllamaClientOptions {
@@ -42,13 +43,6 @@ interface CallScope {
 
 type StopReason = TimeoutPhase | 'aborted' | 'stopped';
 
-class InvalidStreamLine extends Error {
-  constructor(line: string) {
-    super(`invalid JSON line in the stream: ${line.slice(0, 80)}`);
-    this.name = 'InvalidStreamLine';
-  }
-}
-
 /** An Ollama that lets the client drop a stream from the package's in-flight list. */
 class HostOllama extends Ollama {
   forget(stream: object): void {
@@ -56,45 +50,6 @@ class HostOllama extends Ollama {
     const i = list.indexOf(stream);
     if (i >= 0) list.splice(i, 1);
   }
-}
-
-/**
- * A line Ollama could have sent: one JSON object. Checked by its ends, not parsed: the
- * package parses every line anyway, and a line cut or garbled on the way (what this guards
- * against) loses its closing brace or its opening one.
- */
-function looksLikeJsonObject(line: string): boolean {
-  const t = line.trim();
-  return t.startsWith('{') && t.endsWith('}');
-}
-
-/**
- * Passes the NDJSON body through unchanged, but errors the stream on a line that is not a JSON object
- * (the package would skip it with a console warning and the answer would silently lose text).
- */
-function ndjsonGuard(): TransformStream<Uint8Array, Uint8Array> {
-  const decoder = new TextDecoder();
-  let pending = '';
-  return new TransformStream({
-    transform(chunk, ctl) {
-      pending += decoder.decode(chunk, { stream: true });
-      let nl = pending.indexOf('\n');
-      while (nl >= 0) {
-        const line = pending.slice(0, nl);
-        pending = pending.slice(nl + 1);
-        if (line.trim() !== '' && !looksLikeJsonObject(line)) {
-          ctl.error(new InvalidStreamLine(line));
-          return;
-        }
-        nl = pending.indexOf('\n');
-      }
-      ctl.enqueue(chunk);
-    },
-    flush(ctl) {
-      pending += decoder.decode();
-      if (pending.trim() !== '' && !looksLikeJsonObject(pending)) ctl.error(new InvalidStreamLine(pending));
-    },
-  });
 }
 
 /** Resolve with `p`, or reject as soon as `signal` aborts (the caller knows why). */
@@ -125,12 +80,10 @@ export function createOllamaClient(opts: OllamaClientOptions): ModelClient {
 
   const scopedFetch: typeof fetch = async (input, init) => {
     const call = scope.getStore();
-    if (!call) return fetch(input, init);
+    if (!call) return httpFetch(input, init);
     const own = init?.signal;
     if (own) own.addEventListener('abort', () => call.controller.abort(own.reason), { once: true });
-    const res = await fetch(input, { ...init, signal: call.controller.signal });
-    if (!res.ok || !res.body || !res.headers.get('content-type')?.includes('application/x-ndjson')) return res;
-    return new Response(res.body.pipeThrough(ndjsonGuard()), { status: res.status, statusText: res.statusText, headers: res.headers });
+    return httpFetch(input, { ...init, signal: call.controller.signal });
   };
 
   const ollama = new HostOllama({ host, fetch: scopedFetch });
