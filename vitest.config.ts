@@ -12,9 +12,9 @@ const tier = (name: string) => ({ test: { name, include: [`test/${name}/**/*.tes
 export default defineConfig({
   test: {
     // The process tier starts Node processes (tsx compiles each): two files at a time on a
-    // 2-core machine. `npm test` (unit + integration) passes --maxWorkers=4: those files mostly
-    // wait on real timers (one used ~0.2-0.4 of a core), so four at a time still leave CPU to
-    // spare. Set here only, so --maxWorkers on the command line wins.
+    // 2-core machine. `npm test` (unit + integration) passes --maxWorkers=6: those files mostly
+    // wait on real timers (the whole quick run used ~0.6 of the 2 cores at 6 workers), so six
+    // at a time still leave CPU to spare. Set here only, so --maxWorkers on the command line wins.
     maxWorkers: 2,
     projects: [tier('unit'), tier('integration'), tier('process')],
   },

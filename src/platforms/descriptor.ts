@@ -51,6 +51,8 @@ export interface PlatformBackoff {
   loginRetryMaxMs?: number;
   /** After failed chat reads (YouTube): the longest wait; the first is the poll interval. */
   readMaxMs?: number;
+  /** Between two channel joins (Twitch IRC; tmi.js waits at least 300 ms). */
+  joinIntervalMs?: number;
 }
 
 /** Builds a platform's live adapter from the configuration (the gateway calls it once). */

@@ -208,6 +208,8 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** Per-comment outcome timeout. */
   settleTimeoutMs?: number;
+  /** Over EVAL_ENV (the test turns off the copypasta hold, which only delays long questions' answers here). */
+  env?: Record<string, string>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -261,10 +263,12 @@ export async function runEval(opts: RunOptions): Promise<EvalRun> {
       TWITCH_IRC_URL: twitch.url,
       LOG_LEVEL: 'info',
       ...EVAL_ENV,
+      ...opts.env,
     });
     if (!parsed.ok) throw new Error(`eval config: ${parsed.errors.join('; ')}`);
     const logs = new LogCapture();
-    app = buildApp({ config: parsed.config, logger: createLogger({ level: 'info', destination: logs }), roles: ['gateway', 'fast', 'slow'] });
+    // one channel per scene: joined as fast as tmi.js allows (300 ms apart; the bot's default is 500)
+    app = buildApp({ config: parsed.config, logger: createLogger({ level: 'info', destination: logs }), roles: ['gateway', 'fast', 'slow'], adapterBackoff: { twitch: { joinIntervalMs: 300 } } });
     await app.start();
     for (const ch of channels) await twitch.waitForJoin(ch, 60_000);
     const joinMs = Date.now() - started;

@@ -43,10 +43,11 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** Every control key back to nothing: the defaults. */
+/** Every control key back to nothing: the defaults (when a key was left over, after the 1 s the bot may take to see it). */
 beforeEach(async () => {
   const p = h.prefix;
-  await moderator((r) => r.del(`${p}:routing`, `${p}:routing:twitch:${h.channel}`, `${p}:blocked_users`, `${p}:vip_users`, `${p}:blocked_words`, `${p}:slow_keywords`));
+  const removed = await h.redis.del(`${p}:routing`, `${p}:routing:twitch:${h.channel}`, `${p}:blocked_users`, `${p}:vip_users`, `${p}:blocked_words`, `${p}:slow_keywords`);
+  if (removed > 0) await new Promise((r) => setTimeout(r, 1000));
 });
 
 /** A moderator's write, then at most 1 s before the next comment (the contract). */

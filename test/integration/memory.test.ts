@@ -276,8 +276,15 @@ describe('retrieval (EMBED_MODEL set)', () => {
       };
       await ask('kai', 'what is your favourite strawberry dessert?');
       await until(async () => (await r.redis.exists(memoryKeys(r.prefix).channelVectors('twitch', r.channel))) === 1, 10_000, 'the exchange indexed');
-      // past the thread window: only retrieval can bring it back
-      await new Promise((res) => setTimeout(res, 10_500));
+      // past the thread window (10 s): only retrieval can bring it back. The kept exchanges are
+      // moved 11 s back in Redis rather than waited for.
+      for (const key of await r.redis.keys(`${r.prefix}:mem:*:ex`)) {
+        const entries = await r.redis.lrange(key, 0, -1);
+        for (const [i, json] of entries.entries()) {
+          const e = JSON.parse(json) as { at: number };
+          await r.redis.lset(key, i, JSON.stringify({ ...e, at: e.at - 11_000 }));
+        }
+      }
       await ask('kai', 'any other strawberry dessert you like?');
       const req = r.ollama.requests.filter((q) => !q.format && commentOf(q) === 'any other strawberry dessert you like?')[0]!;
       expect(backgroundOf(req)).toContain('Earlier exchanges that may be related');

@@ -47,6 +47,8 @@ export interface TwitchBackoff {
   /** After a refused login: the first wait, doubled on each further refusal up to the max. */
   loginRetryMs: number;
   loginRetryMaxMs: number;
+  /** Between two channel joins: Twitch allows a normal account 20 joins per 10 s (tmi.js waits at least 300 ms). */
+  joinIntervalMs: number;
 }
 
 export const TWITCH_BACKOFF: Readonly<TwitchBackoff> = {
@@ -55,6 +57,7 @@ export const TWITCH_BACKOFF: Readonly<TwitchBackoff> = {
   reconnectMaxMs: 30_000,
   loginRetryMs: 60_000,
   loginRetryMaxMs: 30 * 60_000,
+  joinIntervalMs: 500,
 };
 
 export class TwitchLoginError extends BotError {
@@ -254,7 +257,7 @@ export function createTwitchAdapter(opts: TwitchAdapterOptions): ChatAdapter {
   function createClient(): tmi.Client {
     const quiet = (key: 'chat' | 'tmi') => (m: unknown) => log.debug({ [key]: String(m) }, 'tmi.js');
     const c = new tmi.Client({
-      options: { skipUpdatingEmotesets: true, joinInterval: 500 },
+      options: { skipUpdatingEmotesets: true, joinInterval: backoff.joinIntervalMs },
       connection: {
         server: endpoint.server,
         port: endpoint.port,

@@ -66,7 +66,7 @@ export function createTwitch(config: Config, deps: AdapterDeps): ChatAdapter {
           rateLimit,
           maxChars: config.TWITCH_MAX_CHARS,
           logger: deps.logger.child({ component: 'twitch' }),
-          backoff: defined({ reconnectMs: b.reconnectMs, reconnectDecay: b.reconnectDecay, reconnectMaxMs: b.reconnectMaxMs, loginRetryMs: b.loginRetryMs, loginRetryMaxMs: b.loginRetryMaxMs }),
+          backoff: defined({ reconnectMs: b.reconnectMs, reconnectDecay: b.reconnectDecay, reconnectMaxMs: b.reconnectMaxMs, loginRetryMs: b.loginRetryMs, loginRetryMaxMs: b.loginRetryMaxMs, joinIntervalMs: b.joinIntervalMs }),
           ...timing,
         });
   // the stream's title and category from Helix (with TWITCH_CLIENT_ID), for the prompt (memory/stream-info.ts)
