@@ -248,18 +248,41 @@ describe('twitch adapter against the fake Twitch', () => {
     expect(logs.filter((l) => l.level === 40 && String(l.msg).startsWith('disconnected from Twitch'))).toHaveLength(1);
   });
 
-  it('a refused login: one clear error naming TWITCH_OAUTH_TOKEN, no token in logs, no tight retry loop', async () => {
+  it('a refused login: one clear error naming TWITCH_OAUTH_TOKEN, no token in logs, retries after 60 s then 120 s, never in a tight loop', async () => {
+    // a manual clock for the login retries: the test fires each timer itself
+    const timers: { fn: () => void; ms: number; live: boolean }[] = [];
+    const clock = {
+      now: () => Date.now(),
+      setTimeout: (fn: () => void, ms: number) => {
+        const t = { fn, ms, live: true };
+        timers.push(t);
+        return t;
+      },
+      clearTimeout: (t: unknown) => {
+        if (t) (t as { live: boolean }).live = false;
+      },
+    };
     const t0 = Date.now();
-    const { fake, adapter, logs, rawLog } = await rig({ rejectLogin: true });
+    const { fake, adapter, logs, rawLog } = await rig({ rejectLogin: true }, { clock });
     expect(Date.now() - t0).toBeLessThan(5000);
-    await new Promise((r) => setTimeout(r, 3000));
+    const live = () => timers.filter((t) => t.live);
+    expect(live().map((t) => t.ms)).toEqual([60_000]);
     expect(fake.connectionAttempts()).toBe(1);
     const errors = logs.filter((l) => l.level >= 50);
     expect(errors).toHaveLength(1);
     expect(errors[0]!.msg).toContain('TWITCH_OAUTH_TOKEN');
-    expect(errors[0]!.retryInMs).toBeGreaterThanOrEqual(60_000);
+    expect(errors[0]!.retryInMs).toBe(60_000);
     expect(rawLog()).not.toContain('s3cr3t');
     await expect(adapter.post(reply({ id: 'n' }, 'x'))).rejects.toMatchObject({ code: 'BOT_ERR_TWITCH_NOT_CONNECTED' });
+    // the 60 s are up: one more attempt, refused again, and the next wait doubles (a warning, not a second error)
+    const first = live()[0]!;
+    first.live = false;
+    first.fn();
+    await until(() => fake.connectionAttempts() === 2 && live().length === 1);
+    expect(live().map((t) => t.ms)).toEqual([120_000]);
+    expect(logs.filter((l) => l.level >= 50)).toHaveLength(1);
+    expect(logs.find((l) => l.level === 40 && l.retryInMs === 120_000)).toBeDefined();
+    expect(fake.connectionAttempts()).toBe(2);
   });
 
   it('close() disconnects from the fake and stops delivering', async () => {
