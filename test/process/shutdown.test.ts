@@ -72,12 +72,16 @@ async function inFlight(r: Rig, user: string, text: string): Promise<string> {
 }
 
 /**
- * The last line the bot logged, by its timestamp: pino writes stdout asynchronously and
- * flushes what is left synchronously at exit, so the very last lines can reach the pipe
- * out of order; all of them do reach it.
+ * The message of the last line the bot logged, by its timestamp: pino writes stdout
+ * asynchronously and flushes what is left synchronously at exit, so the very last lines can
+ * reach the pipe out of order; all of them do reach it. Lines of the same millisecond are a
+ * tie: 'bot stopped' wins one (the shutdown's last steps can all fit in one millisecond).
  */
-function lastLine(p: BotProcess): Record<string, unknown> {
-  return [...p.lines].sort((a, b) => Date.parse(String(a.time)) - Date.parse(String(b.time))).at(-1)!;
+function lastMessage(p: BotProcess): unknown {
+  const at = (l: Record<string, unknown>) => Date.parse(String(l.time));
+  const latest = Math.max(...p.lines.map(at));
+  const last = p.lines.filter((l) => at(l) === latest);
+  return last.some((l) => l.msg === 'bot stopped') ? 'bot stopped' : last.at(-1)?.msg;
 }
 
 async function heartbeats(r: Rig): Promise<string[]> {
@@ -105,7 +109,7 @@ describe('graceful shutdown of `npm start`', () => {
     expect(bot.find('shutting down')).toEqual([expect.objectContaining({ signal: sig })]);
     expect(bot.find('second signal: exiting now')).toHaveLength(0);
     expect(bot.find('shutdown step failed; continuing')).toHaveLength(0);
-    expect(lastLine(bot).msg).toBe('bot stopped');
+    expect(lastMessage(bot)).toBe('bot stopped');
     expect(stoppedMs).toBeLessThan(15_000);
     // connections closed, heartbeats withdrawn
     expect(r.twitch.connections()).toBe(0);
@@ -126,7 +130,7 @@ describe('graceful shutdown of the process itself (as Docker runs it)', () => {
     expect(exit).toEqual({ code: 0, signal: null });
     expect(Date.now() - signalledAt).toBeLessThan(1_000 + 8_000);
     expect(first.find(/grace period over; aborting jobs in flight/)).toHaveLength(1);
-    expect(lastLine(first).msg).toBe('bot stopped');
+    expect(lastMessage(first)).toBe('bot stopped');
     expect(r.twitch.privmsgs()).toHaveLength(0);
     // the stream was closed by the abort, the job waits in Redis for another worker
     await until(() => r.ollama.load(FAST).active === 0, 5_000, 'the stream to be closed');
