@@ -78,6 +78,11 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
         // per-channel spacing first (in process), then the account's budget (a Redis round trip)
         const grantedAt = await pacer.acquireAt(key, limitsNow(), r.deadline, signal);
         if (grantedAt === undefined) return drop(signal?.aborted ? 'shutdown' : 'late');
+        // dropped after its turn was granted: the turn goes back to the channel, unused
+        const dropUnsent = (reason: string) => {
+          pacer.giveBack(key, grantedAt);
+          return drop(reason);
+        };
         if (posted === 0) {
           // The first message: in the budget's round trip, three checks: another viewer posted
           // the same text after this reply was made (a copypasta is never answered); a moderator
@@ -92,23 +97,19 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
             takeBudget(),
           ]);
           ctx.metrics.pacerWait(c.platform, c.channel, ctx.now() - waitFrom);
-          if (flagged || removed || claimed !== 'OK' || !ok) pacer.giveBack(key, grantedAt);
           if (flagged || removed) {
             if (claimed === 'OK') await ctx.redis.del(postKey);
-            return drop(flagged ? 'copypasta' : removed!);
+            return dropUnsent(flagged ? 'copypasta' : removed!);
           }
-          if (claimed !== 'OK') return drop('already_posted');
+          if (claimed !== 'OK') return dropUnsent('already_posted');
           if (!ok) {
             await ctx.redis.del(postKey);
-            return drop(signal?.aborted ? 'shutdown' : 'late');
+            return dropUnsent(signal?.aborted ? 'shutdown' : 'late');
           }
         } else {
           const ok = await takeBudget();
           ctx.metrics.pacerWait(c.platform, c.channel, ctx.now() - waitFrom);
-          if (!ok) {
-            pacer.giveBack(key, grantedAt);
-            return drop(signal?.aborted ? 'shutdown' : 'late');
-          }
+          if (!ok) return dropUnsent(signal?.aborted ? 'shutdown' : 'late');
         }
         const res = await adapter.post({ platform: c.platform, channel: c.channel, text, replyTo: { id: c.id, author: c.author }, meta: { route: r.route, model: r.model, timings: r.timings, kind: r.kind } });
         if (res.status === 'rejected') return drop(res.reason);

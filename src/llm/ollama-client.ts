@@ -4,9 +4,10 @@
  *
  * The package only lets a stream be aborted once its response headers arrived (and Ollama
  * sends them with the first token), and it keeps every stream in a list until it sees
- * `done`. So the client hands the package a fetch (src/llm/http-fetch.ts, over node:http) that takes its AbortSignal from the
- * current call (AsyncLocalStorage), which also covers the wait for the first byte and the
- * `/api/show` lookup, and it removes each stream from the package's list when the call ends.
+ * `done`. So the client hands the package a fetch (src/llm/http-fetch.ts, over node:http)
+ * that takes its AbortSignal from the current call (AsyncLocalStorage), which also covers the
+ * wait for the first byte and the `/api/show` lookup, and it removes each stream from the
+ * package's list when the call ends.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
