@@ -6,6 +6,7 @@ import type { ChatAdapter, OutgoingMessage, PostResult } from '../../src/platfor
 import { commentSchema, type CommentInput } from '../../src/types.js';
 import { startFakeTwitch, type FakeTwitch, type FakeTwitchOptions } from '../fakes/twitch.js';
 import { runAdapterContract } from './adapter-contract.js';
+import { manualClock } from '../helpers/manual-clock.js';
 
 const CHANNEL = 'botan_ch';
 const BOT = 'botan_bot';
@@ -249,24 +250,12 @@ describe('twitch adapter against the fake Twitch', () => {
   });
 
   it('a refused login: one clear error naming TWITCH_OAUTH_TOKEN, no token in logs, retries after 60 s then 120 s, never in a tight loop', async () => {
-    // a manual clock for the login retries: the test fires each timer itself
-    const timers: { fn: () => void; ms: number; live: boolean }[] = [];
-    const clock = {
-      now: () => Date.now(),
-      setTimeout: (fn: () => void, ms: number) => {
-        const t = { fn, ms, live: true };
-        timers.push(t);
-        return t;
-      },
-      clearTimeout: (t: unknown) => {
-        if (t) (t as { live: boolean }).live = false;
-      },
-    };
+    // the login retries wait on a clock the test moves by hand
+    const clock = manualClock();
     const t0 = Date.now();
     const { fake, adapter, logs, rawLog } = await rig({ rejectLogin: true }, { clock });
     expect(Date.now() - t0).toBeLessThan(5000);
-    const live = () => timers.filter((t) => t.live);
-    expect(live().map((t) => t.ms)).toEqual([60_000]);
+    expect(clock.pending()).toBe(1);
     expect(fake.connectionAttempts()).toBe(1);
     const errors = logs.filter((l) => l.level >= 50);
     expect(errors).toHaveLength(1);
@@ -274,14 +263,17 @@ describe('twitch adapter against the fake Twitch', () => {
     expect(errors[0]!.retryInMs).toBe(60_000);
     expect(rawLog()).not.toContain('s3cr3t');
     await expect(adapter.post(reply({ id: 'n' }, 'x'))).rejects.toMatchObject({ code: 'BOT_ERR_TWITCH_NOT_CONNECTED' });
-    // the 60 s are up: one more attempt, refused again, and the next wait doubles (a warning, not a second error)
-    const first = live()[0]!;
-    first.live = false;
-    first.fn();
-    await until(() => fake.connectionAttempts() === 2 && live().length === 1);
-    expect(live().map((t) => t.ms)).toEqual([120_000]);
+    // not a moment before the 60 s are up
+    clock.advance(59_999);
+    expect(clock.pending()).toBe(1);
+    expect(fake.connectionAttempts()).toBe(1);
+    // then one more attempt, refused again, and the next wait doubles (a warning, not a second error)
+    clock.advance(1);
+    await until(() => fake.connectionAttempts() === 2 && clock.pending() === 1);
     expect(logs.filter((l) => l.level >= 50)).toHaveLength(1);
     expect(logs.find((l) => l.level === 40 && l.retryInMs === 120_000)).toBeDefined();
+    clock.advance(119_999);
+    expect(clock.pending()).toBe(1);
     expect(fake.connectionAttempts()).toBe(2);
   });
 

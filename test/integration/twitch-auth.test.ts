@@ -6,13 +6,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { createTwitchAdapter } from '../../src/platforms/twitch/adapter.js';
-import { createTwitchAuth, readStoredTokens, type Clock, type TwitchAuthOptions, type TwitchTransport } from '../../src/platforms/twitch/auth.js';
+import { createTwitchAuth, readStoredTokens, type TwitchAuthOptions, type TwitchTransport } from '../../src/platforms/twitch/auth.js';
 import { createIdApi } from '../../src/platforms/twitch/id-api.js';
 import type { OutgoingMessage } from '../../src/platforms/port.js';
 import { commentSchema, type CommentInput } from '../../src/types.js';
 import { startFakeTwitch } from '../fakes/twitch.js';
 import { startFakeTwitchId } from '../fakes/twitch-id.js';
 import { LogCapture } from '../helpers/log-capture.js';
+import { manualClock } from '../helpers/manual-clock.js';
 import { dropPrefix, newRedis, uniquePrefix, until } from '../helpers/redis.js';
 
 const BOT = 'botan_bot';
@@ -22,36 +23,6 @@ const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
   while (cleanups.length) await Promise.resolve(cleanups.pop()!()).catch(() => undefined);
 });
-
-/** A clock the test moves by hand: timers fire in order when it passes them. */
-function manualClock(start = Date.now()): Clock & { advance(ms: number): void; pending(): number } {
-  let now = start;
-  let seq = 0;
-  const timers = new Map<number, { at: number; fn: () => void }>();
-  return {
-    now: () => now,
-    setTimeout(fn, ms) {
-      const id = ++seq;
-      timers.set(id, { at: now + ms, fn });
-      return id;
-    },
-    clearTimeout(h) {
-      timers.delete(h as number);
-    },
-    advance(ms) {
-      const end = now + ms;
-      for (;;) {
-        const due = [...timers.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-        if (!due) break;
-        timers.delete(due[0]);
-        now = Math.max(now, due[1].at);
-        due[1].fn();
-      }
-      now = end;
-    },
-    pending: () => timers.size,
-  };
-}
 
 async function setup(idOpts: Parameters<typeof startFakeTwitchId>[0] = {}) {
   const id = await startFakeTwitchId(idOpts);
