@@ -10,6 +10,7 @@ import { sanitizeComment } from '../src/reply/safety.js';
 import type { FakeChatRequest } from '../test/fakes/ollama.js';
 import type { SentPrivmsg } from '../test/fakes/twitch.js';
 import type { LogLine } from './bot-process.js';
+import { crossesStall } from './stall-probe.js';
 import { backlogWindows, capacityUse, maxInWindow, minSpacing, shareWithin, slotFreeAt, summarize, windowViolations, type Interval, type Summary } from './metrics.js';
 import { commentOfRequest } from './model-replies.js';
 import { CHANNEL, WARMUP_CHANNEL, type ScenarioRecords, type SentComment } from './scenario.js';
@@ -50,6 +51,10 @@ export interface ScenarioResult {
   overhead: Summary;
   /** Every answer's overhead, ms (to pool runs: with fewer than 100 answers a run's p99 is its slowest answer). */
   overheadSamples: number[];
+  /** Overheads of the answers whose path (comment → model request, end of stream → reply) crossed no machine stall (stall-probe.ts): what the bot's own work costs when the machine runs it. */
+  overheadClearSamples: number[];
+  /** Machine stalls during the trace: count, summed and longest length (ms); answers whose path crossed one. */
+  stalls: { count: number; totalMs: number; longestMs: number; answersCrossed: number };
   /** The two halves of `overhead`: comment sent → model request (slot waits removed), and end of stream → reply on the socket (pacing removed). */
   overheadPre: Summary;
   overheadPost: Summary;
@@ -157,6 +162,8 @@ export function analyzeScenario(rec: ScenarioRecords): ScenarioResult {
   const overhead: number[] = [];
   const overheadPre: number[] = [];
   const overheadPost: number[] = [];
+  const overheadClear: number[] = [];
+  let answersCrossed = 0;
   const e2eMinusModel: number[] = [];
   const e2e: number[] = [];
   let fastPosted = 0;
@@ -179,6 +186,8 @@ export function analyzeScenario(rec: ScenarioRecords): ScenarioResult {
     const allowed = earliestSend(before, limits, q.endedAt!);
     const post = p.at - Math.max(q.endedAt!, allowed);
     overhead.push(pre + post);
+    if (crossesStall(rec.stalls, s.at, q.at) || crossesStall(rec.stalls, q.endedAt!, p.at)) answersCrossed++;
+    else overheadClear.push(pre + post);
     overheadPre.push(pre);
     overheadPost.push(post);
   }
@@ -241,6 +250,13 @@ export function analyzeScenario(rec: ScenarioRecords): ScenarioResult {
     acksDropped,
     overhead: summarize(overhead),
     overheadSamples: overhead,
+    overheadClearSamples: overheadClear,
+    stalls: {
+      count: rec.stalls.length,
+      totalMs: rec.stalls.reduce((t, x) => t + x.end - x.start, 0),
+      longestMs: Math.max(0, ...rec.stalls.map((x) => x.end - x.start)),
+      answersCrossed,
+    },
     overheadPre: summarize(overheadPre),
     overheadPost: summarize(overheadPost),
     e2eMinusModel: summarize(e2eMinusModel),

@@ -15,6 +15,8 @@ import { botEnv, startProcess, type BotProcess, type LogLine } from './bot-proce
 import { commentOfRequest, profileReplies, WARMUP_GREETING, WARMUP_TEXTS } from './model-replies.js';
 import type { Profile } from './profiles.js';
 import type { Trace, TraceMessage } from './traces.js';
+import { preciseNow } from '../test/fakes/clock.js';
+import { startStallProbe, type Stall, type StallProbe } from './stall-probe.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const CHANNEL = 'botan_ch';
@@ -56,6 +58,8 @@ export interface ScenarioRecords {
   loadAverage: number;
   /** Comments still waiting or being decided when the run stopped. */
   pendingAtStop: number;
+  /** Moments nothing on the machine ran (stall-probe.ts), from the trace's start to the stop. */
+  stalls: Stall[];
 }
 
 export interface ScenarioOptions {
@@ -127,8 +131,10 @@ export async function startStack(profile: Profile, opts: { tag: string; mod?: bo
   const prefix = `bench-${opts.tag}-${randomBytes(3).toString('hex')}`;
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2 });
   const queues = createQueues(redis, prefix);
-  const twitch = await startFakeTwitch({ enforceRateLimit: true, modIn: opts.mod ? [CHANNEL] : [] });
+  // the fakes' records are what the overhead is computed from: a sub-millisecond clock
+  const twitch = await startFakeTwitch({ enforceRateLimit: true, modIn: opts.mod ? [CHANNEL] : [], clock: preciseNow });
   const ollama = await startFakeOllama({
+    clock: preciseNow,
     models: {
       [profile.fast.model]: { capabilities: ['completion', 'tools'], parallel: profile.fast.parallel },
       [profile.slow.model]: { capabilities: ['completion', 'tools', 'thinking'], parallel: profile.slow.parallel },
@@ -181,6 +187,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioRecord
   const depth: DepthSample[] = [];
   const sent: SentComment[] = [];
   let sampler: NodeJS.Timeout | undefined;
+  let probe: StallProbe | undefined;
   try {
     await warmUp(stack);
     const rssStart = bot.rssBytes();
@@ -195,11 +202,12 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioRecord
         .catch(() => undefined)
         .finally(() => (sampling = false));
     }, 100);
+    probe = await startStallProbe();
     const startedAt = Date.now();
     const load = loadAverage();
     log(`  ${profile.name}/${trace.name}${opts.mod ? ' (mod)' : ''}: ${trace.messages.length} messages over ${(trace.durationMs / 1000).toFixed(0)} s (load average ${load.toFixed(1)})`);
     await replay(trace, (m) => {
-      const at = Date.now();
+      const at = preciseNow();
       const id = twitch.chat(CHANNEL, chatOptions(m));
       sent.push({ id, at, msg: m });
     });
@@ -219,6 +227,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioRecord
       }
     }
     const stoppedAt = Date.now();
+    const stalls = await probe.stop();
     const pendingAtStop = (await queues.comments.getJobCountByTypes('waiting', 'prioritized', 'active')) as number;
     const cpuMs = bot.cpuMs() - cpuStart;
     const rssEnd = bot.rssBytes();
@@ -245,9 +254,11 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioRecord
       rssEnd,
       loadAverage: (load + loadAverage()) / 2,
       pendingAtStop,
+      stalls,
     };
   } finally {
     if (sampler) clearInterval(sampler);
+    await probe?.stop().catch(() => undefined);
     await stack.close();
   }
 }
@@ -309,7 +320,7 @@ export async function runSingles(profile: Profile, n: number, log: (s: string) =
     for (let i = 0; i < n; i++) {
       const before = twitch.privmsgs().length;
       const text = `${questions[i % questions.length]}${i >= questions.length ? ` (${i})` : ''}`;
-      const at = Date.now();
+      const at = preciseNow();
       const id = twitch.chat(CHANNEL, { user: `single_viewer_${i}`, text });
       const [reply] = (await twitch.waitForPrivmsgs(before + 1, 30_000)).slice(before);
       if (!reply || reply.tags['reply-parent-msg-id'] !== id) throw new Error(`issue 2 run: reply ${i} went to the wrong comment`);

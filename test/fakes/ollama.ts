@@ -75,11 +75,11 @@ export interface FakeChatRequest {
   format?: unknown;
   /** The parsed body exactly as it reached the socket. */
   raw: unknown;
-  /** Date.now() when the request arrived. */
+  /** When the request arrived (epoch ms, the `clock` option). */
   at: number;
-  /** Date.now() when the response ended or the client left (unset while in flight): `endedAt - at` is the model's own service time, slot wait included. */
+  /** When the response ended or the client left (unset while in flight): `endedAt - at` is the model's own service time, slot wait included. */
   endedAt?: number;
-  /** Date.now() when the request got a slot, and when its first token was due. */
+  /** When the request got a slot, and when its first token was due. */
   slotAt?: number;
   firstTokenAt?: number;
   /** Time this request waited for its model to load (0 when it was loaded). */
@@ -122,6 +122,8 @@ export interface FakeOllamaOptions {
   library?: Record<string, { layers: number[]; capabilities?: string[] }>;
   /** Download speed of /api/pull, bytes per second (default 1 GB/s). */
   pullBytesPerSec?: number;
+  /** The clock of a request's `at`, `slotAt`, `firstTokenAt` and `endedAt` (default Date.now; the benchmark passes a sub-millisecond one, clock.ts). */
+  clock?: () => number;
 }
 
 /** One /api/pull request as the fake saw it. */
@@ -403,6 +405,7 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
   // stock Ollama: envconfig/config.go `NumParallel = Uint("OLLAMA_NUM_PARALLEL", 1)`
   const parallel = Math.max(1, opts.parallel ?? 1);
   const promptCache = opts.promptCache ?? true;
+  const clock = opts.clock ?? Date.now;
   const timing = { ttftMs: opts.ttftMs ?? 20, tokensPerSec: opts.tokensPerSec ?? 200, promptTokensPerSec: opts.promptTokensPerSec };
   let reply: FakeReplyFn = opts.reply ?? defaultReply;
   const requests: FakeChatRequest[] = [];
@@ -503,7 +506,7 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
       keep_alive: body.keep_alive,
       format: body.format,
       raw: body,
-      at: Date.now(),
+      at: clock(),
     };
     (fr.messages.length === 0 ? loadRequests : requests).push(fr);
     // Ollama binds the whole body first: a keep_alive it cannot parse is HTTP 400 before anything else.
@@ -526,7 +529,7 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
 
     const ex = new Exchange(res);
     res.on('close', () => {
-      fr.endedAt = Date.now();
+      fr.endedAt = clock();
       fr.outcome = res.statusCode >= 400 ? 'error' : res.writableFinished ? 'completed' : 'aborted';
     });
     const loadStart = Date.now();
@@ -547,7 +550,7 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
       stats.abortedStreams++;
       return;
     }
-    fr.slotAt = Date.now();
+    fr.slotAt = clock();
     try {
       await serve(fr, r, ex, canThink && (thinkOn || isGptOss));
     } finally {
@@ -569,7 +572,7 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
       return;
     }
     const tFirst = performance.now();
-    fr.firstTokenAt = Date.now();
+    fr.firstTokenAt = clock();
     const streaming = fr.stream !== false;
     const think = thinking ? fakeTokens(r.thinking ?? '') : [];
     const answer = fakeTokens(r.content ?? '');
