@@ -68,6 +68,8 @@ async function memoryAB(): Promise<void> {
     off: { count: 0, totalMs: 0, longestMs: 0, answersCrossed: 0, durationMs: 0 },
   };
   const runs = Number(opt('runs') ?? 2);
+  const rt = await measureRoundTrip();
+  out(`  Redis round trip: ${roundTripText(rt)}`);
   // --configs=on,off,memory-off: extraction on, extraction off, or memory off altogether (the control field)
   const configs = (opt('configs')?.split(',') ?? ['on', 'off']) as ('on' | 'off' | 'memory-off')[];
   for (let i = 0; i < runs; i++) {
@@ -112,6 +114,8 @@ async function memoryAB(): Promise<void> {
     '',
     `The busy trace (60 s, ~10 msg/s) on the ${profile.name} profile with the bot a moderator, memory on (the default), each configuration run ${runs} times in turn. Extraction requests are the fast model's structured-output calls for facts (run only on a free fast slot, aborted when an answer needs the slot: "preempted"). Overhead is the bot's own time per fast answer (see the pipeline benchmark); e2e − model includes waiting for a model slot, which is where extraction would show if it delayed answers.`,
     '',
+    `Redis round trip on this machine before the runs (bench/round-trip.ts): ${roundTripText(rt)}.`,
+    '',
     'Machine stalls: a probe process beside the run (bench/stall-probe.ts) wakes every 2 ms and does nothing else; each time it wakes more than 4 ms late, nothing on the machine could run it (both virtual CPUs busy, or not run by the host), and the bot, Redis and the fakes were held up alike. The last two columns count the fast answers whose path (comment → model request, end of stream → reply) crossed such a stall, and the overhead of the others: what the bot\'s own work costs when the machine runs it. The target is judged on all answers.',
     '',
     '| run | extraction | extraction requests | fast answers posted | posted ≤ 5 s | overhead p50 / p99 ms | e2e − model p50 / p99 ms | e2e p50 / p99 ms | prompt tokens from cache | machine stalls: n / total / longest ms | answers crossing a stall | overhead of the others p50 / p99 ms | load avg |',
@@ -127,6 +131,10 @@ async function memoryAB(): Promise<void> {
   ].join('\n');
   out('\n' + body);
   if (!flag('no-write')) writeSection(FILE, 'memory', body);
+}
+
+function roundTripText(rt: RoundTrip): string {
+  return `back to back p50 ${rt.backToBack.p50.toFixed(2)} ms; after ${rt.idle.gapMs} ms idle p50 ${rt.idle.p50.toFixed(2)} ms, p99 ${rt.idle.p99.toFixed(2)} ms; the call that sends a PING takes ${Math.round(rt.sendUs.backToBack)} µs of CPU back to back, ${Math.round(rt.sendUs.idle)} µs when its write wakes the idle Redis`;
 }
 
 async function main(): Promise<void> {
@@ -145,7 +153,7 @@ async function main(): Promise<void> {
   out(`bench: ${quick ? 'quick' : 'full'} run, profiles ${names.join(', ')}; ${machine()}`);
 
   const rt: RoundTrip = await measureRoundTrip();
-  out(`  Redis round trip: back to back p50 ${rt.backToBack.p50.toFixed(2)} ms; after ${rt.idle.gapMs} ms idle p50 ${rt.idle.p50.toFixed(2)} ms, p99 ${rt.idle.p99.toFixed(2)} ms`);
+  out(`  Redis round trip: ${roundTripText(rt)}`);
 
   const singlesProfile = profiles.find((p) => p.name === 'h100') ?? profiles[0]!;
   const singles: SingleResult = await runSingles(singlesProfile, quick ? 5 : 20, out);
