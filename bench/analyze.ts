@@ -21,6 +21,10 @@ export const LIMITS: Record<'mod' | 'nonMod', ChannelLimits> = {
   mod: { max: 100, windowMs: 30_000, minSpacingMs: 100 },
 };
 
+/** Twitch's per-account buckets as the outbox takes them (with its window margin). */
+const ACCOUNT_ALL: ChannelLimits = { max: 100, windowMs: 30_000 + WINDOW_MARGIN_MS, minSpacingMs: 0 };
+const ACCOUNT_USER: ChannelLimits = { max: 20, windowMs: 30_000 + WINDOW_MARGIN_MS, minSpacingMs: 0 };
+
 export const FAST_ON_TIME_MS = 5_000;
 export const SLOW_ON_TIME_MS = 60_000;
 
@@ -158,6 +162,10 @@ export function analyzeScenario(rec: ScenarioRecords): ScenarioResult {
   const end = (r: FakeChatRequest) => r.endedAt ?? rec.stoppedAt;
   const fastIntervals = fastReqs.map((r) => ({ start: r.at, end: end(r), r }));
   const postTimes = posts.map((p) => p.at).sort((a, b) => a - b);
+  // Twitch's per-account buckets (src/platforms/twitch/moderation.ts twitchBuckets): every
+  // message, and every message sent where the bot is neither moderator nor broadcaster
+  const accountAll = rec.privmsgs.map((p) => p.at).sort((a, b) => a - b);
+  const accountUser = rec.privmsgs.filter((p) => !(rec.mod && p.channel === CHANNEL)).map((p) => p.at).sort((a, b) => a - b);
 
   const overhead: number[] = [];
   const overheadPre: number[] = [];
@@ -183,7 +191,13 @@ export function analyzeScenario(rec: ScenarioRecords): ScenarioResult {
     const others = fastIntervals.filter((o) => o.r !== q);
     const pre = q.at - slotFreeAt(others, profile.fast.parallel, s.at, q.at);
     const before = postTimes.filter((t) => t < p.at);
-    const allowed = earliestSend(before, limits, q.endedAt!);
+    // the channel's limits, and the account's buckets over every channel it posted in (the
+    // warm-up channel's posts count too: Twitch counts per account, and so does the bot)
+    const allowed = Math.max(
+      earliestSend(before, limits, q.endedAt!),
+      earliestSend(accountAll.filter((t) => t < p.at), ACCOUNT_ALL, q.endedAt!),
+      rec.mod ? 0 : earliestSend(accountUser.filter((t) => t < p.at), ACCOUNT_USER, q.endedAt!),
+    );
     const post = p.at - Math.max(q.endedAt!, allowed);
     overhead.push(pre + post);
     if (crossesStall(rec.stalls, s.at, q.at) || crossesStall(rec.stalls, q.endedAt!, p.at)) answersCrossed++;

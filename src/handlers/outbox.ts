@@ -15,6 +15,9 @@ import type { HandlerContext, Outcome } from './context.js';
 /** Replies a model wrote (kept in memory); acknowledgements and canned lines are not. */
 const WRITTEN_BY_MODEL: ReadonlySet<string> = new Set([...ROUTE_NAMES, 'fallback']);
 
+/** The take id when no account budget applies. */
+const NO_BUDGET = 'none';
+
 /** Added to a platform's rate-limit window when pacing (delivery jitter; see the outbox handler). */
 export const WINDOW_MARGIN_MS = 1000;
 
@@ -66,8 +69,9 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
       return { ...l, windowMs: l.windowMs + WINDOW_MARGIN_MS };
     };
     // the account's budget, shared by every gateway (Twitch counts per account across channels)
-    const takeBudget = (): Promise<boolean> =>
-      !budget || !adapter.buckets ? Promise.resolve(true) : budget.take(adapter.buckets(c.channel).map((b) => ({ ...b, windowMs: b.windowMs + WINDOW_MARGIN_MS })), r.deadline, signal);
+    const buckets = budget && adapter.buckets ? adapter.buckets(c.channel).map((b) => ({ ...b, windowMs: b.windowMs + WINDOW_MARGIN_MS })) : [];
+    // the take's id, or undefined when the budget would only allow it past the deadline
+    const takeBudget = (): Promise<string | undefined> => (budget ? budget.take(buckets, r.deadline, signal) : Promise.resolve(NO_BUDGET));
     const key = `${c.platform}:${c.channel}`;
     const started = ctx.now();
     let posted = 0;
@@ -78,9 +82,13 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
         // per-channel spacing first (in process), then the account's budget (a Redis round trip)
         const grantedAt = await pacer.acquireAt(key, limitsNow(), r.deadline, signal);
         if (grantedAt === undefined) return drop(signal?.aborted ? 'shutdown' : 'late');
-        // dropped after its turn was granted: the turn goes back to the channel, unused
-        const dropUnsent = (reason: string) => {
+        // dropped after its turn was granted: the turn goes back to the channel, and a token
+        // taken from the account's budget goes back to the account (nothing was sent)
+        const dropUnsent = async (reason: string, taken?: string) => {
           pacer.giveBack(key, grantedAt);
+          if (budget && taken !== undefined && taken !== NO_BUDGET) {
+            await budget.giveBack(buckets, taken).catch((err: unknown) => log.warn({ ...base, err }, 'could not give back the account budget of a dropped reply'));
+          }
           return drop(reason);
         };
         if (posted === 0) {
@@ -88,9 +96,11 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
           // the same text after this reply was made (a copypasta is never answered); a moderator
           // removed the comment (or its author, or the chat) while its answer was on the way;
           // and the posted-once claim, given back when one of the first two says no. A reply
-          // dropped here gives its spacing back to the channel (the account budget taken in the
-          // same round trip stays spent: the bot then posts a little less, never more).
-          const [flagged, removed, claimed, ok] = await Promise.all([
+          // dropped here gives its spacing back to the channel and its token back to the
+          // account's budget: a copypasta's ack kept it spent before, and in a busy chat with
+          // the bot not a moderator (20 messages per 30 s) that held other answers back by
+          // seconds (BENCHMARKS.md, session 7).
+          const [flagged, removed, claimed, taken] = await Promise.all([
             c.paid ? false : ctx.copypasta.isFlagged(c),
             removalOf(ctx.redis, ctx.prefix, c),
             ctx.redis.set(postKey, String(ctx.now()), 'EX', POSTED_TTL_S, 'NX').then((v) => ((claimedHere = v === 'OK'), v)),
@@ -99,17 +109,17 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
           ctx.metrics.pacerWait(c.platform, c.channel, ctx.now() - waitFrom);
           if (flagged || removed) {
             if (claimed === 'OK') await ctx.redis.del(postKey);
-            return dropUnsent(flagged ? 'copypasta' : removed!);
+            return dropUnsent(flagged ? 'copypasta' : removed!, taken);
           }
-          if (claimed !== 'OK') return dropUnsent('already_posted');
-          if (!ok) {
+          if (claimed !== 'OK') return dropUnsent('already_posted', taken);
+          if (taken === undefined) {
             await ctx.redis.del(postKey);
             return dropUnsent(signal?.aborted ? 'shutdown' : 'late');
           }
         } else {
-          const ok = await takeBudget();
+          const taken = await takeBudget();
           ctx.metrics.pacerWait(c.platform, c.channel, ctx.now() - waitFrom);
-          if (!ok) return dropUnsent(signal?.aborted ? 'shutdown' : 'late');
+          if (taken === undefined) return dropUnsent(signal?.aborted ? 'shutdown' : 'late');
         }
         const res = await adapter.post({ platform: c.platform, channel: c.channel, text, replyTo: { id: c.id, author: c.author }, meta: { route: r.route, model: r.model, timings: r.timings, kind: r.kind } });
         if (res.status === 'rejected') return drop(res.reason);

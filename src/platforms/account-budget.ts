@@ -17,7 +17,7 @@ export interface Bucket {
 }
 
 /**
- * KEYS: bucket keys. ARGV[1]: member, then max and windowMs per key.
+ * KEYS: bucket keys. ARGV[1]: member (unique per take), then max and windowMs per key.
  * Returns 0 when a token was taken from every bucket, else the ms to wait (nothing taken).
  */
 const TAKE = `
@@ -37,7 +37,7 @@ for i, k in ipairs(KEYS) do
 end
 if wait > 0 then return wait end
 for i, k in ipairs(KEYS) do
-  redis.call('ZADD', k, now, ARGV[1] .. ':' .. now)
+  redis.call('ZADD', k, now, ARGV[1])
   redis.call('PEXPIRE', k, tonumber(ARGV[i * 2 + 1]))
 end
 return 0
@@ -45,10 +45,15 @@ return 0
 
 export interface AccountBudget {
   /**
-   * Take one token from every bucket, waiting while any is empty; false (nothing taken) when
-   * that would be after `deadline` (epoch ms) or `signal` aborts.
+   * Take one token from every bucket, waiting while any is empty. Returns the take's id, or
+   * undefined (nothing taken) when that would be after `deadline` (epoch ms) or `signal` aborts.
    */
-  take(buckets: readonly Bucket[], deadline: number, signal?: AbortSignal): Promise<boolean>;
+  take(buckets: readonly Bucket[], deadline: number, signal?: AbortSignal): Promise<string | undefined>;
+  /**
+   * Return a take whose message was never sent (a reply dropped after its token was taken):
+   * the platform never counted it, so other replies may use it.
+   */
+  giveBack(buckets: readonly Bucket[], taken: string): Promise<void>;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -65,18 +70,25 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 export function createAccountBudget(redis: Redis, prefix: string, now: () => number = Date.now): AccountBudget {
   const member = randomBytes(4).toString('hex');
   let seq = 0;
+  const keyOf = (b: Bucket) => `${prefix}:budget:${b.name}`;
   return {
     async take(buckets, deadline, signal) {
-      if (buckets.length === 0) return true;
-      const keys = buckets.map((b) => `${prefix}:budget:${b.name}`);
+      const id = `${member}:${seq++}`;
+      if (buckets.length === 0) return id;
+      const keys = buckets.map((b) => keyOf(b));
       const args = buckets.flatMap((b) => [String(b.max), String(b.windowMs)]);
       for (;;) {
-        if (signal?.aborted || now() > deadline) return false;
-        const wait = Number(await redis.eval(TAKE, keys.length, ...keys, `${member}:${seq++}`, ...args));
-        if (wait <= 0) return true;
-        if (now() + wait > deadline) return false;
+        if (signal?.aborted || now() > deadline) return undefined;
+        const wait = Number(await redis.eval(TAKE, keys.length, ...keys, id, ...args));
+        if (wait <= 0) return id;
+        if (now() + wait > deadline) return undefined;
         await sleep(wait, signal);
       }
+    },
+    async giveBack(buckets, taken) {
+      if (buckets.length === 0) return;
+      const pending = buckets.map((b) => redis.zrem(keyOf(b), taken));
+      await Promise.all(pending);
     },
   };
 }

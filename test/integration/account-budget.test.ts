@@ -40,11 +40,40 @@ describe('account budget shared through Redis', () => {
     prefix = uniquePrefix('budget');
     const a = createAccountBudget(redisA, prefix);
     const bucket = [{ name: 'twitch:bot:user', max: 1, windowMs: 5_000 }];
-    expect(await a.take(bucket, Date.now() + 1_000)).toBe(true);
+    expect(await a.take(bucket, Date.now() + 1_000)).toBeTypeOf('string');
     const t = Date.now();
-    expect(await a.take(bucket, Date.now() + 1_000)).toBe(false);
+    expect(await a.take(bucket, Date.now() + 1_000)).toBeUndefined();
     expect(Date.now() - t).toBeLessThan(200);
     expect(await redisA.zcard(`${prefix}:budget:twitch:bot:user`)).toBe(1);
+  });
+
+  it('a token given back (its message never sent) is free at once, for this gateway or another', async () => {
+    prefix = uniquePrefix('budget');
+    const a = createAccountBudget(redisA, prefix);
+    const b = createAccountBudget(redisB, prefix);
+    const buckets = [
+      { name: 'twitch:bot:all', max: 100, windowMs: 30_000 },
+      { name: 'twitch:bot:user', max: 2, windowMs: 30_000 },
+    ];
+    const first = await a.take(buckets, Date.now() + 500);
+    const second = await b.take(buckets, Date.now() + 500);
+    expect(first).toBeTypeOf('string');
+    expect(second).toBeTypeOf('string');
+    expect(first).not.toBe(second);
+    // the user bucket is full: a third message would wait 30 s
+    expect(await b.take(buckets, Date.now() + 300)).toBeUndefined();
+    // the first reply was dropped before it was sent
+    await a.giveBack(buckets, first!);
+    const t = Date.now();
+    expect(await b.take(buckets, Date.now() + 300)).toBeTypeOf('string');
+    expect(Date.now() - t).toBeLessThan(200);
+    // both buckets hold exactly the two messages that count
+    expect(await redisA.zcard(`${prefix}:budget:twitch:bot:user`)).toBe(2);
+    expect(await redisA.zcard(`${prefix}:budget:twitch:bot:all`)).toBe(2);
+    // giving back what was never taken, or twice, changes nothing
+    await a.giveBack(buckets, first!);
+    await a.giveBack(buckets, 'nobody:0');
+    expect(await redisA.zcard(`${prefix}:budget:twitch:bot:user`)).toBe(2);
   });
 
   it.each([
