@@ -15,6 +15,12 @@ import type { HandlerContext, Outcome } from './context.js';
 /** Replies a model wrote (kept in memory); acknowledgements and canned lines are not. */
 const WRITTEN_BY_MODEL: ReadonlySet<string> = new Set([...ROUTE_NAMES, 'fallback']);
 
+/**
+ * How long before a reply's deadline its last message must be granted: the checks' round
+ * trip and the write to the platform come after the grant (a few ms; more on a loaded host).
+ */
+export const DELIVERY_MARGIN_MS = 50;
+
 /** The take id when no account budget applies. */
 const NO_BUDGET = 'none';
 
@@ -60,7 +66,10 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
       return { outcome: 'filtered', reason: 'blocked_word' };
     }
     const postKey = runtimeKeys.posted(ctx.prefix, c.platform, c.id, r.kind);
-    if (ctx.now() > r.deadline) return drop('late');
+    // a message granted right at the deadline reaches chat a little after it: the last
+    // grant is DELIVERY_MARGIN_MS before it
+    const postBy = r.deadline - DELIVERY_MARGIN_MS;
+    if (ctx.now() > postBy) return drop('late');
     const texts = adapter.wholeReplies ? [r.parts.join(' ')] : r.parts;
     // the platform counts a message when it receives it, a little after it was granted: keep a
     // margin so jitter never puts one message too many in the platform's window
@@ -71,7 +80,7 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
     // the account's budget, shared by every gateway (Twitch counts per account across channels)
     const buckets = budget && adapter.buckets ? adapter.buckets(c.channel).map((b) => ({ ...b, windowMs: b.windowMs + WINDOW_MARGIN_MS })) : [];
     // the take's id, or undefined when the budget would only allow it past the deadline
-    const takeBudget = (): Promise<string | undefined> => (budget ? budget.take(buckets, r.deadline, signal) : Promise.resolve(NO_BUDGET));
+    const takeBudget = (): Promise<string | undefined> => (budget ? budget.take(buckets, postBy, signal) : Promise.resolve(NO_BUDGET));
     const key = `${c.platform}:${c.channel}`;
     const started = ctx.now();
     let posted = 0;
@@ -80,7 +89,7 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
       for (const text of texts) {
         const waitFrom = ctx.now();
         // per-channel spacing first (in process), then the account's budget (a Redis round trip)
-        const grantedAt = await pacer.acquireAt(key, limitsNow(), r.deadline, signal);
+        const grantedAt = await pacer.acquireAt(key, limitsNow(), postBy, signal);
         if (grantedAt === undefined) return drop(signal?.aborted ? 'shutdown' : 'late');
         // dropped after its turn was granted: the turn goes back to the channel, and a token
         // taken from the account's budget goes back to the account (nothing was sent)
