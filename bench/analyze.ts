@@ -7,13 +7,14 @@ import { WINDOW_MARGIN_MS } from '../src/handlers/outbox.js';
 import { earliestSend } from '../src/platforms/pacer.js';
 import type { ChannelLimits } from '../src/platforms/port.js';
 import { sanitizeComment } from '../src/reply/safety.js';
+import { twitchBuckets } from '../src/platforms/twitch/moderation.js';
 import type { FakeChatRequest } from '../test/fakes/ollama.js';
 import type { SentPrivmsg } from '../test/fakes/twitch.js';
 import type { LogLine } from './bot-process.js';
 import { crossesStall } from './stall-probe.js';
 import { backlogWindows, capacityUse, maxInWindow, minSpacing, shareWithin, slotFreeAt, summarize, windowViolations, type Interval, type Summary } from './metrics.js';
 import { commentOfRequest } from './model-replies.js';
-import { CHANNEL, WARMUP_CHANNEL, type ScenarioRecords, type SentComment } from './scenario.js';
+import { BOT_LOGIN, CHANNEL, WARMUP_CHANNEL, type ScenarioRecords, type SentComment } from './scenario.js';
 
 /** The Twitch adapter's per-channel limits (src/platforms/twitch/adapter.ts). */
 export const LIMITS: Record<'mod' | 'nonMod', ChannelLimits> = {
@@ -21,9 +22,12 @@ export const LIMITS: Record<'mod' | 'nonMod', ChannelLimits> = {
   mod: { max: 100, windowMs: 30_000, minSpacingMs: 100 },
 };
 
-/** Twitch's per-account buckets as the outbox takes them (with its window margin). */
-const ACCOUNT_ALL: ChannelLimits = { max: 100, windowMs: 30_000 + WINDOW_MARGIN_MS, minSpacingMs: 0 };
-const ACCOUNT_USER: ChannelLimits = { max: 20, windowMs: 30_000 + WINDOW_MARGIN_MS, minSpacingMs: 0 };
+/**
+ * Twitch's per-account buckets (twitchBuckets), as the outbox takes them with its window
+ * margin: every message, and every message sent where the bot is neither moderator nor
+ * broadcaster.
+ */
+const [ACCOUNT_ALL, ACCOUNT_USER] = twitchBuckets(BOT_LOGIN, false).map((b): ChannelLimits => ({ max: b.max, windowMs: b.windowMs + WINDOW_MARGIN_MS, minSpacingMs: 0 })) as [ChannelLimits, ChannelLimits];
 
 export const FAST_ON_TIME_MS = 5_000;
 export const SLOW_ON_TIME_MS = 60_000;
@@ -162,8 +166,7 @@ export function analyzeScenario(rec: ScenarioRecords): ScenarioResult {
   const end = (r: FakeChatRequest) => r.endedAt ?? rec.stoppedAt;
   const fastIntervals = fastReqs.map((r) => ({ start: r.at, end: end(r), r }));
   const postTimes = posts.map((p) => p.at).sort((a, b) => a - b);
-  // Twitch's per-account buckets (src/platforms/twitch/moderation.ts twitchBuckets): every
-  // message, and every message sent where the bot is neither moderator nor broadcaster
+  // the account's two buckets' messages (ACCOUNT_ALL, ACCOUNT_USER)
   const accountAll = rec.privmsgs.map((p) => p.at).sort((a, b) => a - b);
   const accountUser = rec.privmsgs.filter((p) => !(rec.mod && p.channel === CHANNEL)).map((p) => p.at).sort((a, b) => a - b);
 

@@ -21,7 +21,7 @@ const WRITTEN_BY_MODEL: ReadonlySet<string> = new Set([...ROUTE_NAMES, 'fallback
  */
 export const DELIVERY_MARGIN_MS = 50;
 
-/** The take id when no account budget applies. */
+/** The take id when this outbox has no account budget (nothing to give back). */
 const NO_BUDGET = 'none';
 
 /** Added to a platform's rate-limit window when pacing (delivery jitter; see the outbox handler). */
@@ -95,7 +95,7 @@ export function createOutboxHandler(ctx: HandlerContext, adapters: ReadonlyMap<P
         // taken from the account's budget goes back to the account (nothing was sent)
         const dropUnsent = async (reason: string, taken?: string) => {
           pacer.giveBack(key, grantedAt);
-          if (budget && taken !== undefined && taken !== NO_BUDGET) {
+          if (budget && taken !== undefined) {
             await budget.giveBack(buckets, taken).catch((err: unknown) => log.warn({ ...base, err }, 'could not give back the account budget of a dropped reply'));
           }
           return drop(reason);

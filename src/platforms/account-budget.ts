@@ -75,7 +75,7 @@ export function createAccountBudget(redis: Redis, prefix: string, now: () => num
     async take(buckets, deadline, signal) {
       const id = `${member}:${seq++}`;
       if (buckets.length === 0) return id;
-      const keys = buckets.map((b) => keyOf(b));
+      const keys = buckets.map(keyOf);
       const args = buckets.flatMap((b) => [String(b.max), String(b.windowMs)]);
       for (;;) {
         if (signal?.aborted || now() > deadline) return undefined;
@@ -87,8 +87,7 @@ export function createAccountBudget(redis: Redis, prefix: string, now: () => num
     },
     async giveBack(buckets, taken) {
       if (buckets.length === 0) return;
-      const pending = buckets.map((b) => redis.zrem(keyOf(b), taken));
-      await Promise.all(pending);
+      await Promise.all(buckets.map((b) => redis.zrem(keyOf(b), taken)));
     },
   };
 }
